@@ -1,0 +1,101 @@
+// The one source of time for machines and effects: wall, scaled (accelerated paper) and simulated.
+// Guarantees: timers fire in due-time order, and a SimClock reads exactly the due time inside a timer.
+export interface Clock {
+  /** Milliseconds since the Unix epoch, in this clock's time. */
+  now(): number;
+  /** Schedules `fn` after `ms` of this clock's time. Shape matches XState's `clock` option. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export class WallClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    return globalThis.setTimeout(fn, Math.max(0, ms));
+  }
+  clearTimeout(handle: unknown): void {
+    globalThis.clearTimeout(handle as NodeJS.Timeout);
+  }
+}
+
+/** Parameters every worker needs to compute the same accelerated time from its own wall clock. */
+export interface ScaledClockSpec {
+  /** Clock time at `wallStart`. */
+  simStart: number;
+  wallStart: number;
+  speed: number;
+}
+
+/** Clock time runs `speed` times faster than the wall; all workers sharing a spec agree on now(). */
+export class ScaledClock implements Clock {
+  constructor(readonly spec: ScaledClockSpec) {}
+  now(): number {
+    return Math.floor(this.spec.simStart + (Date.now() - this.spec.wallStart) * this.spec.speed);
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    return globalThis.setTimeout(fn, Math.max(0, ms / this.spec.speed));
+  }
+  clearTimeout(handle: unknown): void {
+    globalThis.clearTimeout(handle as NodeJS.Timeout);
+  }
+}
+
+export function clockFromSpec(spec: ScaledClockSpec): Clock {
+  return spec.speed === 1 && spec.simStart === spec.wallStart ? new WallClock() : new ScaledClock(spec);
+}
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => void;
+}
+
+/** Simulated time that only moves when told to; used by unit tests and backtests. */
+export class SimClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private timers: Timer[] = [];
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const timer = { id: ++this.seq, due: this.t + Math.max(0, ms), fn };
+    this.timers.push(timer);
+    return timer.id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== handle);
+  }
+  /** Number of timers still scheduled. */
+  get pending(): number {
+    return this.timers.length;
+  }
+  /** Due time of the earliest timer, or undefined. */
+  nextDue(): number | undefined {
+    let min: number | undefined;
+    for (const x of this.timers) if (min === undefined || x.due < min) min = x.due;
+    return min;
+  }
+  /** Moves time forward to `target`, firing each timer at its own due time, in order (FIFO on ties). */
+  advanceTo(target: number): void {
+    if (target < this.t) throw new RangeError(`SimClock cannot go back from ${this.t} to ${target}`);
+    for (;;) {
+      let next: Timer | undefined;
+      for (const x of this.timers) if (x.due <= target && (!next || x.due < next.due || (x.due === next.due && x.id < next.id))) next = x;
+      if (!next) break;
+      this.timers = this.timers.filter((x) => x !== next);
+      this.t = next.due;
+      next.fn();
+    }
+    this.t = target;
+  }
+  advance(ms: number): void {
+    this.advanceTo(this.t + ms);
+  }
+}

@@ -1,0 +1,47 @@
+// The whole daemon config as one strict schema, composed from per-section schemas.
+// Guarantees a parsed Config is complete: config/default.json supplies every value, files override.
+import { z } from 'zod';
+import { clockSchema, controlSchema, dbSchema, logSchema, modeSchema } from './sections/core.js';
+import { exchangeSchema } from './sections/exchange.js';
+import { marketSchema } from './sections/market.js';
+import {
+  analyticsSchema, decisionSchema, executionSchema, notifierSchema, reconcilerSchema, riskSchema,
+} from './sections/trading.js';
+
+export const configSchema = z
+  .strictObject({
+    mode: modeSchema,
+    symbols: z.array(z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+:[A-Z0-9]+$/, 'expected a perpetual like BTC/USDT:USDT')).min(1),
+    clock: clockSchema,
+    db: dbSchema,
+    exchange: exchangeSchema,
+    market: marketSchema,
+    analytics: analyticsSchema,
+    decision: decisionSchema,
+    risk: riskSchema,
+    execution: executionSchema,
+    reconciler: reconcilerSchema,
+    notifier: notifierSchema,
+    control: controlSchema,
+    log: logSchema,
+  })
+  .superRefine((c, ctx) => {
+    const allowed: Record<string, string[]> = { paper: ['paper'], testnet: ['demo', 'testnet'], mainnet: ['mainnet'] };
+    if (!allowed[c.mode]!.includes(c.exchange.environment)) {
+      ctx.addIssue({
+        code: 'custom', path: ['exchange', 'environment'],
+        message: `mode ${c.mode} cannot trade on environment ${c.exchange.environment}; use ${allowed[c.mode]!.join(' or ')}`,
+      });
+    }
+    if (c.mode !== 'paper' && c.clock.speed !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['clock', 'speed'], message: 'only paper mode may run an accelerated clock; set it to 1' });
+    }
+    if (c.mode === 'paper' && c.exchange.venue !== 'sim') {
+      ctx.addIssue({ code: 'custom', path: ['exchange', 'venue'], message: 'paper mode trades on the simulated venue; set it to "sim"' });
+    }
+    if (c.analytics.emaFast >= c.analytics.emaSlow) {
+      ctx.addIssue({ code: 'custom', path: ['analytics', 'emaFast'], message: 'emaFast must be shorter than emaSlow' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;

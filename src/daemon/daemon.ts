@@ -1,0 +1,132 @@
+// The daemon in the main thread: config, database, clock, supervisor, control socket, signals.
+// Guarantees: nothing starts before the database is migrated and of the right mode; SIGTERM/SIGINT stop the
+// actors in reverse order and exit 0; exceeding restart intensity exits 1; startup and recovery are one path.
+import type { Server } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { clockFromSpec } from '../clock/clock.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { listenControl } from '../control/socket.js';
+import { BosunError, ConfigError, ExitCode } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { distRoot, fromRoot } from '../paths.js';
+import { prepareDatabase } from '../store/migrate.js';
+import { createPool, safeDbUrl, type Pool } from '../store/pool.js';
+import { loadSupervisorSpec } from '../supervisor/spec.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { clockSpecFor, saveAnchor } from './clock-anchor.js';
+import { buildStatus } from './status.js';
+
+export interface RunOptions {
+  configFile: string;
+  supervisorFile?: string;
+  confirmMainnet?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function requireMainnetConfirmation(config: Config, flag: boolean, env: NodeJS.ProcessEnv): void {
+  if (config.mode !== 'mainnet') return;
+  if (flag || env.BOSUN_CONFIRM_MAINNET === 'yes') return;
+  throw new ConfigError(
+    'refusing to start on MAINNET without explicit confirmation: real money is at stake. ' +
+      'Pass --confirm-mainnet or set BOSUN_CONFIRM_MAINNET=yes once you have checked the config.',
+  );
+}
+
+/** Runs until stopped; resolves with the process exit code. */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const env = opts.env ?? process.env;
+  const { config } = loadConfig(opts.configFile, env);
+  requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
+  const log = createLogger({ level: config.log.level, name: 'supervisor' });
+  log.info({ mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, db: safeDbUrl(config.db.url), config: opts.configFile }, `bosun starting in ${config.mode.toUpperCase()} mode`);
+  const spec = loadSupervisorSpec(opts.supervisorFile ?? fromRoot('supervisor.config.json'));
+
+  const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);
+  if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
+  const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 2 });
+  const clockSpec = await clockSpecFor(pool, config.clock.speed);
+  const clock = clockFromSpec(clockSpec);
+  const sup = new Supervisor({
+    spec, config, clock: clockSpec, log, now: () => clock.now(),
+    resolveEntry: (entry) => pathToFileURL(`${distRoot}/${entry}`),
+    testHooks: env.BOSUN_TEST_HOOKS === '1',
+  });
+  const startedAt = Date.now();
+  const socketPath = fromRoot(config.control.socketPath);
+  let server: Server | null = null;
+  let stopping: Promise<number> | null = null;
+  let anchorTimer: NodeJS.Timeout | null = null;
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+
+  const stop = (code: number, why: string): Promise<number> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      log.info({ why }, 'stopping');
+      if (anchorTimer) clearInterval(anchorTimer);
+      const budget = spec.children.reduce((a, c) => a + c.shutdownMs, 0) + 2000;
+      const hard = setTimeout(() => {
+        log.fatal({ budgetMs: budget }, 'shutdown exceeded its time budget; exiting');
+        process.exit(ExitCode.failure);
+      }, budget);
+      hard.unref();
+      if (sup.running) sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.stopping', text: `bosun stopping (${config.mode}): ${why}` });
+      await sup.shutdown();
+      server?.close();
+      if (config.clock.speed !== 1) await saveAnchor(pool, clock.now()).catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      clearTimeout(hard);
+      log.info({ code }, 'stopped');
+      log.flush();
+      resolveExit(code);
+      return code;
+    })();
+    return stopping;
+  };
+
+  const onSignal = (sig: string) => void stop(ExitCode.ok, `received ${sig}`);
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  sup.once('escalated', (child: string) => void stop(ExitCode.failure, `restart intensity exceeded (last crash: ${child})`));
+
+  server = await listenControl(socketPath, (cmd, args) => handle(cmd, args));
+  const handle = async (cmd: string, args: Record<string, unknown>): Promise<unknown> => {
+    switch (cmd) {
+      case 'status':
+        return buildStatus(sup, pool, config, clock, startedAt);
+      case 'pause':
+      case 'resume':
+        await Promise.all(spec.children.map((c) => sup.call(c.id, cmd, (h) => h.call(cmd, (api) => api[cmd](), sup.callTimeoutMs)).catch(() => undefined)));
+        return { ok: true };
+      case 'command': {
+        const actor = String(args.actor ?? '');
+        const name = String(args.name ?? '');
+        return sup.call(actor, name, (h) => h.call(name, (api) => api.command(name, (args.args as Record<string, unknown>) ?? {}), sup.callTimeoutMs));
+      }
+      case 'test.crash': {
+        const actor = String(args.actor ?? '');
+        await sup.call(actor, 'crash', (h) => h.call('crash', (api) => api.crash(), sup.callTimeoutMs));
+        return { ok: true };
+      }
+      default:
+        throw new Error(`unknown command ${cmd}`);
+    }
+  };
+
+  try {
+    await sup.start();
+  } catch (err) {
+    await stop(ExitCode.failure, `start failed: ${(err as Error).message}`);
+    throw new BosunError(`bosun could not start its actors: ${(err as Error).message}`);
+  }
+  anchorTimer = setInterval(() => {
+    if (config.clock.speed !== 1) saveAnchor(pool, clock.now()).catch((e) => log.warn({ err: (e as Error).message }, 'saving the clock anchor failed'));
+  }, 5000);
+  anchorTimer.unref();
+  sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}, ${config.symbols.join(', ')})` });
+  log.info({ actors: sup.status().map((a) => ({ id: a.id, threadId: a.threadId })), socket: socketPath }, 'all actors running');
+  return exited;
+}
+
+export type { Logger, Pool };

@@ -1,0 +1,92 @@
+// The product's own exchange types: what every gateway returns, whatever the venue.
+// Money and quantities are decimal strings; times are UTC ms; symbols are unified (BTC/USDT:USDT).
+import type { Candle, Timeframe } from '../protocol/index.js';
+
+export interface MarketInfo {
+  symbol: string;
+  /** Venue id, e.g. BTCUSDT. */
+  id: string;
+  base: string;
+  quote: string;
+  tickSize: string;
+  qtyStep: string;
+  minQty: string;
+  minNotional: string;
+  maxLeverage: number;
+}
+
+export interface Balance {
+  asset: string;
+  /** Wallet balance (realized PnL, fees and funding applied). */
+  total: string;
+  free: string;
+  unrealizedPnl: string;
+}
+
+export interface ExPosition {
+  symbol: string;
+  side: 'long' | 'short';
+  qty: string;
+  entryPrice: string;
+  markPrice: string;
+  unrealizedPnl: string;
+  leverage: number;
+  liquidationPrice: string | null;
+  updatedAt: number;
+}
+
+export type OrderType = 'market' | 'limit' | 'stop_market' | 'take_profit_market';
+export type OrderSide = 'buy' | 'sell';
+export type ExOrderStatus = 'new' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+export interface OrderRequest {
+  symbol: string;
+  clientId: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Omitted only with closePosition. */
+  qty?: string;
+  price?: string;
+  stopPrice?: string;
+  reduceOnly?: boolean;
+  closePosition?: boolean;
+  timeInForce?: 'GTC' | 'IOC' | 'GTX';
+  workingType?: 'MARK_PRICE' | 'CONTRACT_PRICE';
+}
+
+export interface ExOrder {
+  symbol: string;
+  clientId: string;
+  exchangeId: string;
+  side: OrderSide;
+  type: OrderType;
+  status: ExOrderStatus;
+  qty: string;
+  filledQty: string;
+  avgPrice: string | null;
+  price: string | null;
+  stopPrice: string | null;
+  reduceOnly: boolean;
+  closePosition: boolean;
+  /** True for stop/take-profit orders (Binance's algo-order book). */
+  conditional: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ExFill {
+  symbol: string;
+  tradeId: string;
+  clientId: string | null;
+  exchangeOrderId: string;
+  side: OrderSide;
+  qty: string;
+  price: string;
+  fee: string;
+  feeAsset: string;
+  realizedPnl: string;
+  isMaker: boolean;
+  ts: number;
+}
+
+export type { Candle, Timeframe };
