@@ -18,7 +18,7 @@ runActor(async (ctx) => {
   const machine = marketFeedMachine.provide({ actions: { persistCandle: (_, c: Candle) => writer.push(c) } });
   return {
     machine,
-    input: { symbols: config.symbols, synthetic: config.market.synthetic, now: () => clock.now(), maxBackfillMinutes: 7 * 1440 },
+    input: { symbols: config.symbols, synthetic: config.market.synthetic, now: () => clock.now(), maxBackfillMinutes: 7 * 1440, initialHistoryMinutes: config.analytics.warmupCandles },
     routes: {},
     details: (a) => {
       const c = a.getSnapshot().context as { produced: number; nextOpenTime: number };

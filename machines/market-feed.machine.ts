@@ -13,6 +13,8 @@ export interface FeedInput {
   now: () => number;
   /** Longest gap filled on start; older minutes are skipped. */
   maxBackfillMinutes: number;
+  /** On an empty database, this much history is generated first (so analytics is warm at once). */
+  initialHistoryMinutes: number;
 }
 
 export interface FeedContext extends FeedInput {
@@ -56,7 +58,7 @@ export const marketFeedMachine = setup({
           actions: assign(({ context, event }) => {
             const current = Math.floor(context.now() / MINUTE) * MINUTE;
             const lastOpen = Math.max(...context.symbols.map((s) => event.last[s]?.openTime ?? -Infinity));
-            const resume = Number.isFinite(lastOpen) ? lastOpen + MINUTE : current - MINUTE;
+            const resume = Number.isFinite(lastOpen) ? lastOpen + MINUTE : current - context.initialHistoryMinutes * MINUTE;
             return {
               nextOpenTime: Math.max(resume, current - context.maxBackfillMinutes * MINUTE),
               lastClose: Object.fromEntries(context.symbols.map((s) => [s, event.last[s]?.close ?? context.synthetic.startPrice])),

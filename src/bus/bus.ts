@@ -13,6 +13,8 @@ export interface BusCounters {
   messagesOut: number;
   /** Clock time of the last message received, or null. */
   lastInAt: number | null;
+  /** Wall time of the last message received (liveness), or null. */
+  lastInWallAt: number | null;
   perTopicIn: Partial<Record<Topic, number>>;
   perTopicOut: Partial<Record<Topic, number>>;
 }
@@ -36,7 +38,7 @@ export type Now = () => number;
 
 /** Envelope creation, cause tracking, counters and local dispatch; subclasses only transport. */
 export abstract class BaseBus implements Bus {
-  readonly counters: BusCounters = { messagesIn: 0, messagesOut: 0, lastInAt: null, perTopicIn: {}, perTopicOut: {} };
+  readonly counters: BusCounters = { messagesIn: 0, messagesOut: 0, lastInAt: null, lastInWallAt: null, perTopicIn: {}, perTopicOut: {} };
   private readonly handlers = new Map<Topic, Set<Handler<never>>>();
   private cause: Envelope | null = null;
   private seq = 0;
@@ -86,6 +88,7 @@ export abstract class BaseBus implements Bus {
     const set = this.handlers.get(env.type);
     this.counters.messagesIn++;
     this.counters.lastInAt = this.now();
+    this.counters.lastInWallAt = Date.now();
     this.counters.perTopicIn[env.type] = (this.counters.perTopicIn[env.type] ?? 0) + 1;
     if (!set) return;
     for (const h of set) this.withCause(env, () => (h as Handler<Topic>)(env));

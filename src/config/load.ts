@@ -85,10 +85,10 @@ function getAt(data: Json | undefined, path: readonly PropertyKey[]): Json | und
   return cur;
 }
 
-function fixFor(issue: z.core.$ZodIssue): string {
+function fixFor(issue: z.core.$ZodIssue, present: boolean): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `add it (a ${issue.expected})` : `use a ${issue.expected}`;
+      return present ? `use a ${issue.expected}` : `add it (a ${issue.expected})`;
     case 'unrecognized_keys':
       return 'remove it, or check its spelling against config/default.json';
     case 'invalid_value':
@@ -105,14 +105,15 @@ function fixFor(issue: z.core.$ZodIssue): string {
 }
 
 /** Formats schema issues as one line each: file, JSON path, problem, fix. */
-export function describeIssues(issues: z.core.$ZodIssue[], layers: Layer[], env: Record<string, Json>): string[] {
+export function describeIssues(issues: z.core.$ZodIssue[], layers: Layer[], env: Record<string, Json>, merged?: Json): string[] {
   return issues.flatMap((issue) => {
     const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     return paths.map((path) => {
       const fromEnv = getAt(env, path) !== undefined;
       const owner = fromEnv ? 'environment' : [...layers].reverse().find((l) => getAt(l.data, path) !== undefined)?.file ?? layers.at(-1)!.file;
       const what = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-      return `${owner}: ${jsonPath(path)}: ${what} — fix: ${fixFor(issue)}`;
+      const present = getAt(merged ?? layers.at(-1)!.data, path) !== undefined;
+      return `${owner}: ${jsonPath(path)}: ${what} — fix: ${fixFor(issue, present)}`;
     });
   });
 }
@@ -123,7 +124,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const merged = deepMerge(layers.reduce<Record<string, Json>>((acc, l) => deepMerge(acc, l.data), {}), overrides);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = describeIssues(parsed.error.issues, layers, overrides);
+    const lines = describeIssues(parsed.error.issues, layers, overrides, merged);
     throw new ConfigError(`config: ${file} is invalid:\n  ${lines.join('\n  ')}`);
   }
   return { config: parsed.data, files: layers.map((l) => l.file) };

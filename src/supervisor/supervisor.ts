@@ -141,7 +141,7 @@ export class Supervisor extends EventEmitter {
         heartbeatAgeMs: hb ? now - hb.wallTs : null,
         messagesIn: hb?.counters.messagesIn ?? 0,
         messagesOut: hb?.counters.messagesOut ?? 0,
-        lastMessageAgeMs: hb?.counters.lastInAt != null ? Math.max(0, (this.opts.now ?? Date.now)() - hb.counters.lastInAt) : null,
+        lastMessageAgeMs: hb?.counters.lastInWallAt != null ? Math.max(0, now - hb.counters.lastInWallAt) : null,
         details: hb?.details ?? {},
       };
     });
@@ -236,6 +236,7 @@ export class Supervisor extends EventEmitter {
     await Promise.all(wiring.peers.map((f) => f().catch((err) => this.opts.log.warn({ child: id, err: err.message }, 'peer rewire failed'))));
     await this.awaitReady(handle);
     await handle.call('start', (api) => api.start(), this.spec.startTimeoutMs);
+    if (handle.lifecycle === 'ready' || handle.lifecycle === 'starting') handle.lifecycle = 'running';
     this.opts.log.info({ child: id, threadId: handle.threadId }, 'child running');
   }
 
