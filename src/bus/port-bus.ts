@@ -1,8 +1,11 @@
 // Live bus over direct MessagePorts between workers: one port per (publisher, subscriber) edge.
 // Guarantees one hop per message (no relay), and that a rewired edge never delivers through its old port.
+// On the wire an envelope is a compact tuple (cheaper to structured-clone than an object with keys);
+// the subscriber rebuilds the full envelope, taking `source` from the edge it arrived on.
 import type { MessagePort } from 'node:worker_threads';
 import type { Envelope, Topic } from '../protocol/index.js';
 import { BaseBus, type Now } from './bus.js';
+import { TOPICS } from './topics.js';
 
 export interface OutEdge {
   to: string;
@@ -14,6 +17,17 @@ export interface InEdge {
   from: string;
   port: MessagePort;
 }
+
+/** [id, topic index, tsEvent, tsInit, correlationId (null = same as id), causationId, payload] */
+type Wire = [string, number, number, number, string | null, string | null, unknown];
+
+const TOPIC_INDEX = new Map<Topic, number>(TOPICS.map((t, i) => [t, i]));
+
+export const toWire = (e: Envelope): Wire =>
+  [e.id, TOPIC_INDEX.get(e.type)!, e.tsEvent, e.tsInit, e.correlationId === e.id ? null : e.correlationId, e.causationId, e.payload];
+
+export const fromWire = (w: Wire, source: string): Envelope =>
+  ({ id: w[0], type: TOPICS[w[1]]!, tsEvent: w[2], tsInit: w[3], source, correlationId: w[4] ?? w[0], causationId: w[5], payload: w[6] }) as Envelope;
 
 export class PortBus extends BaseBus {
   private readonly out = new Map<string, { topics: Set<Topic>; port: MessagePort }>();
@@ -28,7 +42,8 @@ export class PortBus extends BaseBus {
 
   protected transmit(env: Envelope): void {
     if (this.closed) return;
-    for (const edge of this.out.values()) if (edge.topics.has(env.type)) edge.port.postMessage(env);
+    let wire: Wire | null = null;
+    for (const edge of this.out.values()) if (edge.topics.has(env.type)) edge.port.postMessage((wire ??= toWire(env)));
   }
 
   /** Replaces (or adds) the outbound edge to `e.to`; the old port is closed. */
@@ -44,7 +59,8 @@ export class PortBus extends BaseBus {
       old.removeAllListeners('message');
       old.close();
     }
-    e.port.on('message', (env: Envelope) => this.dispatch(env));
+    const from = e.from;
+    e.port.on('message', (w: Wire) => this.dispatch(fromWire(w, from)));
     this.inbound.set(e.from, e.port);
   }
 

@@ -173,9 +173,10 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
     },
     async crash() {
       if (!boot.testHooks) throw new Error('test hooks are disabled');
-      setImmediate(() => {
+      // After the reply is posted, so the caller sees the call succeed before the thread dies.
+      setTimeout(() => {
         throw new Error(`test-only crash of ${boot.actorId}`);
-      });
+      }, 20);
     },
   };
   exposeOn(api, boot.control);

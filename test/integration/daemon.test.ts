@@ -87,7 +87,10 @@ test('exceeding restart intensity stops the daemon with a non-zero exit', async 
   await d.waitRunning();
   const { request } = await import('../../src/control/socket.js');
   await request(d.socket, 'test.crash', { actor: 'analytics' });
-  await waitFor('analytics back', async () => (await d!.status()).actors.find((a) => a.id === 'analytics')!.lifecycle === 'running', 5000, 20);
+  await waitFor('analytics restarted once', async () => {
+    const a = (await d!.status()).actors.find((x) => x.id === 'analytics')!;
+    return a.restarts === 1 && a.lifecycle === 'running';
+  }, 5000, 20);
   await request(d.socket, 'test.crash', { actor: 'analytics' });
   const r = await Promise.race([d.exited, sleep(20_000).then(() => null)]);
   assert.ok(r, 'daemon exited');
