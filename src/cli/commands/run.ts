@@ -1,0 +1,17 @@
+// `bosun run`: the daemon in the foreground (what systemd runs).
+import type { Command } from 'commander';
+import { runDaemon } from '../../daemon/daemon.js';
+import { fromRoot } from '../../paths.js';
+import { configOf, type CliContext } from '../shared.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run the daemon in the foreground (systemd runs exactly this)')
+    .option('-c, --config <file>', 'config file (default config/paper.json or $BOSUN_CONFIG)')
+    .option('--supervisor <file>', 'supervisor config', fromRoot('supervisor.config.json'))
+    .option('--confirm-mainnet', 'required to trade on mainnet (or BOSUN_CONFIRM_MAINNET=yes)')
+    .action(async (o: { config?: string; supervisor: string; confirmMainnet?: boolean }) => {
+      ctx.code = await runDaemon({ configFile: configOf(o.config), supervisorFile: o.supervisor, confirmMainnet: !!o.confirmMainnet });
+    });
+}
