@@ -7,13 +7,40 @@ export type Structure = 'HH_HL' | 'LH_LL' | 'HH_LL' | 'LH_HL' | 'UNKNOWN';
 export type Momentum = 'IMPULSE_UP' | 'IMPULSE_DOWN' | 'FADING' | 'CHOPPY';
 export type Session = 'asia' | 'europe' | 'us';
 
+/** 1m indicator values. The named keys are the contract between analytics and decision. */
 export interface Indicators {
   emaFast: number | null;
   emaSlow: number | null;
   rsi: number | null;
   atr: number | null;
-  /** Further indicators by name (bb.width, macd.hist, vwap.session, adx, ...), added by analytics. */
-  [name: string]: number | null;
+  sma?: number | null;
+  bbUpper?: number | null;
+  bbMiddle?: number | null;
+  bbLower?: number | null;
+  /** (upper − lower) / middle. */
+  bbWidth?: number | null;
+  macd?: number | null;
+  macdSignal?: number | null;
+  macdHist?: number | null;
+  vwapSession?: number | null;
+  vwapSessionUpper?: number | null;
+  vwapSessionLower?: number | null;
+  vwapRolling?: number | null;
+  adx?: number | null;
+  plusDi?: number | null;
+  minusDi?: number | null;
+  obv?: number | null;
+  donchianHigh?: number | null;
+  donchianLow?: number | null;
+  keltnerUpper?: number | null;
+  keltnerMiddle?: number | null;
+  keltnerLower?: number | null;
+  /** Rolling z-score of the close. */
+  zscore?: number | null;
+  /** Garman-Klass volatility (per bar). */
+  gkVol?: number | null;
+  /** Further indicators by name, added by analytics. */
+  [name: string]: number | null | undefined;
 }
 
 export interface TimeframeState {
