@@ -1,49 +1,145 @@
-// analytics worker: warms its engines from stored candles, then turns each closed candle into a snapshot.
-// Guarantees live candles that arrive during warm-up are buffered and applied after history, in order.
-import { analyticsMachine } from '../machines/analytics.machine.js';
+// analytics worker: warms each symbol's engine from stored 1m candles in the piscina pool (packed windows),
+// then turns market data into snapshots; reads manual inputs every `manual.pollSec`; runs the ONNX model (if
+// configured) in the pool. Guarantees live messages that arrive during warm-up are buffered and applied after
+// history, in order; a full snapshot from history is published as soon as warm-up ends; every full snapshot
+// is persisted with its flow and signals.
+import { isAbsolute } from 'node:path';
+import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machines/analytics.machine.js';
+import type { ManualState } from '../src/analytics/manual-inputs.js';
+import { engineParams } from '../src/analytics/params.js';
+import { AnalyticsPool } from '../src/analytics/pool.js';
 import { runActor } from '../src/host/host.js';
-import type { Candle, Snapshot } from '../src/protocol/index.js';
+import { fromRoot } from '../src/paths.js';
+import type { Snapshot } from '../src/protocol/index.js';
 import { BatchWriter } from '../src/store/batch-writer.js';
-import { insertSnapshots } from '../src/store/repos/analytics.js';
 import { recentCandles } from '../src/store/repos/candles.js';
+import { insertFullSnapshots } from '../src/store/repos/flows.js';
+import { latestManualInputs } from '../src/store/repos/manual-inputs.js';
 
 runActor(async (ctx) => {
-  const { config } = ctx;
-  const pool = ctx.db();
+  const { config, clock, log } = ctx;
+  const a = config.analytics;
+  const db = ctx.db();
+  const pool = new AnalyticsPool(a.pool.threads);
+  const params = engineParams(a);
   const writer = new BatchWriter<Snapshot>({
-    write: (rows) => insertSnapshots(pool, rows),
-    maxBatch: 20,
-    flushMs: 500,
+    write: (rows) => insertFullSnapshots(db, rows),
+    maxBatch: 50,
+    flushMs: 200,
     onHealth: (err) => ctx.setDegraded(err ? `snapshot writes failing: ${err.message}` : null),
   });
-  const machine = analyticsMachine.provide({ actions: { persistSnapshot: (_, s: Snapshot) => writer.push(s) } });
-  let buffer: Candle[] | null = [];
-  return {
-    machine,
-    input: { symbols: config.symbols, params: config.analytics, fullSnapshotSec: config.analytics.fullSnapshotSec },
-    routes: {
-      'market.candle': (env) => {
-        if (buffer) {
-          buffer.push(env.payload);
-          return null;
-        }
-        return { type: 'analytics.candle', candle: env.payload };
+
+  let ml: MlSetup = { kind: 'none', reason: 'no model configured (analytics.ml.model)' };
+  const modelPath = a.ml.model === null ? null : isAbsolute(a.ml.model) ? a.ml.model : fromRoot(a.ml.model);
+  if (modelPath) {
+    try {
+      const info = await pool.loadModel(modelPath);
+      ml = { kind: 'model', name: info.name, features: info.features };
+      log.info({ model: info.name, features: info.features.length }, 'ML model loaded');
+    } catch (err) {
+      ml = { kind: 'none', reason: `model unavailable: ${(err as Error).message}` };
+      log.warn({ err: (err as Error).message }, 'ML model unavailable; the ML signal reports itself unavailable');
+    }
+  }
+
+  let lastManual: ManualState | null = null;
+  const readManual = () => latestManualInputs(db, (id, kind, why) => log.warn({ id, kind, why }, 'stored manual input no longer validates; skipped'));
+  let pollTimer: unknown = null;
+  let closed = false;
+  const stats = { warmupMs: 0, history: 0, inferences: 0, inferenceErrors: 0 };
+
+  const machine = analyticsMachine.provide({
+    actions: {
+      persistSnapshot: (_, s: Snapshot) => writer.push(s),
+      requestInference: ({ self }, r: InferenceRequest) => {
+        if (!modelPath || ml.kind !== 'model') return;
+        const name = ml.name;
+        pool.infer(modelPath, r.values, a.ml.timeoutMs).then(
+          (pUp) => {
+            stats.inferences++;
+            self.send({ type: 'analytics.ml_result', seq: r.seq, ml: { available: true, pUp, model: name } });
+          },
+          (err: Error) => {
+            stats.inferenceErrors++;
+            log.warn({ err: err.message, ts: r.ts }, 'inference failed');
+            self.send({ type: 'analytics.ml_result', seq: r.seq, ml: { available: false, reason: `inference failed: ${err.message}` } });
+          },
+        );
       },
     },
-    details: (a) => {
-      const c = a.getSnapshot().context as { snapshots: number };
-      return { snapshots: c.snapshots, unwritten: writer.pending };
+  });
+
+  // Everything routed before warm-up ends waits here, in arrival order.
+  let buffer: Array<{ type: string; [k: string]: unknown }> | null = [];
+  const route = <E extends { type: string }>(ev: E) => {
+    if (buffer) {
+      buffer.push(ev);
+      return null;
+    }
+    return ev.type === 'analytics.candle' ? { ...ev, receivedAt: clock.now() } : ev;
+  };
+
+  return {
+    machine,
+    input: { symbols: config.symbols, params, fullSnapshotSec: a.fullSnapshotSec, ml, catchUpMs: a.catchUpSec === null ? null : a.catchUpSec * 1000 },
+    routes: {
+      'market.candle': (env) => route({ type: 'analytics.candle', candle: env.payload }),
+      'market.trades': (env) => route({ type: 'analytics.trades', batch: env.payload }),
+      'market.book': (env) => route({ type: 'analytics.book', book: env.payload }),
+      'market.mark': (env) => route({ type: 'analytics.mark', mark: env.payload }),
     },
-    onStart: async (a) => {
-      const history: Candle[] = [];
-      for (const s of config.symbols) history.push(...(await recentCandles(pool, s, '1m', config.analytics.warmupCandles)));
-      history.sort((x, y) => x.openTime - y.openTime);
-      a.send({ type: 'analytics.warmup', candles: history });
+    details: (actor) => {
+      const c = actor.getSnapshot().context as { snapshots: number; pending: unknown[]; caughtUp: number };
+      return {
+        snapshots: c.snapshots, caughtUp: c.caughtUp, pendingInference: c.pending.length, unwritten: writer.pending,
+        ml: ml.kind === 'model' ? `model ${ml.name}` : `unavailable: ${ml.reason}`,
+        warmupMs: stats.warmupMs, historyCandles: stats.history, inferences: stats.inferences, inferenceErrors: stats.inferenceErrors,
+      };
+    },
+    onStart: async (actor) => {
+      const t0 = Date.now();
+      const results = await Promise.all(config.symbols.map(async (s) => {
+        const candles = await recentCandles(db, s, '1m', a.warmupCandles);
+        return { s, n: candles.length, r: candles.length ? await pool.warmup(s, params, candles) : null };
+      }));
+      for (const { s, r } of results) if (r) actor.send({ type: 'analytics.restore', symbol: s, state: r.state });
+      lastManual = await readManual();
+      actor.send({ type: 'analytics.manual', manual: lastManual });
       const live = buffer ?? [];
       buffer = null;
-      for (const c of live) a.send({ type: 'analytics.candle', candle: c });
-      ctx.log.info({ history: history.length, buffered: live.length }, 'analytics warmed up from MariaDB');
+      for (const ev of live) actor.send((ev.type === 'analytics.candle' ? { ...ev, receivedAt: clock.now() } : ev) as never);
+      actor.send({ type: 'analytics.warmed', receivedAt: clock.now() });
+      stats.warmupMs = Date.now() - t0;
+      stats.history = results.reduce((x, r) => x + r.n, 0);
+      log.info({ history: stats.history, buffered: live.length, ms: stats.warmupMs, warm: results.map((r) => ({ symbol: r.s, candles: r.n, warm: r.r?.warm ?? false })) }, 'analytics warmed up from MariaDB in the pool');
+      const poll = () => {
+        pollTimer = clock.setTimeout(() => {
+          readManual().then(
+            (m) => {
+              if (closed) return;
+              if (JSON.stringify(m) !== JSON.stringify(lastManual)) {
+                lastManual = m;
+                actor.send({ type: 'analytics.manual', manual: m });
+              }
+              poll();
+            },
+            (err: Error) => {
+              log.warn({ err: err.message }, 'reading manual inputs failed; the previous values stay in force');
+              if (!closed) poll();
+            },
+          );
+        }, a.manual.pollSec * 1000);
+      };
+      poll();
     },
-    dispose: () => writer.close(),
+    dispose: async () => {
+      closed = true;
+      if (pollTimer) clock.clearTimeout(pollTimer);
+      try {
+        await writer.close();
+      } finally {
+        await pool.close();
+      }
+    },
   };
 });

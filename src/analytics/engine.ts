@@ -1,56 +1,139 @@
-// The analytics engine for one symbol: incremental indicators updated per closed 1m candle → Snapshot.
-// Guarantees O(1) work per candle and null for anything not yet warm.
-import type { Candle, Snapshot } from '../protocol/index.js';
-import { Atr } from './indicators/atr.js';
-import { Ema } from './indicators/ema.js';
-import { Rsi } from './indicators/rsi.js';
+// The analytics engine for one symbol: 1m indicators, higher timeframes aggregated from 1m candles, regime,
+// microstructure, flow and manual inputs → Snapshot. Deterministic and IO-free; plain data only, so its
+// state can be built in a pool thread and moved (see state.ts). Guarantees O(1) work per candle, trade and
+// book update, and null for anything not yet warm or without data.
+import { TIMEFRAME_MS } from '../domain/timeframes.js';
+import { CandleAggregator } from '../market/aggregate.js';
+import type { BookTop, Candle, MarkPrice, MlSignal, Snapshot, TimeframeState, Timeframe, Trade } from '../protocol/index.js';
+import { computeFlow, type FlowParams } from './flow.js';
+import { AdjEma } from './indicators/adj-ema.js';
+import { IndicatorSet, type IndicatorParams } from './indicator-set.js';
+import { emptyManual, type ManualState } from './manual-inputs.js';
+import { MicroEngine, type MicroParams } from './micro/micro.js';
+import { RegimeClassifier, type RegimeParams } from './regime.js';
 import { hourUtc, sessionAt } from './session.js';
+import { TimeframeEngine, type TimeframeParams } from './timeframe.js';
+
+export const HIGHER: Exclude<Timeframe, '1m'>[] = ['5m', '15m', '1h', '4h'];
+export const ALL_TF: Timeframe[] = ['1m', ...HIGHER];
 
 export interface EngineParams {
-  emaFast: number;
-  emaSlow: number;
-  rsiPeriod: number;
-  atrPeriod: number;
+  indicators: IndicatorParams;
+  timeframe: TimeframeParams;
+  alignmentWeights: Record<Timeframe, number>;
+  regime: RegimeParams & { timeframe: Timeframe };
+  micro: Omit<MicroParams, 'vpin'> & { vpin: Omit<MicroParams['vpin'], 'bucketVolume'>; vpinBucketMinutes: number };
+  flow: FlowParams;
 }
 
+const structureSign = (s: TimeframeState['structure']) => (s === 'HH_HL' ? 1 : s === 'LH_LL' ? -1 : 0);
+
 export class SymbolEngine {
-  private readonly emaFast: Ema;
-  private readonly emaSlow: Ema;
-  private readonly rsi: Rsi;
-  private readonly atr: Atr;
+  readonly ind: IndicatorSet;
+  readonly agg: CandleAggregator;
+  readonly tfs: Record<Timeframe, TimeframeEngine>;
+  readonly regime: RegimeClassifier;
+  readonly micro: MicroEngine;
+  /** Average 1m volume (one day span): sets the VPIN bucket size. */
+  readonly volume1m: AdjEma;
+  funding: { rate: number; ts: number } | null = null;
+  manual: ManualState = emptyManual();
+  last: Candle | null = null;
   lastOpenTime = -1;
   seen = 0;
+  /** Bars of the regime timeframe already classified. */
+  regimeBars = 0;
 
-  constructor(readonly symbol: string, p: EngineParams) {
-    this.emaFast = new Ema(p.emaFast);
-    this.emaSlow = new Ema(p.emaSlow);
-    this.rsi = new Rsi(p.rsiPeriod);
-    this.atr = new Atr(p.atrPeriod);
+  constructor(readonly symbol: string, readonly p: EngineParams) {
+    this.ind = new IndicatorSet(p.indicators);
+    this.agg = new CandleAggregator(HIGHER);
+    this.tfs = Object.fromEntries(ALL_TF.map((tf) => [tf, new TimeframeEngine(tf, p.timeframe)])) as Record<Timeframe, TimeframeEngine>;
+    this.regime = new RegimeClassifier(p.regime);
+    this.micro = new MicroEngine({ ...p.micro, vpin: { ...p.micro.vpin, bucketVolume: null } });
+    this.volume1m = new AdjEma(1440, 60);
   }
 
+  /** The 1m core the decision engine needs (EMAs, RSI, ATR) is warm. */
   get warm(): boolean {
-    return this.emaSlow.value !== null && this.rsi.value !== null && this.atr.value !== null;
+    const i = this.ind;
+    return i.emaSlow.value !== null && i.emaFast.value !== null && i.rsi.value !== null && i.atr.value !== null;
   }
 
-  /** Feeds one closed 1m candle; candles at or before the last one seen are ignored (replays are harmless). */
+  /**
+   * Feeds one closed 1m candle; anything else (open candles, higher timeframes from the feed, candles at or
+   * before the last one seen) is ignored, so replays and feed-side aggregates never double count.
+   */
   update(c: Candle): boolean {
-    if (!c.closed || c.tf !== '1m' || c.openTime <= this.lastOpenTime) return false;
+    if (!c.closed || c.tf !== '1m' || c.symbol !== this.symbol || c.openTime <= this.lastOpenTime) return false;
     this.lastOpenTime = c.openTime;
+    this.last = c;
     this.seen++;
-    this.emaFast.update(c.close);
-    this.emaSlow.update(c.close);
-    this.rsi.update(c.close);
-    this.atr.update(c.high, c.low, c.close);
+    this.ind.update(c, c.openTime);
+    this.tfs['1m'].update(c);
+    for (const h of this.agg.push(c)) this.tfs[h.tf].update(h);
+    const v = this.volume1m.update(c.volume);
+    if (v !== null && v > 0) this.micro.vpin.bucketVolume = v * this.p.micro.vpinBucketMinutes;
+    this.updateRegime();
     return true;
   }
 
-  snapshot(c: Candle, kind: Snapshot['kind']): Snapshot {
+  /** Re-evaluated only when the regime timeframe closes a bar. */
+  private updateRegime(): void {
+    const e = this.tfs[this.p.regime.timeframe];
+    if (e.bars === this.regimeBars) return;
+    this.regimeBars = e.bars;
+    const a = e.adx.value;
+    const v = e.atrRatio;
+    const s = e.emaSpread;
+    if (a?.adx == null || v === null || s === null || !e.last) return;
+    this.regime.update({ adx: a.adx, plusDi: a.plusDi, minusDi: a.minusDi, volRatio: v, spread: s }, e.last.openTime + TIMEFRAME_MS[e.tf]);
+  }
+
+  onTrades(trades: Trade[]): void {
+    for (const t of trades) this.micro.onTrade(t);
+  }
+
+  onBook(b: BookTop): void {
+    this.micro.onBook(b);
+  }
+
+  onMark(m: MarkPrice): void {
+    if (m.fundingRate !== undefined && Number.isFinite(m.fundingRate) && (!this.funding || m.ts >= this.funding.ts)) this.funding = { rate: m.fundingRate, ts: m.ts };
+  }
+
+  setManual(m: ManualState): void {
+    this.manual = m;
+  }
+
+  /** The snapshot at the close of the last candle (the engine must be warm). */
+  snapshot(kind: Snapshot['kind'], ml: MlSignal): Snapshot {
+    const c = this.last!;
     const ts = c.openTime + 60_000;
+    const tf: Snapshot['tf'] = {};
+    let num = 0;
+    let den = 0;
+    for (const name of ALL_TF) {
+      const st = this.tfs[name].state();
+      if (!st) continue;
+      tf[name] = st;
+      const w = this.p.alignmentWeights[name];
+      num += w * (0.5 * structureSign(st.structure) + 0.5 * st.momentumScore);
+      den += w;
+    }
+    const r = this.regime.value;
+    const regime = r ? { ...r, timeframe: this.p.regime.timeframe, since: this.regime.since } : null;
+    const micro = this.micro.snapshot(ts);
+    const flow = computeFlow({
+      ts, price: c.close, funding: this.funding, micro, regime,
+      tf: tf[this.p.regime.timeframe] ?? tf['1m'] ?? null, manual: this.manual,
+    }, this.p.flow);
     return {
       symbol: this.symbol, ts, kind, price: c.close,
-      ind: { emaFast: this.emaFast.value, emaSlow: this.emaSlow.value, rsi: this.rsi.value, atr: this.atr.value },
-      tf: {}, mtfAlignment: null, session: sessionAt(ts), hourUtc: hourUtc(ts), regime: null, micro: null, flow: null,
-      ml: { available: false, reason: 'no model configured' },
+      ind: this.ind.values(),
+      tf,
+      mtfAlignment: den > 0 ? num / den : null,
+      session: sessionAt(ts), hourUtc: hourUtc(ts),
+      regime, micro, flow, ml,
     };
   }
 }

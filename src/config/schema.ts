@@ -39,9 +39,6 @@ export const configSchema = z
     if (c.mode === 'paper' && c.exchange.venue !== 'sim') {
       ctx.addIssue({ code: 'custom', path: ['exchange', 'venue'], message: 'paper mode trades on the simulated venue; set it to "sim"' });
     }
-    if (c.analytics.emaFast >= c.analytics.emaSlow) {
-      ctx.addIssue({ code: 'custom', path: ['analytics', 'emaFast'], message: 'emaFast must be shorter than emaSlow' });
-    }
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -50,29 +50,83 @@ export interface TimeframeState {
   momentumScore: number;
   atr: number | null;
   atrRegime: 'low' | 'normal' | 'high' | null;
+  /** Open time of the last closed candle of this timeframe, UTC ms. */
+  openTime?: number;
+  /** ATR over its own average (the basis of atrRegime). */
+  atrRatio?: number | null;
+  emaFast?: number | null;
+  emaSlow?: number | null;
+  rsi?: number | null;
+  adx?: number | null;
+  plusDi?: number | null;
+  minusDi?: number | null;
+  /** Last confirmed swing high / low. */
+  swingHigh?: number | null;
+  swingLow?: number | null;
 }
 
+/** From market.trades and market.book; a field is null when its source had no data in the window. */
 export interface Microstructure {
-  cvd: number;
+  /** Volume delta (taker buy − taker sell, base units) over the window. */
+  cvd: number | null;
+  /** Volume-synchronised probability of informed trading, [0, 1] (bulk volume classification). */
   vpin: number | null;
+  /** Trade-flow imbalance (buy − sell) / (buy + sell) over the window, [−1, 1]. */
   ofi: number | null;
+  /** Book imbalance (bid qty − ask qty) / (bid qty + ask qty) over the top levels, [−1, 1]. */
   obi: number | null;
-  whaleBuyNotional: number;
-  whaleSellNotional: number;
+  /** Notional (quote) of whale trades over the window. */
+  whaleBuyNotional: number | null;
+  whaleSellNotional: number | null;
+  /** Avellaneda-Stoikov reservation price. */
   fairValue: number | null;
+  windowSec?: number;
+  /** Trades in the window (0 = no trade data). */
+  trades?: number;
+  buyVolume?: number | null;
+  sellVolume?: number | null;
+  whaleTrades?: number | null;
+  /** Cont-Kukanov-Stoikov order flow imbalance from top-of-book changes over the window (base units). */
+  ofiBook?: number | null;
+  mid?: number | null;
+  spread?: number | null;
+  lastTradeTs?: number | null;
 }
 
 export interface Flow {
+  /** Latest funding rate per funding interval (market.mark), null without a fresh one. */
   fundingRate: number | null;
-  fundingExtreme: boolean;
+  /** |fundingRate| at or above the configured extreme; null without a funding rate. */
+  fundingExtreme: boolean | null;
+  /** Open-interest change: null until an open-interest source exists. */
   oiChangePct: number | null;
-  crowdBias: 'long' | 'short' | 'neutral';
+  /** Which side the crowd leans to; null when no crowd input (funding, trade flow, liquidations, sentiment). */
+  crowdBias: 'long' | 'short' | 'neutral' | null;
   trapIndex: number | null;
+  /** Stable codes, e.g. funding_extreme_longs_pay, vpin_high, volatile_regime, manual_stale:sentiment. */
   warnings: string[];
-  /** 0 = calm, 1 = do not trade. */
+  /** 0 = calm, 1 = do not trade: weighted mean of the components in `riskComponents`. */
   riskScore: number;
+  /** Manual sentiment −2..2 while within its max age. */
   sentiment: number | null;
+  /** Manual ETF net flow (USD) while within its max age. */
   etfFlowUsd: number | null;
+  /** Crowd score in [−1, 1] (+ = crowd long) behind crowdBias. */
+  crowdScore?: number | null;
+  /** Each risk component in [0, 1] that had data (volatility, vpin, funding, trap, sentiment, etf, liquidations). */
+  riskComponents?: Record<string, number>;
+  /** Manual liquidation map near the price, while within its max age. */
+  liquidations?: { longNotionalNear: number; shortNotionalNear: number; nearestLong: number | null; nearestShort: number | null } | null;
+}
+
+export interface RegimeValueLike {
+  label: Regime;
+  /** [0, 1] */
+  confidence: number;
+  /** Timeframe the regime is classified on. */
+  timeframe?: Timeframe;
+  /** When the current label started (close time of the bar that confirmed it), UTC ms. */
+  since?: number;
 }
 
 export type MlSignal = { available: false; reason: string } | { available: true; pUp: number; model: string };
@@ -89,10 +143,12 @@ export interface Snapshot {
   mtfAlignment: number | null;
   session: Session;
   hourUtc: number;
-  regime: { label: Regime; confidence: number } | null;
+  regime: RegimeValueLike | null;
   micro: Microstructure | null;
   flow: Flow | null;
   ml: MlSignal;
+  /** True on the full snapshot a (re)started analytics worker publishes from stored history. */
+  warmup?: boolean;
 }
 
 export interface AnalyticsPayloads {

@@ -4,7 +4,9 @@ import { createActor } from 'xstate';
 import { analyticsMachine } from '../../machines/analytics.machine.js';
 import { marketFeedMachine } from '../../machines/market-feed.machine.js';
 import { SimClock } from '../../src/clock/clock.js';
+import { engineParams } from '../../src/analytics/params.js';
 import type { Candle, Snapshot } from '../../src/protocol/index.js';
+import { testConfig } from '../helpers/config.js';
 
 const synthetic = { seed: 7, startPrice: 30000, volatility: 0.0012, regimeMinutes: 240, baseVolume: 25 };
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -66,7 +68,7 @@ test('analytics: warming until indicators are warm, then a snapshot per candle, 
   const snaps: Snapshot[] = [];
   const actor = createActor(analyticsMachine.provide({ actions: { persistSnapshot: (_, s: Snapshot) => persisted.push(s) } }), {
     clock,
-    input: { symbols: ['BTC/USDT:USDT'], params: { emaFast: 3, emaSlow: 5, rsiPeriod: 5, atrPeriod: 5 }, fullSnapshotSec: 300 },
+    input: { symbols: ['BTC/USDT:USDT'], params: engineParams(testConfig({ analytics: { emaFast: 3, emaSlow: 5, rsiPeriod: 5, atrPeriod: 5 } }).analytics), fullSnapshotSec: 300, ml: { kind: 'none', reason: 'no model configured' }, catchUpMs: null },
   });
   actor.on('analytics.snapshot', (e) => snaps.push(e.payload));
   actor.start();

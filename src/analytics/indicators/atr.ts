@@ -1,22 +1,21 @@
 // Average true range with Wilder's smoothing, O(1) per update.
-// Guarantees null until `period` true ranges were seen; the first value is their simple mean.
+// Guarantees null until `period` true ranges were seen; the first true range is the first bar's high − low.
+import { trueRange } from './bar.js';
+import { Wilder } from './wilder.js';
+
 export class Atr {
-  private prevClose: number | null = null;
-  private n = 0;
-  private sum = 0;
+  prevClose: number | null = null;
+  readonly smooth: Wilder;
   value: number | null = null;
 
-  constructor(readonly period: number) {}
+  constructor(readonly period: number) {
+    this.smooth = new Wilder(period);
+  }
 
   update(high: number, low: number, close: number): number | null {
-    const tr = this.prevClose === null ? high - low : Math.max(high - low, Math.abs(high - this.prevClose), Math.abs(low - this.prevClose));
+    const tr = trueRange(high, low, this.prevClose);
     this.prevClose = close;
-    if (this.value === null) {
-      this.sum += tr;
-      if (++this.n === this.period) this.value = this.sum / this.period;
-      return this.value;
-    }
-    this.value = (this.value * (this.period - 1) + tr) / this.period;
+    this.value = this.smooth.update(tr);
     return this.value;
   }
 }

@@ -1,13 +1,17 @@
 // Relative strength index with Wilder's smoothing, O(1) per update.
-// Guarantees null until `period` changes were seen; 100 when there were no losses.
+// Guarantees null until `period` changes were seen; 100 when the average loss is zero.
+import { Wilder } from './wilder.js';
+
 export class Rsi {
   private prev: number | null = null;
-  private n = 0;
-  private avgGain = 0;
-  private avgLoss = 0;
+  readonly gain: Wilder;
+  readonly loss: Wilder;
   value: number | null = null;
 
-  constructor(readonly period: number) {}
+  constructor(readonly period: number) {
+    this.gain = new Wilder(period);
+    this.loss = new Wilder(period);
+  }
 
   update(close: number): number | null {
     if (this.prev === null) {
@@ -16,17 +20,10 @@ export class Rsi {
     }
     const change = close - this.prev;
     this.prev = close;
-    const gain = change > 0 ? change : 0;
-    const loss = change < 0 ? -change : 0;
-    if (this.n < this.period) {
-      this.avgGain += gain / this.period;
-      this.avgLoss += loss / this.period;
-      if (++this.n < this.period) return null;
-    } else {
-      this.avgGain = (this.avgGain * (this.period - 1) + gain) / this.period;
-      this.avgLoss = (this.avgLoss * (this.period - 1) + loss) / this.period;
-    }
-    this.value = this.avgLoss === 0 ? 100 : 100 - 100 / (1 + this.avgGain / this.avgLoss);
+    const g = this.gain.update(change > 0 ? change : 0);
+    const l = this.loss.update(change < 0 ? -change : 0);
+    if (g === null || l === null) return null;
+    this.value = l === 0 ? 100 : 100 - 100 / (1 + g / l);
     return this.value;
   }
 }

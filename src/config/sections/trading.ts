@@ -4,16 +4,7 @@ import { z } from 'zod';
 
 const fraction = z.number().min(0).max(1);
 
-export const analyticsSchema = z.strictObject({
-  emaFast: z.number().int().min(2),
-  emaSlow: z.number().int().min(3),
-  rsiPeriod: z.number().int().min(2),
-  atrPeriod: z.number().int().min(2),
-  /** Candles read from MariaDB at start to warm the indicators up. */
-  warmupCandles: z.number().int().min(10).max(100_000),
-  /** A full snapshot (persisted, voted on) every this many clock-seconds; fast updates on every candle. */
-  fullSnapshotSec: z.number().int().min(60).max(86_400),
-});
+export { analyticsSchema } from './analytics.js';
 
 export const decisionSchema = z.strictObject({
   strategy: z.enum(['ema_rsi']),
