@@ -6,10 +6,12 @@ import { clientOrderId } from '../src/domain/ids.js';
 import { ExchangeError } from '../src/exchange/errors.js';
 import { DEFAULT_MARKETS, LocalSimGateway, SimVenueStore } from '../src/exchange/sim/local-gateway.js';
 import type { ExFill } from '../src/exchange/types.js';
+import { cancelProtectionWhereFlat, submitFlatten } from '../src/execution/flatten.js';
 import { Ledger, positionEvent, positionView } from '../src/execution/ledger.js';
 import { OrderManager } from '../src/execution/order-manager.js';
 import { reconcile } from '../src/execution/reconcile.js';
 import { runActor } from '../src/host/host.js';
+import { timedGateway } from '../src/ops/timed-gateway.js';
 import type { Candle, Intent } from '../src/protocol/index.js';
 import { Serial } from '../src/util/serial.js';
 import { fromPromise } from 'xstate';
@@ -22,11 +24,11 @@ runActor(async (ctx) => {
   const markets = DEFAULT_MARKETS.filter((m) => config.symbols.includes(m.symbol));
   const missing = config.symbols.filter((s) => !markets.some((m) => m.symbol === s));
   if (missing.length) throw new Error(`the paper venue does not list ${missing.join(', ')}`);
-  const gw = await LocalSimGateway.open(
+  const gw = timedGateway(await LocalSimGateway.open(
     { markets, takerFee: config.execution.takerFee, makerFee: config.execution.makerFee, startingBalance: config.execution.paperStartingBalance, leverage: config.risk.leverage },
     new SimVenueStore(pool, 'paper'),
     now,
-  );
+  ), ctx.metrics);
   const ledger = new Ledger(pool, now);
   const orders = new OrderManager(gw, ledger, log);
   const serial = new Serial();
@@ -117,6 +119,22 @@ runActor(async (ctx) => {
     },
     onStart: (a) => {
       actorRef = a as unknown as { send(e: FillNotice): void };
+    },
+    commands: {
+      // Operator flatten: entries cancelled and closes sent (serially), closes awaited outside the queue (fills
+      // arrive through it), then stops and targets cancelled where flat. Minimal; execution owns hardening it.
+      flatten: async (_args, a) => {
+        const sent = await serial.run(() => submitFlatten(gw, ledger, orders, config.symbols));
+        a.send({ type: 'execution.flattened' });
+        for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+          if (!(await gw.fetchPositions(config.symbols)).length) break;
+        }
+        return { ...sent, ...(await serial.run(() => cancelProtectionWhereFlat(gw, orders, config.symbols))) };
+      },
+      halt: async (args, a) => {
+        a.send({ type: 'execution.halt', reason: String(args.reason ?? 'halted by the operator') });
+        return { halted: true };
+      },
     },
     details: (a) => {
       const c = a.getSnapshot().context as { positions: Record<string, unknown>; paused: boolean; haltReason: string | null };

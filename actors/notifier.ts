@@ -1,51 +1,197 @@
-// notifier worker: every alert and position event becomes a `notifications` row and a log line.
-// Guarantees a bus message yields at most one row (unique source id), written before it counts as handled.
-import { fromPromise } from 'xstate';
-import { notifierMachine, type Notice } from '../machines/notifier.machine.js';
+// notifier worker: every alert and position event becomes a `notifications` row, is logged, and (Telegram on) is
+// delivered oldest first to every allowlisted chat; it also answers Telegram commands through the control socket.
+// Guarantees: a row exists before anyone is told; a Telegram outage or a notifier restart loses nothing and sends
+// nothing twice (rows and per-chat progress live in MariaDB); at shutdown it keeps delivering for `drainMs`.
+import { fromPromise, type AnyActorRef } from 'xstate';
+import { notifierMachine, type Notice, type NotifierContext, type SendOutcome } from '../machines/notifier.machine.js';
+import { readSecrets } from '../src/config/load.js';
+import { request } from '../src/control/socket.js';
+import { telegramState } from '../src/daemon/status.js';
+import { scrub, secretValues } from '../src/log/logger.js';
+import { CommandHandler } from '../src/notify/commands.js';
+import { noticeFromAlert, noticeFromPosition, telegramText } from '../src/notify/format.js';
+import { Outbox } from '../src/notify/outbox.js';
+import { dailySummary } from '../src/notify/summary.js';
+import { TelegramClient } from '../src/notify/telegram.js';
 import { runActor } from '../src/host/host.js';
-import type { AlertPayload, Envelope, PositionEvent } from '../src/protocol/index.js';
+import { fromRoot } from '../src/paths.js';
+import { getMeta, setMeta } from '../src/store/repos/meta.js';
+import { Serial } from '../src/util/serial.js';
 
-const fromAlert = (env: Envelope<'market.alert' | 'decision.alert' | 'execution.alert' | 'reconcile.anomaly' | 'supervisor.alert'>): Notice => {
-  const a = env.payload as AlertPayload;
-  return { sourceId: env.id, ts: env.tsEvent, code: a.code, severity: a.severity, text: a.text };
-};
-
-const fromPosition = (env: Envelope<'execution.position_opened' | 'execution.position_closed'>): Notice => {
-  const p = env.payload as PositionEvent;
-  const opened = env.type === 'execution.position_opened';
-  const text = opened
-    ? `opened ${p.side} ${p.qty} ${p.symbol} @ ${p.entryPrice}`
-    : `closed ${p.side} ${p.qty} ${p.symbol} @ ${p.exitPrice ?? '?'} (${p.reason ?? 'unknown'}), PnL ${p.realizedPnl ?? '0'}, fees ${p.fees ?? '0'}`;
-  return { sourceId: env.id, ts: env.tsEvent, code: opened ? 'position.opened' : 'position.closed', severity: 'info', text };
-};
+const OFFSET_KEY = 'telegram.offset';
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+  });
 
 runActor(async (ctx) => {
-  const { clock, log } = ctx;
+  const { config, clock, log } = ctx;
+  const n = config.notifier;
   const pool = ctx.db();
-  const deliver = async ({ input: { notice: n } }: { input: { notice: Notice } }) => {
-    await pool.query(
-      `INSERT IGNORE INTO notifications (source_id, ts, code, severity, text, status, attempts) VALUES (?, ?, ?, ?, ?, 'logged', 0)`,
-      [n.sourceId, n.ts, n.code, n.severity, n.text],
-    );
-    const level = n.severity === 'critical' || n.severity === 'error' ? 'error' : n.severity === 'warning' ? 'warn' : 'info';
-    log[level]({ code: n.code, notification: true }, n.text);
+  const secrets = secretValues();
+  const clean = (s: string) => scrub(s, secrets);
+  const tg = telegramState(config);
+  const chats = n.telegram.chatIds.map(String);
+  const token = readSecrets().telegramToken;
+  const telegram = tg.on && token ? new TelegramClient(token, n.telegram) : null;
+  const outbox = new Outbox(pool, { deliver: !!telegram, coalesceMs: n.coalesceSec * 1000, scrub: clean });
+  // Recording and delivery run one at a time, so a send in flight and the shutdown drain never overlap.
+  const serial = new Serial();
+  // Polling stops first at shutdown; sends keep going until the drain is over.
+  const stopPolling = new AbortController();
+  const stop = new AbortController();
+  const stats = { unauthorized: 0, commands: 0, polling: telegram ? 'starting' : 'off', backlog: 0, oldestPendingWallTs: null as number | null };
+  let actorRef: AnyActorRef | null = null;
+
+  const record = (notice: Notice) =>
+    serial.run(async () => {
+      const r = await outbox.record(notice);
+      if (r === 'duplicate') return;
+      const level = notice.severity === 'critical' || notice.severity === 'error' ? 'error' : notice.severity === 'warning' ? 'warn' : 'info';
+      log[level]({ code: notice.code, notification: r }, notice.text);
+    });
+
+  /** Delivers the oldest pending row to every chat that has not had it yet. */
+  const sendNext = (): Promise<SendOutcome> =>
+    serial.run(async () => {
+      if (!telegram) return { kind: 'empty' };
+      const row = await outbox.oldestPending();
+      if (!row) return { kind: 'empty' };
+      const text = telegramText(row, config.mode);
+      const dropped: string[] = [];
+      for (const chat of chats) {
+        if (row.delivered[chat]) continue;
+        const r = await telegram.send(chat, text, stop.signal);
+        if (r.ok) {
+          await outbox.markChat(row.id, chat, 'sent');
+          row.delivered[chat] = 'sent';
+        } else if (r.kind === 'drop') {
+          await outbox.markChat(row.id, chat, `failed: ${r.error}`);
+          row.delivered[chat] = `failed: ${r.error}`;
+          dropped.push(`${chat}: ${r.error}`);
+          log.error({ chat, id: row.id, err: r.error }, 'telegram refused a notification for this chat; not retrying it there');
+        } else {
+          await outbox.markAttempt(row.id, r.error);
+          return { kind: 'retry', error: r.error, ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
+        }
+      }
+      const anySent = Object.values(row.delivered).some((v) => v === 'sent');
+      await outbox.finish(row.id, anySent ? 'sent' : 'failed', dropped.length ? dropped.join('; ') : null);
+      return { kind: anySent ? 'sent' : 'failed', id: row.id };
+    });
+
+  const summarize = async ({ input }: { input: { dueAt: number } }) => {
+    const s = await dailySummary(pool, input.dueAt);
+    await record(s);
   };
-  const notice = (n: Notice) => ({ type: 'notifier.notice' as const, notice: n });
+
+  const machine = notifierMachine.provide({
+    actors: {
+      record: fromPromise(({ input }: { input: { notice: Notice } }) => record(input.notice)),
+      sendNext: fromPromise(sendNext),
+      summarize: fromPromise(summarize),
+    },
+  });
+
+  const refreshBacklog = () =>
+    outbox.backlog().then(
+      (b) => {
+        stats.backlog = b.pending;
+        stats.oldestPendingWallTs = b.oldestWallTs;
+        ctx.metrics.set('notification_backlog', {}, b.pending);
+      },
+      () => undefined,
+    );
+  const backlogTimer = setInterval(() => void refreshBacklog(), 2000);
+  backlogTimer.unref();
+  void refreshBacklog();
+
+  const commands = new CommandHandler({
+    allowed: new Set(chats),
+    control: (cmd, args) => request(fromRoot(config.control.socketPath), cmd, args ?? {}, 60_000),
+    reply: async (chat, text) => {
+      const r = await telegram!.send(chat, text, stop.signal);
+      if (!r.ok) log.warn({ chat, err: r.error }, 'reply to a telegram command failed');
+    },
+    log,
+    confirmTtlMs: n.confirmTtlSec * 1000,
+  });
+
+  /** Long-polls for commands; the offset is kept in MariaDB so a restart never handles an update twice. */
+  const poll = async () => {
+    let offset: number | undefined;
+    while (!stopPolling.signal.aborted) {
+      try {
+        const stored = Number((await getMeta(pool, OFFSET_KEY)) ?? 0);
+        offset = Math.max(offset ?? 0, stored) || undefined;
+        stats.polling = 'polling';
+        for await (const update of telegram!.updates(offset, n.telegram.pollTimeoutSec, stopPolling.signal, (e) => {
+          stats.polling = `retrying: ${telegram!.clean(e)}`;
+        })) {
+          stats.polling = 'polling';
+          const outcome = await commands.handle(update);
+          if (outcome === 'unauthorized') stats.unauthorized++;
+          if (outcome === 'handled') stats.commands++;
+          offset = update.update_id + 1;
+          await setMeta(pool, OFFSET_KEY, String(offset), Date.now()).catch((e) => log.warn({ err: (e as Error).message }, 'saving the telegram offset failed'));
+        }
+      } catch (err) {
+        if (stopPolling.signal.aborted) break;
+        stats.polling = `failed: ${telegram!.clean(err)}`;
+        log.error({ err: telegram!.clean(err) }, 'telegram polling failed; retrying in 30 s');
+        await sleep(30_000, stopPolling.signal);
+      }
+    }
+  };
+
   return {
-    machine: notifierMachine.provide({ actors: { deliver: fromPromise(deliver) } }),
-    input: { now: () => clock.now(), retryMs: 5000 },
+    machine,
+    input: {
+      now: () => clock.now(),
+      retry: n.retry,
+      clockPerWallMs: config.clock.speed,
+      summaryMinuteUtc: Number(n.dailySummaryUtc.slice(0, 2)) * 60 + Number(n.dailySummaryUtc.slice(3)),
+    },
     routes: {
-      'market.alert': (env) => notice(fromAlert(env)),
-      'decision.alert': (env) => notice(fromAlert(env)),
-      'execution.alert': (env) => notice(fromAlert(env)),
-      'reconcile.anomaly': (env) => notice(fromAlert(env)),
-      'supervisor.alert': (env) => notice(fromAlert(env)),
-      'execution.position_opened': (env) => notice(fromPosition(env)),
-      'execution.position_closed': (env) => notice(fromPosition(env)),
+      'market.alert': (env) => ({ type: 'notifier.notice', notice: noticeFromAlert(env) }),
+      'decision.alert': (env) => ({ type: 'notifier.notice', notice: noticeFromAlert(env) }),
+      'execution.alert': (env) => ({ type: 'notifier.notice', notice: noticeFromAlert(env) }),
+      'reconcile.anomaly': (env) => ({ type: 'notifier.notice', notice: noticeFromAlert(env) }),
+      'supervisor.alert': (env) => ({ type: 'notifier.notice', notice: noticeFromAlert(env) }),
+      'execution.position_opened': (env) => ({ type: 'notifier.notice', notice: noticeFromPosition(env) }),
+      'execution.position_closed': (env) => ({ type: 'notifier.notice', notice: noticeFromPosition(env) }),
+    },
+    onStart: (a) => {
+      actorRef = a;
+      if (telegram) void poll();
     },
     details: (a) => {
-      const c = a.getSnapshot().context as { queue: unknown[]; handled: number; lastError: string | null };
-      return { telegram: 'disabled (no token): notifications are logged and stored only', backlog: c.queue.length, handled: c.handled, lastError: c.lastError };
+      const c = a.getSnapshot().context as NotifierContext;
+      return {
+        telegram: tg.text, telegramOn: !!telegram, backlog: stats.backlog, oldestPendingWallTs: stats.oldestPendingWallTs,
+        recorded: c.recorded, sent: c.sent, failures: c.failures, lastError: c.lastError, inbox: c.inbox.length,
+        commands: { handled: stats.commands, unauthorized: stats.unauthorized, polling: stats.polling },
+      };
+    },
+    dispose: async () => {
+      clearInterval(backlogTimer);
+      stopPolling.abort();
+      const deadline = Date.now() + n.drainMs;
+      // Notices the machine had not written yet (its last context) are recorded first: idempotent by source id.
+      const inbox = actorRef ? (actorRef.getSnapshot().context as NotifierContext).inbox : [];
+      for (const notice of inbox) await record(notice).catch((e) => log.error({ err: (e as Error).message, code: notice.code }, 'could not record a notice at shutdown'));
+      // Then deliver, oldest first, until nothing is pending or the drain budget is spent (the rest waits in MariaDB).
+      while (telegram && Date.now() < deadline) {
+        const left = deadline - Date.now();
+        const r = await Promise.race([sendNext().catch(() => ({ kind: 'retry' }) as const), sleep(left).then(() => ({ kind: 'timeout' }) as const)]);
+        if (r.kind === 'empty') break;
+        if (r.kind === 'retry') await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
+        if (r.kind === 'timeout') break;
+      }
+      stop.abort();
+      const b = await outbox.backlog().catch(() => null);
+      if (b?.pending) log.warn({ pending: b.pending }, 'notifier stopping with undelivered notifications; they are delivered at the next start');
     },
   };
 });

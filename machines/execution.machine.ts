@@ -30,7 +30,11 @@ export type ExecutionEvent =
   | FillNotice
   | { type: 'execution.anomaly'; anomaly: Anomaly }
   | { type: 'control.pause' }
-  | { type: 'control.resume' };
+  | { type: 'control.resume' }
+  /** The operator's flatten cancelled entries and sent closes: leave any entry state. */
+  | { type: 'execution.flattened' }
+  /** Kill switch: stop trading until an operator resumes. */
+  | { type: 'execution.halt'; reason: string };
 
 export interface ReconcileOutput {
   positions: PositionView[];
@@ -82,6 +86,7 @@ export const executionMachine = setup({
   on: {
     'control.pause': { actions: assign({ paused: true }) },
     'control.resume': { actions: assign({ paused: false }) },
+    'execution.halt': { target: '.halted', actions: assign({ haltReason: ({ event }) => event.reason }) },
   },
   states: {
     booting: {
@@ -117,7 +122,7 @@ export const executionMachine = setup({
     },
     ready: {
       initial: 'route',
-      on: { 'execution.fill': { actions: 'applyFill' } },
+      on: { 'execution.fill': { actions: 'applyFill' }, 'execution.flattened': '.route' },
       states: {
         route: {
           always: [{ guard: 'hasOpenPosition', target: 'in_position' }, { target: 'flat' }],
@@ -179,7 +184,11 @@ export const executionMachine = setup({
       },
     },
     halted: {
-      on: { 'control.resume': { target: 'reconciling', actions: assign({ paused: false, haltReason: null }) } },
+      on: {
+        'control.resume': { target: 'reconciling', actions: assign({ paused: false, haltReason: null }) },
+        // Fills still arrive (a flatten's close): positions and their events stay true while halted.
+        'execution.fill': { actions: 'applyFill' },
+      },
     },
   },
 });

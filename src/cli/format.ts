@@ -1,24 +1,37 @@
 // Human-readable rendering of the status document for the terminal.
-// Guarantees every actor gets one line with the same columns, whatever its state.
+// Guarantees every actor gets one line with the same columns, whatever its state, and unknown values show as "?".
 import type { StatusDoc } from '../daemon/status.js';
 
-const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms}ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 60_000)}m`);
+const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms}ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`);
 const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const money = (s: string | null | undefined) => (s === null || s === undefined ? '?' : Number(s).toFixed(2));
 
 export function renderStatus(s: StatusDoc): string {
   const lines: string[] = [];
   const d = s.daemon;
-  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} · pid ${d.pid} · up ${age(d.uptimeMs)} · clock ${d.clock.speed}× at ${new Date(d.clock.now).toISOString()}`);
-  lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration})` : `DOWN: ${s.db.error}`}`);
+  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} · ${d.symbols.join(', ')} · pid ${d.pid} · up ${age(d.uptimeMs)} · clock ${d.clock.speed}× at ${iso(d.clock.now)}`);
+  lines.push(`health: ${s.health.status.toUpperCase()}${s.health.reasons.map((r) => `\n  - ${r}`).join('')}`);
+  const x = s.exchange;
+  lines.push(`exchange: ${x.connected === null ? 'connectivity ?' : x.connected ? 'connected' : 'DISCONNECTED'} · clock offset ${x.clockOffsetMs ?? '?'} ms · latency ${x.latencyMs ?? '?'} ms (${x.source})`);
+  lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration}${s.db.migrated ? '' : ` of ${s.db.expectedMigration}: NOT MIGRATED`})` : `DOWN: ${s.db.error}`}`);
   lines.push('');
-  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('state', 26)} ${pad('thread', 6)} ${pad('uptime', 8)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)}`);
+  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('state', 24)} ${pad('thread', 6)} ${pad('uptime', 7)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)} ${pad('in/s', 7)} ${pad('out/s', 7)}`);
   for (const a of s.actors) {
-    lines.push(`${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(a.machineState ?? '-', 26)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 8)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)}`);
+    lines.push(
+      `${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(a.machineState ?? '-', 24)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 7)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)} ${pad(a.rates ? String(a.rates.inPerSec) : '-', 7)} ${pad(a.rates ? String(a.rates.outPerSec) : '-', 7)}`,
+    );
   }
   lines.push('');
   if (!s.positions.length) lines.push('positions: flat');
-  for (const p of s.positions) lines.push(`position: ${p.side} ${p.qty} ${p.symbol} @ ${p.entryPrice}  stop ${p.stopLoss ?? 'NONE'}  target ${p.takeProfit ?? '-'}`);
-  lines.push(s.equity ? `equity: ${s.equity.equity} (balance ${s.equity.balance}, unrealized ${s.equity.unrealizedPnl})` : 'equity: not measured yet');
-  lines.push(`health: ${s.healthy ? 'OK' : 'DEGRADED'}`);
+  for (const p of s.positions) lines.push(`position: ${p.side} ${p.qty} ${p.symbol} @ ${p.entryPrice}  stop ${p.stopLoss ?? 'NONE'}  target ${p.takeProfit ?? '-'}  uPnL ${money(p.unrealizedPnl)}`);
+  lines.push(s.equity ? `equity: ${money(s.equity.equity)} (balance ${money(s.equity.balance)}, unrealized ${money(s.equity.unrealizedPnl)}) · PnL day ${money(s.equity.dayPnl)} · week ${money(s.equity.weekPnl)}` : 'equity: not measured yet');
+  const r = s.risk;
+  lines.push(`risk: ${r.halted ? `HALTED (${r.haltReason})` : 'trading allowed'}${r.paused ? ` · PAUSED${r.pausedBy ? ` by ${r.pausedBy}` : ''}` : ''} · cooldown ${r.cooldownUntil ? `until ${iso(r.cooldownUntil)}` : 'none'}${r.breakers ? ` · breakers ${JSON.stringify(r.breakers)}` : ''}`);
+  lines.push(s.lastDecision ? `last decision: ${s.lastDecision.verdict}${s.lastDecision.vetoed ? ' (vetoed)' : ''} ${s.lastDecision.symbol} at ${iso(s.lastDecision.ts)} score ${s.lastDecision.score}` : 'last decision: none yet');
+  const n = s.notifications;
+  lines.push(`notifications: telegram ${n.telegram} · backlog ${n.backlog ?? '?'}${n.oldestPendingAgeMs !== null ? ` (oldest ${age(n.oldestPendingAgeMs)})` : ''}${n.lastError ? ` · last error: ${n.lastError}` : ''}`);
+  if (s.operator.lastActions.length) lines.push(`last operator action: ${s.operator.lastActions[0]!.action} by ${s.operator.lastActions[0]!.by} at ${iso(s.operator.lastActions[0]!.ts)} (${s.operator.lastActions[0]!.status})`);
+  lines.push(`metrics: ${s.metrics.url ?? s.metrics.error ?? 'off'}`);
   return lines.join('\n');
 }

@@ -4,12 +4,14 @@ import { Command } from 'commander';
 import { NotRunningError } from '../control/socket.js';
 import { BosunError, ExitCode } from '../errors.js';
 import * as configCmd from './commands/config.js';
+import * as controlCmd from './commands/control.js';
+import * as doctorCmd from './commands/doctor.js';
 import * as migrateCmd from './commands/migrate.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

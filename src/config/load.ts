@@ -113,13 +113,31 @@ export function describeIssues(issues: z.core.$ZodIssue[], layers: Layer[], env:
       const owner = fromEnv ? 'environment' : [...layers].reverse().find((l) => getAt(l.data, path) !== undefined)?.file ?? layers.at(-1)!.file;
       const what = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
       const present = getAt(merged ?? layers.at(-1)!.data, path) !== undefined;
+      if (issue.code === 'unrecognized_keys' && SECRET_KEY.test(String(path.at(-1)))) {
+        return `${owner}: ${jsonPath(path)}: a secret cannot live in a config file — fix: remove it and set it in the environment (${SECRET_ENV})`;
+      }
       return `${owner}: ${jsonPath(path)}: ${what} — fix: ${fixFor(issue, present)}`;
     });
   });
 }
 
+/** Key names that look like credentials; the value is never echoed in the error. */
+const SECRET_KEY = /(api_?key|secret|token|password|passphrase|private_?key)$/i;
+const SECRET_ENV = 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL';
+
+/** A database password belongs in BOSUN_DB_URL, never in a file. */
+function rejectFilePasswords(layers: Layer[]): void {
+  for (const l of layers) {
+    const url = getAt(l.data, ['db', 'url']);
+    if (typeof url === 'string' && /^mariadb:\/\/[^:@/]+:[^@]+@/.test(url)) {
+      throw new ConfigError(`config: ${l.file}: $.db.url carries a password — fix: remove it from the file and set the full URL in BOSUN_DB_URL (${SECRET_ENV} are read only from the environment)`);
+    }
+  }
+}
+
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const layers = readLayers(file);
+  rejectFilePasswords(layers);
   const overrides = envOverrides(env);
   const merged = deepMerge(layers.reduce<Record<string, Json>>((acc, l) => deepMerge(acc, l.data), {}), overrides);
   const parsed = configSchema.safeParse(merged);

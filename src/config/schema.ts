@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { clockSchema, controlSchema, dbSchema, logSchema, modeSchema } from './sections/core.js';
 import { exchangeSchema } from './sections/exchange.js';
 import { marketSchema } from './sections/market.js';
+import { opsSchema } from './sections/ops.js';
 import {
   analyticsSchema, decisionSchema, executionSchema, notifierSchema, reconcilerSchema, riskSchema,
 } from './sections/trading.js';
@@ -23,6 +24,7 @@ export const configSchema = z
     reconciler: reconcilerSchema,
     notifier: notifierSchema,
     control: controlSchema,
+    ops: opsSchema,
     log: logSchema,
   })
   .superRefine((c, ctx) => {

@@ -8,7 +8,10 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { listenControl } from '../control/socket.js';
 import { BosunError, ConfigError, ExitCode } from '../errors.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { closeLogger, createLogger, prettyLogs, type Logger } from '../log/logger.js';
+import { OPERATOR_ACTIONS, type OperatorAction } from '../ops/operator.js';
+import { OpsRuntime } from '../ops/runtime.js';
+import type { AlertPayload } from '../protocol/index.js';
 import { distRoot, fromRoot } from '../paths.js';
 import { prepareDatabase } from '../store/migrate.js';
 import { createPool, safeDbUrl, type Pool } from '../store/pool.js';
@@ -38,7 +41,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const { config } = loadConfig(opts.configFile, env);
   requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
-  const log = createLogger({ level: config.log.level, name: 'supervisor' });
+  // Workers inherit the choice (they cannot see the terminal themselves).
+  process.env.BOSUN_LOG_FORMAT ??= prettyLogs() ? 'pretty' : 'json';
+  const log = createLogger({ level: config.log.level, name: 'supervisor', db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
   log.info({ mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, db: safeDbUrl(config.db.url), config: opts.configFile }, `bosun starting in ${config.mode.toUpperCase()} mode`);
   const spec = loadSupervisorSpec(opts.supervisorFile ?? fromRoot('supervisor.config.json'));
 
@@ -52,6 +57,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     resolveEntry: (entry) => pathToFileURL(`${distRoot}/${entry}`),
     testHooks: env.BOSUN_TEST_HOOKS === '1',
   });
+  const ops = new OpsRuntime({ sup, spec, config, pool, clock, log, env });
   const startedAt = Date.now();
   const socketPath = fromRoot(config.control.socketPath);
   let server: Server | null = null;
@@ -64,6 +70,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (stopping) return stopping;
     stopping = (async () => {
       log.info({ why }, 'stopping');
+      ops.stoppingNow(why);
       if (anchorTimer) clearInterval(anchorTimer);
       const budget = spec.children.reduce((a, c) => a + c.shutdownMs, 0) + 2000;
       const hard = setTimeout(() => {
@@ -71,14 +78,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         process.exit(ExitCode.failure);
       }, budget);
       hard.unref();
-      if (sup.running) sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.stopping', text: `bosun stopping (${config.mode}): ${why}` });
+      if (sup.running) sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.stopping', text: `bosun stopping in ${config.mode.toUpperCase()} mode: ${why}` });
       await sup.shutdown();
+      await ops.close();
       server?.close();
       if (config.clock.speed !== 1) await saveAnchor(pool, clock.now()).catch(() => undefined);
       await pool.end().catch(() => undefined);
       clearTimeout(hard);
       log.info({ code }, 'stopped');
-      log.flush();
+      await closeLogger(log);
       resolveExit(code);
       return code;
     })();
@@ -94,11 +102,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const handle = async (cmd: string, args: Record<string, unknown>): Promise<unknown> => {
     switch (cmd) {
       case 'status':
-        return buildStatus(sup, pool, config, clock, startedAt);
+        return buildStatus(sup, pool, config, clock, startedAt, ops);
       case 'pause':
       case 'resume':
-        await Promise.all(spec.children.map((c) => sup.call(c.id, cmd, (h) => h.call(cmd, (api) => api[cmd](), sup.callTimeoutMs)).catch(() => undefined)));
-        return { ok: true };
+      case 'flatten':
+      case 'kill-switch':
+        return ops.operator.act(cmd satisfies OperatorAction, { by: 'unidentified control-socket client', ...args });
       case 'command': {
         const actor = String(args.actor ?? '');
         const name = String(args.name ?? '');
@@ -109,11 +118,17 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         await sup.call(actor, 'crash', (h) => h.call('crash', (api) => api.crash(), sup.callTimeoutMs));
         return { ok: true };
       }
+      case 'test.alert': {
+        if (env.BOSUN_TEST_HOOKS !== '1') throw new Error('test hooks are disabled');
+        for (const a of (args.alerts as AlertPayload[]) ?? []) sup.bus.publish('supervisor.alert', a);
+        return { ok: true };
+      }
       default:
-        throw new Error(`unknown command ${cmd}`);
+        throw new Error(`unknown command ${cmd} (known: status, ${OPERATOR_ACTIONS.join(', ')}, command)`);
     }
   };
 
+  await ops.beforeStart();
   try {
     await sup.start();
   } catch (err) {
@@ -124,6 +139,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (config.clock.speed !== 1) saveAnchor(pool, clock.now()).catch((e) => log.warn({ err: (e as Error).message }, 'saving the clock anchor failed'));
   }, 5000);
   anchorTimer.unref();
+  ops.started();
   sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}, ${config.symbols.join(', ')})` });
   log.info({ actors: sup.status().map((a) => ({ id: a.id, threadId: a.threadId })), socket: socketPath }, 'all actors running');
   return exited;

@@ -1,39 +1,168 @@
-// Builds the `bosun status` document from the supervisor's view and MariaDB (the source of truth).
-// Guarantees status answers even when the DB is down (the DB section then says why).
+// Builds the `bosun status` document from the supervisor's view (heartbeats) and MariaDB (the source of truth).
+// Guarantees status answers even when the DB is down (the DB section then says why), reports unknown values as
+// null rather than guessing, and lists every reason it is degraded (exit code 1 of `bosun status`).
 import type { Pool } from 'mariadb';
 import type { Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import { readSecrets } from '../config/load.js';
+import { readMigrations } from '../store/migrate.js';
+import { dayStart, pnlSince, weekStart } from '../store/repos/equity.js';
+import type { ChildStatus, Supervisor } from '../supervisor/supervisor.js';
+
+export interface OperatorState {
+  paused: { by: string; at: number } | null;
+  killSwitch: { by: string; at: number; reason: string } | null;
+}
+
+/** What the main thread's ops runtime adds to the supervisor's view. */
+export interface StatusExtras {
+  heartbeatMs: number;
+  rates(id: string): { inPerSec: number; outPerSec: number } | null;
+  operatorState(): OperatorState;
+  metrics(): { url: string | null; error: string | null };
+}
+
+export type ActorStatusDoc = ChildStatus & { rates: { inPerSec: number; outPerSec: number } | null };
 
 export interface StatusDoc {
-  daemon: { pid: number; mode: string; environment: string; venue: string; startedAt: number; uptimeMs: number; clock: { speed: number; now: number } };
-  actors: ReturnType<Supervisor['status']>;
-  db: { ok: boolean; latencyMs: number | null; migration: number | null; error: string | null };
-  positions: Array<Record<string, unknown>>;
-  equity: { ts: number; equity: string; balance: string; unrealizedPnl: string } | null;
+  daemon: { pid: number; mode: string; environment: string; venue: string; symbols: string[]; startedAt: number; uptimeMs: number; clock: { speed: number; now: number } };
+  actors: ActorStatusDoc[];
+  exchange: { venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string };
+  db: { ok: boolean; latencyMs: number | null; migration: number | null; expectedMigration: number; migrated: boolean | null; error: string | null };
+  positions: Array<{ id: number; symbol: string; side: string; qty: string; entryPrice: string; stopLoss: string | null; takeProfit: string | null; unrealizedPnl: string | null; openedAt: number }>;
+  equity: { ts: number; equity: string; balance: string; unrealizedPnl: string; dayPnl: string; weekPnl: string } | null;
+  risk: { paused: boolean; pausedBy: string | null; halted: boolean; haltReason: string | null; killSwitch: OperatorState['killSwitch']; cooldownUntil: number | null; breakers: unknown };
+  lastDecision: { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string } | null;
+  notifications: { telegram: string; telegramOn: boolean; backlog: number | null; oldestPendingAgeMs: number | null; lastSentAt: number | null; lastError: string | null };
+  operator: { lastActions: Array<{ ts: number; action: string; by: string; source: string; status: string }> };
+  metrics: { url: string | null; error: string | null };
+  health: { status: 'healthy' | 'degraded'; reasons: string[] };
   healthy: boolean;
 }
 
-export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, clock: Clock, startedAt: number): Promise<StatusDoc> {
-  const t0 = Date.now();
-  const db: StatusDoc['db'] = { ok: false, latencyMs: null, migration: null, error: null };
+type Details = Record<string, unknown>;
+const obj = (v: unknown): Details | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Details) : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+let expected: number | null = null;
+const expectedMigration = () => (expected ??= Math.max(0, ...readMigrations().map((m) => m.version)));
+
+/** Telegram on or off, and why: the notifier reports it; before its first heartbeat it is derived from config and env. */
+export function telegramState(config: Config, env: NodeJS.ProcessEnv = process.env): { on: boolean; text: string } {
+  const t = config.notifier.telegram;
+  if (!t.enabled) return { on: false, text: 'off (notifier.telegram.enabled is false): notifications are stored and logged only' };
+  if (!readSecrets(env).telegramToken) return { on: false, text: 'off (no BOSUN_TELEGRAM_TOKEN in the environment): notifications are stored and logged only' };
+  if (!t.chatIds.length) return { on: false, text: 'off (notifier.telegram.chatIds is empty): notifications are stored and logged only' };
+  return { on: true, text: `on (${t.chatIds.length} chat${t.chatIds.length > 1 ? 's' : ''})` };
+}
+
+export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, clock: Clock, startedAt: number, extras?: StatusExtras): Promise<StatusDoc> {
+  const now = clock.now();
+  const wall = Date.now();
+  const actors: ActorStatusDoc[] = sup.status().map((a) => ({ ...a, rates: extras?.rates(a.id) ?? null }));
+  const details = (id: string): Details => actors.find((a) => a.id === id)?.details ?? {};
+  const exec = details('execution');
+  const decision = details('decision');
+  const notifier = details('notifier');
+  const op = extras?.operatorState() ?? { paused: null, killSwitch: null };
+
+  const db: StatusDoc['db'] = { ok: false, latencyMs: null, migration: null, expectedMigration: expectedMigration(), migrated: null, error: null };
   let positions: StatusDoc['positions'] = [];
   let equity: StatusDoc['equity'] = null;
+  let lastDecision: StatusDoc['lastDecision'] = null;
+  let backlog: number | null = null;
+  let oldestPending: number | null = null;
+  let lastSentAt: number | null = null;
+  let lastActions: StatusDoc['operator']['lastActions'] = [];
   try {
+    const t0 = Date.now();
     const [m] = await pool.query<Array<{ v: number | null }>>('SELECT MAX(version) AS v FROM schema_migrations');
     db.ok = true;
     db.latencyMs = Date.now() - t0;
     db.migration = m?.v ?? null;
-    positions = await pool.query("SELECT id, symbol, side, qty, entry_price AS entryPrice, stop_loss AS stopLoss, take_profit AS takeProfit, opened_at AS openedAt FROM positions WHERE status = 'open' ORDER BY id");
-    const e = await pool.query<Array<{ ts: number; equity: string; balance: string; unrealized_pnl: string }>>('SELECT ts, equity, balance, unrealized_pnl FROM equity_curve ORDER BY ts DESC, id DESC LIMIT 1');
-    equity = e[0] ? { ts: e[0].ts, equity: e[0].equity, balance: e[0].balance, unrealizedPnl: e[0].unrealized_pnl } : null;
+    db.migrated = db.migration === db.expectedMigration;
+    const views = Array.isArray(exec.positions) ? (exec.positions as Array<{ symbol: string; unrealizedPnl?: string }>) : [];
+    const rows = await pool.query<Array<Omit<StatusDoc['positions'][number], 'unrealizedPnl'>>>(
+      "SELECT id, symbol, side, qty, entry_price AS entryPrice, stop_loss AS stopLoss, take_profit AS takeProfit, opened_at AS openedAt FROM positions WHERE status = 'open' ORDER BY id",
+    );
+    positions = rows.map((p) => ({ ...p, unrealizedPnl: views.find((v) => v.symbol === p.symbol)?.unrealizedPnl ?? null }));
+    const [e] = await pool.query<Array<{ ts: number; equity: string; balance: string; unrealized_pnl: string }>>('SELECT ts, equity, balance, unrealized_pnl FROM equity_curve ORDER BY ts DESC, id DESC LIMIT 1');
+    if (e) {
+      const [dayPnl, weekPnl] = await Promise.all([pnlSince(pool, dayStart(now), e.equity), pnlSince(pool, weekStart(now), e.equity)]);
+      equity = { ts: e.ts, equity: e.equity, balance: e.balance, unrealizedPnl: e.unrealized_pnl, dayPnl, weekPnl };
+    }
+    for (const symbol of config.symbols) {
+      const [d] = await pool.query<Array<{ id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: number; reasoning: string }>>(
+        'SELECT id, symbol, ts, verdict, score, vetoed, reasoning FROM decisions WHERE symbol = ? ORDER BY ts DESC LIMIT 1',
+        [symbol],
+      );
+      if (d && (!lastDecision || d.ts > lastDecision.ts)) lastDecision = { ...d, vetoed: !!d.vetoed, reasoning: d.reasoning.slice(0, 500) };
+    }
+    const [b] = await pool.query<Array<{ n: number; oldest: number | null }>>("SELECT COUNT(*) AS n, MIN(wall_ts) AS oldest FROM notifications WHERE status = 'pending'");
+    backlog = Number(b?.n ?? 0);
+    oldestPending = b?.oldest ?? null;
+    const [s] = await pool.query<Array<{ sent_at: number | null }>>("SELECT sent_at FROM notifications WHERE status = 'sent' ORDER BY id DESC LIMIT 1");
+    lastSentAt = s?.sent_at ?? null;
+    lastActions = await pool.query("SELECT ts, action, by_whom AS `by`, source, status FROM operator_actions ORDER BY id DESC LIMIT 5");
   } catch (err) {
     db.error = (err as Error).message;
   }
-  const actors = sup.status();
-  const healthy = db.ok && actors.every((a) => a.lifecycle === 'running');
+
+  const ex = obj(exec.exchange) ?? obj(details('market-feed').exchange);
+  const execRunning = actors.find((a) => a.id === 'execution')?.lifecycle === 'running';
+  const exchange: StatusDoc['exchange'] = ex
+    ? {
+        venue: config.exchange.venue, environment: config.exchange.environment,
+        connected: typeof ex.connected === 'boolean' ? ex.connected : null,
+        clockOffsetMs: num(ex.clockOffsetMs), latencyMs: num(ex.latencyMs), source: 'exchange layer heartbeat',
+      }
+    : config.exchange.venue === 'sim'
+      ? { venue: 'sim', environment: config.exchange.environment, connected: execRunning, clockOffsetMs: 0, latencyMs: 0, source: 'in-process simulated venue on the daemon clock' }
+      : { venue: config.exchange.venue, environment: config.exchange.environment, connected: null, clockOffsetMs: null, latencyMs: null, source: 'not reported by the exchange layer yet' };
+
+  const risk = obj(decision.risk) ?? obj(exec.risk);
+  const haltReason = (typeof exec.haltReason === 'string' && exec.haltReason) || (typeof risk?.haltReason === 'string' && risk.haltReason) || (op.killSwitch ? `kill switch by ${op.killSwitch.by}` : null) || null;
+  const cooldown = num(risk?.cooldownUntil ?? decision.cooldownUntil);
+  const riskDoc: StatusDoc['risk'] = {
+    paused: !!op.paused || exec.paused === true || decision.paused === true,
+    pausedBy: op.paused?.by ?? null,
+    halted: haltReason !== null || risk?.halted === true,
+    haltReason,
+    killSwitch: op.killSwitch,
+    cooldownUntil: cooldown !== null && cooldown > now ? cooldown : null,
+    breakers: risk?.breakers ?? null,
+  };
+
+  const tg = typeof notifier.telegram === 'string' ? { on: notifier.telegramOn === true, text: notifier.telegram } : telegramState(config);
+  const notifications: StatusDoc['notifications'] = {
+    telegram: tg.text, telegramOn: tg.on, backlog,
+    oldestPendingAgeMs: oldestPending === null ? null : Math.max(0, wall - oldestPending),
+    lastSentAt, lastError: typeof notifier.lastError === 'string' ? notifier.lastError : null,
+  };
+
+  const reasons: string[] = [];
+  const hbLimit = (extras?.heartbeatMs ?? 1000) * 5;
+  for (const a of actors) {
+    if (a.lifecycle !== 'running') reasons.push(`actor ${a.id} is ${a.lifecycle}${typeof a.details.degraded === 'string' ? `: ${a.details.degraded}` : ''}`);
+    else if (a.heartbeatAgeMs !== null && a.heartbeatAgeMs > hbLimit) reasons.push(`actor ${a.id} last heartbeat ${Math.round(a.heartbeatAgeMs / 1000)} s ago`);
+  }
+  if (!db.ok) reasons.push(`database unreachable: ${db.error}`);
+  else if (!db.migrated) reasons.push(`database at migration ${db.migration}, this build expects ${db.expectedMigration}`);
+  if (riskDoc.halted) reasons.push(`trading halted: ${riskDoc.haltReason ?? 'by the risk manager'}`);
+  if (exchange.connected === false) reasons.push('exchange disconnected');
+  if (tg.on && notifications.oldestPendingAgeMs !== null && notifications.oldestPendingAgeMs > config.notifier.degradedAfterSec * 1000) {
+    reasons.push(`${backlog} notification(s) undelivered for ${Math.round(notifications.oldestPendingAgeMs / 1000)} s${notifications.lastError ? `: ${notifications.lastError}` : ''}`);
+  }
+
   return {
-    daemon: { pid: process.pid, mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, startedAt, uptimeMs: Date.now() - startedAt, clock: { speed: config.clock.speed, now: clock.now() } },
-    actors, db, positions, equity, healthy,
+    daemon: {
+      pid: process.pid, mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, symbols: config.symbols,
+      startedAt, uptimeMs: wall - startedAt, clock: { speed: config.clock.speed, now },
+    },
+    actors, exchange, db, positions, equity, risk: riskDoc, lastDecision, notifications,
+    operator: { lastActions },
+    metrics: extras?.metrics() ?? { url: null, error: 'metrics are not running' },
+    health: { status: reasons.length ? 'degraded' : 'healthy', reasons },
+    healthy: reasons.length === 0,
   };
 }

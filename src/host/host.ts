@@ -9,7 +9,8 @@ import type { Bus } from '../bus/bus.js';
 import { clockFromSpec, type Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
 import { exposeOn } from '../control/comlink.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { closeLogger, createLogger, type Logger } from '../log/logger.js';
+import { WorkerMetrics } from '../ops/worker-metrics.js';
 import type { Envelope, Payloads, Topic } from '../protocol/index.js';
 import { createPool, type Pool } from '../store/pool.js';
 import type { ActorStatus, ControlApi, Lifecycle, WorkerBoot, WorkerReport } from '../supervisor/worker-protocol.js';
@@ -22,6 +23,8 @@ export interface HostContext {
   bus: Bus;
   /** Lazily created pool for this worker. */
   db(): Pool;
+  /** Counters, gauges and histograms for the Prometheus endpoint (shipped with heartbeats). */
+  metrics: WorkerMetrics;
   /** Marks the actor degraded (reason) or healthy again (null); shown in status. */
   setDegraded(reason: string | null): void;
   testHooks: boolean;
@@ -56,7 +59,8 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
   const port = parentPort;
   const config = boot.config as Config;
   const clock = clockFromSpec(boot.clock);
-  const log = createLogger({ level: config.log.level, name: boot.actorId });
+  const log = createLogger({ level: config.log.level, name: boot.actorId, db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
+  const metrics = new WorkerMetrics();
   const report = (r: WorkerReport) => port.postMessage(r);
   let lifecycle: Lifecycle = 'starting';
   let degraded: string | null = null;
@@ -93,6 +97,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
     clock,
     log,
     bus,
+    metrics,
     db: () => (pool ??= createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: config.db.poolSize })),
     setDegraded: (reason) => {
       if (reason === degraded) return;
@@ -119,7 +124,9 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
       actor = a;
       a.subscribe({ error: crash });
       a.on('*', (ev: { type: string; payload?: unknown; tsEvent?: number }) => {
-        if (isTopic(ev.type)) bus.publish(ev.type, ev.payload as never, ev.tsEvent !== undefined ? { tsEvent: ev.tsEvent } : {});
+        if (!isTopic(ev.type)) return;
+        bus.publish(ev.type, ev.payload as never, ev.tsEvent !== undefined ? { tsEvent: ev.tsEvent } : {});
+        metrics.onPublish(ev.type, ev.payload);
       });
       for (const [topic, toEvent] of Object.entries(def.routes) as Array<[Topic, (env: Envelope) => EventObject | null]>) {
         bus.subscribe(topic, (env) => {
@@ -166,6 +173,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
       }
       bus.close();
       await pool?.end().catch(() => undefined);
+      await closeLogger(log, 500);
       setLifecycle('stopped');
       log.flush?.();
       // Exit after comlink has posted this call's reply.
@@ -194,7 +202,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
   let beats = 0;
   heartbeat = setInterval(() => {
     const s = status();
-    report({ kind: 'heartbeat', wallTs: Date.now(), machineState: s.machineState, lifecycle, counters: s.counters, details: s.details });
+    report({ kind: 'heartbeat', wallTs: Date.now(), machineState: s.machineState, lifecycle, counters: s.counters, details: s.details, metrics: metrics.snapshot() });
     if (++beats % 5 === 0) persistState().catch((err) => log.debug({ err: (err as Error).message }, 'actor_state write failed'));
   }, boot.heartbeatMs);
 

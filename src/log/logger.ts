@@ -1,6 +1,9 @@
-// pino JSON logging to stdout, one child logger per actor, secrets redacted twice over.
-// Guarantees: fields named like secrets are censored, and any known secret value is scrubbed from the line.
+// pino JSON logging to stdout (pretty in a terminal), one child logger per actor, secrets redacted twice over,
+// and WARN-and-above copied into the `logs` table. Guarantees: fields named like secrets are censored, any known
+// secret value is scrubbed from the line before it reaches any destination, and the DB copy never blocks logging.
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { DbLogSink } from './db-sink.js';
 
 export type { Logger };
 
@@ -23,18 +26,37 @@ export function scrub(line: string, secrets: readonly string[]): string {
   return out.replace(/(mariadb:\/\/[^:@/\s"]+:)[^@\s"]+@/g, '$1[REDACTED]@');
 }
 
+/** Human-readable output when stdout is a terminal (workers inherit the choice through BOSUN_LOG_FORMAT). */
+export const prettyLogs = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  env.BOSUN_LOG_FORMAT ? env.BOSUN_LOG_FORMAT === 'pretty' : !!process.stdout.isTTY;
+
 export interface LoggerOptions {
   level: string;
   name?: string;
   /** Write synchronously (tests, short-lived CLI commands). */
   sync?: boolean;
   destination?: NodeJS.WritableStream | { write(s: string): void };
+  /** Copy lines at `level` and above into the `logs` table of this database. */
+  db?: { url: string; connectTimeoutMs: number; level: 'warn' | 'error' | 'fatal' };
 }
+
+const sinks = new WeakMap<Logger, DbLogSink>();
 
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = secretValues();
-  const dest = opts.destination ?? pino.destination({ dest: 1, sync: opts.sync ?? false });
-  return pino(
+  const dest =
+    opts.destination ??
+    (prettyLogs()
+      ? pretty({ destination: 1, sync: opts.sync ?? false, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ dest: 1, sync: opts.sync ?? false }));
+  const sink = opts.db ? new DbLogSink({ url: opts.db.url, connectTimeoutMs: opts.db.connectTimeoutMs, minLevel: pino.levels.values[opts.db.level]! }) : null;
+  const stream = sink
+    ? pino.multistream([
+        { level: opts.level as pino.Level, stream: dest as pino.DestinationStream },
+        { level: opts.db!.level, stream: sink },
+      ])
+    : (dest as pino.DestinationStream);
+  const log = pino(
     {
       level: opts.level,
       name: opts.name ?? 'bosun',
@@ -43,6 +65,17 @@ export function createLogger(opts: LoggerOptions): Logger {
       redact: { paths: redactPaths, censor: '[REDACTED]' },
       hooks: { streamWrite: (s) => scrub(s, secrets) },
     },
-    dest as pino.DestinationStream,
+    stream,
   );
+  if (sink) sinks.set(log, sink);
+  return log;
+}
+
+/** The logs-table copy of a logger (null when it has none): for status and for closing at exit. */
+export const dbSinkOf = (log: Logger): DbLogSink | null => sinks.get(log) ?? null;
+
+/** Flushes stdout and writes the queued DB lines (bounded), then closes the DB connection. */
+export async function closeLogger(log: Logger, timeoutMs = 1000): Promise<void> {
+  log.flush?.();
+  await sinks.get(log)?.close(timeoutMs);
 }

@@ -258,6 +258,7 @@ export class Supervisor extends EventEmitter {
   }
 
   private onReport(id: string, r: WorkerReport): void {
+    if (r?.kind === 'heartbeat') this.emit('heartbeat', id, r);
     if (r?.kind === 'lifecycle') {
       this.opts.log.debug({ child: id, lifecycle: r.state, reason: r.reason }, 'lifecycle');
       this.emit('lifecycle', id, r.state);

@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BusCounters } from '../bus/bus.js';
 import type { ScaledClockSpec } from '../clock/clock.js';
+import type { WorkerMetricsSnapshot } from '../ops/worker-metrics.js';
 import type { Topic } from '../protocol/index.js';
 
 export type Lifecycle = 'starting' | 'ready' | 'running' | 'degraded' | 'faulted' | 'stopped';
@@ -30,6 +31,8 @@ export interface Heartbeat {
   lifecycle: Lifecycle;
   counters: BusCounters;
   details: Record<string, unknown>;
+  /** Metrics since the worker started (observations: since the previous heartbeat). */
+  metrics?: WorkerMetricsSnapshot;
 }
 
 export interface LifecycleReport {

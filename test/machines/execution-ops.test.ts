@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActor, fromPromise } from 'xstate';
 import { executionMachine, type ReconcileOutput } from '../../machines/execution.machine.js';
-import { notifierMachine, type Notice } from '../../machines/notifier.machine.js';
 import { reconcilerMachine, type CheckOutput } from '../../machines/reconciler.machine.js';
 import { SimClock } from '../../src/clock/clock.js';
 import type { Decision, Intent, PositionView } from '../../src/protocol/index.js';
@@ -116,33 +115,6 @@ test('reconciler: checks every interval of clock time and publishes equity', asy
   await flush();
   assert.is(checks, 2);
   assert.is(equity.length, 2);
-});
-
-test('notifier: a failed delivery goes to backlog, is retried after the delay, and order is preserved', async () => {
-  const clock = new SimClock(T0);
-  const delivered: string[] = [];
-  let down = true;
-  const m = notifierMachine.provide({
-    actors: {
-      deliver: fromPromise(async ({ input }: { input: { notice: Notice } }) => {
-        if (down) throw new Error('telegram down');
-        delivered.push(input.notice.sourceId);
-      }),
-    },
-  });
-  const actor = createActor(m, { clock, input: { now: () => clock.now(), retryMs: 5000 } });
-  actor.start();
-  for (const id of ['a', 'b', 'c']) actor.send({ type: 'notifier.notice', notice: { sourceId: id, ts: T0, code: 'x', severity: 'info', text: id } });
-  await flush();
-  assert.is(actor.getSnapshot().value, 'backlog');
-  down = false;
-  clock.advance(4999);
-  await flush();
-  assert.equal(delivered, []);
-  clock.advance(1);
-  for (let i = 0; i < 5; i++) await flush();
-  assert.equal(delivered, ['a', 'b', 'c']);
-  assert.is(actor.getSnapshot().value, 'ready');
 });
 
 test.run();

@@ -1,4 +1,5 @@
-// `bosun status`, `pause`, `resume`: talk to the running daemon over its control socket.
+// `bosun status`: everything an operator asks first, from the running daemon over its control socket.
+// Guarantees the exit code: 0 healthy, 1 degraded (the reasons are listed), 2 not running.
 import type { Command } from 'commander';
 import { request } from '../../control/socket.js';
 import type { StatusDoc } from '../../daemon/status.js';
@@ -9,7 +10,7 @@ import { socketOf, type CliContext } from '../shared.js';
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show the running daemon: actors, database, positions, equity')
+    .description('show the running daemon: mode, actors, exchange, DB, positions, equity, risk, last decision, notifications (exit 0 healthy, 1 degraded, 2 not running)')
     .option('-c, --config <file>', 'config file, to find the control socket')
     .option('--socket <path>', 'control socket path (overrides the config)')
     .option('--json', 'machine-readable output')
@@ -18,30 +19,19 @@ export function register(program: Command, ctx: CliContext): void {
       const socket = socketOf(o);
       const once = async () => {
         const s = (await request(socket, 'status')) as StatusDoc;
-        process.stdout.write((o.json ? JSON.stringify(s, null, 2) : renderStatus(s)) + '\n');
+        // With --watch, --json prints one compact document per line (NDJSON) for scripts that follow it.
+        process.stdout.write((o.json ? JSON.stringify(s, null, o.watch ? 0 : 2) : renderStatus(s)) + '\n');
         return s.healthy ? ExitCode.ok : ExitCode.failure;
       };
       if (!o.watch) {
         ctx.code = await once();
         return;
       }
-      const every = typeof o.watch === 'string' ? Number(o.watch) * 1000 : 2000;
+      const every = typeof o.watch === 'string' && Number(o.watch) > 0 ? Number(o.watch) * 1000 : 2000;
       for (;;) {
         if (!o.json) process.stdout.write('\x1b[2J\x1b[H');
         ctx.code = await once();
         await new Promise((r) => setTimeout(r, every));
       }
     });
-
-  for (const cmd of ['pause', 'resume'] as const) {
-    program
-      .command(cmd)
-      .description(cmd === 'pause' ? 'stop opening positions (protection stays active)' : 'allow new positions again')
-      .option('-c, --config <file>', 'config file, to find the control socket')
-      .option('--socket <path>', 'control socket path (overrides the config)')
-      .action(async (o: { config?: string; socket?: string }) => {
-        await request(socketOf(o), cmd);
-        process.stdout.write(`${cmd}d\n`);
-      });
-  }
 }

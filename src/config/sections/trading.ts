@@ -39,9 +39,4 @@ export const reconcilerSchema = z.strictObject({
   intervalSec: z.number().int().min(1),
 });
 
-export const notifierSchema = z.strictObject({
-  telegram: z.strictObject({
-    enabled: z.boolean(),
-    chatIds: z.array(z.union([z.number().int(), z.string().regex(/^-?\d+$/)])),
-  }),
-});
+export { notifierSchema } from './notifier.js';
