@@ -36,8 +36,10 @@ runActor(async (ctx) => {
   const token = readSecrets().telegramToken;
   const telegram = tg.on && token ? new TelegramClient(token, n.telegram) : null;
   const outbox = new Outbox(pool, { deliver: !!telegram, coalesceMs: n.coalesceSec * 1000, scrub: clean });
-  // Recording and delivery run one at a time, so a send in flight and the shutdown drain never overlap.
+  // Deliveries run one at a time (a send in flight and the shutdown drain never overlap); recording has its own
+  // queue so a slow Telegram never delays writing a notice down.
   const serial = new Serial();
+  const recording = new Serial();
   // Polling stops first at shutdown; sends keep going until the drain is over.
   const stopPolling = new AbortController();
   const stop = new AbortController();
@@ -45,7 +47,7 @@ runActor(async (ctx) => {
   let actorRef: AnyActorRef | null = null;
 
   const record = (notice: Notice) =>
-    serial.run(async () => {
+    recording.run(async () => {
       const r = await outbox.record(notice);
       if (r === 'duplicate') return;
       const level = notice.severity === 'critical' || notice.severity === 'error' ? 'error' : notice.severity === 'warning' ? 'warn' : 'info';
@@ -64,11 +66,11 @@ runActor(async (ctx) => {
         if (row.delivered[chat]) continue;
         const r = await telegram.send(chat, text, stop.signal);
         if (r.ok) {
-          await outbox.markChat(row.id, chat, 'sent');
           row.delivered[chat] = 'sent';
+          await outbox.markChats(row.id, row.delivered);
         } else if (r.kind === 'drop') {
-          await outbox.markChat(row.id, chat, `failed: ${r.error}`);
           row.delivered[chat] = `failed: ${r.error}`;
+          await outbox.markChats(row.id, row.delivered);
           dropped.push(`${chat}: ${r.error}`);
           log.error({ chat, id: row.id, err: r.error }, 'telegram refused a notification for this chat; not retrying it there');
         } else {

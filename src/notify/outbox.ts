@@ -100,12 +100,10 @@ export class Outbox {
     return { ...rest, delivered: parseDelivered(delivered_to) };
   }
 
-  /** Remembers that `chatId` got row `id` (or failed for good), before anything else is sent. */
-  async markChat(id: number, chatId: string, outcome: string): Promise<void> {
-    await this.pool.query(
-      "UPDATE notifications SET delivered_to = JSON_SET(COALESCE(delivered_to, '{}'), CONCAT('$.\"', ?, '\"'), ?) WHERE id = ?",
-      [chatId, this.scrub(outcome).slice(0, 300), id],
-    );
+  /** Stores which chats got row `id` (or failed for good), before anything else is sent. The notifier is its only writer. */
+  async markChats(id: number, delivered: Record<string, string>): Promise<void> {
+    const clean = Object.fromEntries(Object.entries(delivered).map(([chat, outcome]) => [chat, this.scrub(outcome).slice(0, 300)]));
+    await this.pool.query('UPDATE notifications SET delivered_to = ? WHERE id = ?', [JSON.stringify(clean), id]);
   }
 
   /** A failed attempt that will be retried: the row stays pending. */

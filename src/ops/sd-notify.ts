@@ -12,10 +12,20 @@ export interface SdNotifyLog {
 
 export class SdNotify {
   private watchdog: NodeJS.Timeout | null = null;
+  private lastWarn = 0;
   sent = 0;
+  failed = 0;
 
   private constructor(private readonly sock: UnixDgramSocket, private readonly path: string, private readonly log: SdNotifyLog) {
-    sock.on('error', (err: Error) => log.warn({ err: err.message, socket: path }, 'systemd notify failed'));
+    sock.on('error', (err: Error) => this.failure(err));
+  }
+
+  /** A full receive queue (EAGAIN) or a vanished socket: counted, and logged at most once a minute. */
+  private failure(err: Error, state?: string): void {
+    this.failed++;
+    if (Date.now() - this.lastWarn < 60_000) return;
+    this.lastWarn = Date.now();
+    this.log.warn({ err: err.message, socket: this.path, failedSoFar: this.failed, ...(state ? { state: state.split('\n')[0] } : {}) }, 'systemd notify failed');
   }
 
   /** Null when not started by systemd with Type=notify (no NOTIFY_SOCKET). */
@@ -39,11 +49,11 @@ export class SdNotify {
     const buf = Buffer.from(state);
     try {
       this.sock.send(buf, 0, buf.length, this.path, (err) => {
-        if (err) this.log.warn({ err: err.message, state: state.split('\n')[0] }, 'systemd notify failed');
+        if (err) this.failure(err, state);
         else this.sent++;
       });
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'systemd notify failed');
+      this.failure(err as Error, state);
     }
   }
 

@@ -67,6 +67,18 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
   return h;
 }
 
+/** Runs the CLI to completion without blocking the test's event loop (servers in the test keep answering). */
+export function cliAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BOSUN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (c) => (stdout += c));
+    p.stderr!.on('data', (c) => (stderr += c));
+    p.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Runs the CLI to completion. */
 export function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000) {
   const r = spawnSync(process.execPath, [BOSUN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs });

@@ -1,7 +1,6 @@
 // `bosun doctor`: one line per check (config, DB, migrations, keys, exchange, clock); exits 1 on any failure.
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { runDoctor } from '../../ops/doctor.js';
 import { fromRoot } from '../../paths.js';
 import { configOf, type CliContext } from '../shared.js';
 
@@ -12,6 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'config file (default config/paper.json or $BOSUN_CONFIG)')
     .option('--supervisor <file>', 'supervisor config', fromRoot('supervisor.config.json'))
     .action(async (o: { config?: string; supervisor: string }) => {
+      const { runDoctor } = await import('../../ops/doctor.js');
       const ok = await runDoctor({ configFile: configOf(o.config), supervisorFile: o.supervisor, env: process.env }, (l) =>
         process.stdout.write(`${l.status.padEnd(4)}  ${l.name.padEnd(10)}  ${l.detail}\n`),
       );
