@@ -12,6 +12,7 @@ import type { Heartbeat } from '../supervisor/worker-protocol.js';
 import { Metrics } from './metrics.js';
 import { Operator } from './operator.js';
 import { SdNotify } from './sd-notify.js';
+import { StaleWatch } from './stale-watch.js';
 
 const RATE_WINDOW_MS = 10_000;
 
@@ -40,9 +41,7 @@ export class OpsRuntime implements StatusExtras {
   private readonly sd: SdNotify | null;
   private sampler: NodeJS.Timeout | null = null;
   private stopping = false;
-  private marketProgressAt = Date.now();
-  private marketOut = -1;
-  private marketStale = false;
+  private readonly market: StaleWatch;
 
   constructor(private readonly d: OpsDeps) {
     this.heartbeatMs = d.spec.heartbeatMs;
@@ -50,6 +49,7 @@ export class OpsRuntime implements StatusExtras {
     this.metricsRegistry = new Metrics(d.sup);
     d.sup.on('heartbeat', (id: string, hb: Heartbeat) => this.metricsRegistry.ingest(id, hb));
     this.sd = SdNotify.fromEnv(d.env, d.log);
+    this.market = new StaleWatch(d.config.ops.staleMarketSec * 1000, Date.now());
   }
 
   /** Before the actors start: operator state (so each actor is paused as it comes up) and the metrics endpoint. */
@@ -108,20 +108,10 @@ export class OpsRuntime implements StatusExtras {
 
   /** Stale market data: market-feed published nothing for `staleMarketSec` wall seconds. */
   private watchMarket(now: number, out: number, running: boolean): void {
-    if (running && out !== this.marketOut) {
-      this.marketOut = out;
-      this.marketProgressAt = now;
-      if (this.marketStale) {
-        this.marketStale = false;
-        this.publish({ severity: 'info', code: 'market.recovered', text: 'market data is flowing again' });
-      }
-      return;
-    }
-    const limit = this.d.config.ops.staleMarketSec * 1000;
-    if (!this.marketStale && now - this.marketProgressAt > limit) {
-      this.marketStale = true;
-      this.publish({ severity: 'warning', code: 'market.stale', text: `no market data from market-feed for ${Math.round((now - this.marketProgressAt) / 1000)} s${running ? '' : ' (market-feed is not running)'}` });
-    }
+    const change = this.market.observe(now, out, running);
+    if (change?.kind === 'stale') {
+      this.publish({ severity: 'warning', code: 'market.stale', text: `no market data from market-feed for ${Math.round(change.silentMs / 1000)} s${running ? '' : ' (market-feed is not running)'}` });
+    } else if (change?.kind === 'recovered') this.publish({ severity: 'info', code: 'market.recovered', text: 'market data is flowing again' });
   }
 
   private publish(a: { severity: 'info' | 'warning'; code: string; text: string }): void {

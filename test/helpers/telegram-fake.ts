@@ -19,6 +19,8 @@ export class FakeTelegram {
   readonly sent: SentMessage[] = [];
   /** Every request's method and content type, to check the wire format. */
   readonly requests: Array<{ method: string; contentType: string }> = [];
+  /** Errors the next sendMessage calls answer with, in order (Telegram's error envelope). */
+  readonly failSends: Array<{ code: number; description: string; retryAfter?: number }> = [];
   /** Highest offset a getUpdates call confirmed (updates below it are gone). */
   confirmed = 0;
   private updates: FakeMessageUpdate[] = [];
@@ -103,6 +105,8 @@ export class FakeTelegram {
       case 'getMe':
         return reply(200, { ok: true, result: { id: 42, is_bot: true, first_name: 'bosun', username: 'bosun_bot' } });
       case 'sendMessage': {
+        const fail = this.failSends.shift();
+        if (fail) return reply(fail.code, { ok: false, error_code: fail.code, description: fail.description, ...(fail.retryAfter ? { parameters: { retry_after: fail.retryAfter } } : {}) });
         const chatId = p.get('chat_id');
         const text = p.get('text');
         if (!chatId || !text) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: chat_id and text are required' });
