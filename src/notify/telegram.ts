@@ -28,12 +28,15 @@ export class TelegramClient {
     this.global = new TokenBucket(o.rateLimit.globalPerSec);
   }
 
+  /** Messages per second allowed to one chat. Negative ids are groups and channels (about 20 a minute there). */
+  rateFor(chatId: string): number {
+    return chatId.startsWith('-') ? this.o.rateLimit.perGroupPerMin / 60 : this.o.rateLimit.perChatPerSec;
+  }
+
   private bucket(chatId: string): TokenBucket {
     let b = this.chats.get(chatId);
     if (!b) {
-      // Negative ids are groups and channels: Telegram allows about 20 messages a minute there.
-      const rate = chatId.startsWith('-') ? this.o.rateLimit.perGroupPerMin / 60 : this.o.rateLimit.perChatPerSec;
-      b = new TokenBucket(rate, { burst: 1 });
+      b = new TokenBucket(this.rateFor(chatId), { burst: 1 });
       this.chats.set(chatId, b);
     }
     return b;
