@@ -1,6 +1,7 @@
 // The operator's view of a running daemon: systemd READY/WATCHDOG/STOPPING on a NOTIFY_SOCKET, `bosun status --json`
 // with every field, exit codes 0/1/2, pause/kill-switch/flatten/resume recorded with who and when, Prometheus
 // metrics, a dropped database survived, and secrets from the environment found nowhere.
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -10,7 +11,7 @@ import type { StatusDoc } from '../../src/daemon/status.js';
 import { ExitCode } from '../../src/errors.js';
 import { tempDir } from '../helpers/config.js';
 import { createTestDb, DB_HOST_URL, type TestDb } from '../helpers/db.js';
-import { cliAsync as cli, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { BOSUN, cliAsync as cli, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { connect } from '../../src/store/pool.js';
 import { ensureDatabase, ensureMode, migrate } from '../../src/store/migrate.js';
 import { waitFor } from '../helpers/wait.js';
@@ -66,10 +67,13 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.match(notes.find((n) => n.startsWith('READY=1'))!, 'STATUS=trading paper');
 
   // Status has every field an operator asks first; healthy → exit 0.
-  const s = await waitFor('status with equity, a decision and message rates', async () => {
-    const r = await statusCli(d!.socket);
-    return r.code === 0 && r.doc!.equity && r.doc!.lastDecision && r.doc!.actors.every((a) => a.rates) ? r.doc : null;
+  await waitFor('status with equity, a decision and message rates', async () => {
+    const doc = await d!.status();
+    return doc.healthy && doc.equity && doc.lastDecision && doc.actors.every((a) => a.rates);
   }, 20_000, 200);
+  const json = await statusCli(d.socket);
+  assert.is(json.code, ExitCode.ok, json.stderr);
+  const s = json.doc;
   assert.is(s!.daemon.mode, 'paper');
   assert.is(s!.daemon.environment, 'paper');
   for (const a of s!.actors) {
@@ -91,10 +95,18 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.is(text.code, ExitCode.ok);
   for (const w of ['HEALTHY', 'exchange: connected', 'migration', 'equity:', 'risk:', 'last decision:', 'notifications:', 'in/s']) assert.match(text.stdout, w);
 
+  // --watch --json: one compact document per refresh (NDJSON), until interrupted.
+  const watch = spawn(process.execPath, [BOSUN, 'status', '--watch', '0.3', '--json', '--socket', d.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let watched = '';
+  watch.stdout!.on('data', (c) => (watched += c));
+  await waitFor('two refreshes', () => watched.split('\n').filter(Boolean).length >= 2, 10_000);
+  watch.kill('SIGINT');
+  for (const l of watched.split('\n').filter(Boolean).slice(0, 2)) assert.is((JSON.parse(l) as StatusDoc).daemon.mode, 'paper');
+
   // Operator actions through the control socket, each recorded with who and when.
   const t0 = Date.now();
   assert.is((await cli(['pause', '--socket', d.socket])).code, 0);
-  assert.is((await statusCli(d.socket)).doc!.risk.paused, true);
+  assert.is((await d.status()).risk.paused, true);
   const kill = await cli(['kill-switch', '--reason', 'ops test', '--socket', d.socket]);
   assert.is(kill.code, 0, kill.stderr + kill.stdout);
   const halted = await statusCli(d.socket);
@@ -103,7 +115,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.is(halted.doc!.risk.killSwitch!.reason, 'ops test');
   assert.is((await cli(['flatten', '--socket', d.socket])).code, 0);
   assert.is((await cli(['resume', '--socket', d.socket])).code, 0);
-  await waitFor('healthy again after resume', async () => (await statusCli(d!.socket)).code === 0, 10_000, 200);
+  await waitFor('healthy again after resume', async () => (await d!.status()).healthy, 10_000, 200);
   const actions = await db.pool.query<Array<{ action: string; by_whom: string; source: string; status: string; ts: number; finished_at: number }>>('SELECT action, by_whom, source, status, ts, finished_at FROM operator_actions ORDER BY id');
   assert.equal(actions.map((a) => a.action), ['pause', 'kill-switch', 'flatten', 'resume']);
   for (const a of actions) {
@@ -114,7 +126,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   }
 
   // Prometheus on loopback.
-  const url = (await statusCli(d.socket)).doc!.metrics.url!;
+  const url = (await d.status()).metrics.url!;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   const body = await (await fetch(url)).text();
   for (const m of ['bosun_messages_total{actor="market-feed",topic="market.candle",direction="out"}', 'bosun_actor_restarts_total', 'bosun_heartbeat_age_seconds{actor="decision"}', 'bosun_decisions_total{actor="decision",verdict=', 'bosun_order_latency_seconds', 'bosun_reconcile_anomalies_total', 'bosun_equity{actor="reconciler"}', 'bosun_notification_backlog{actor="notifier"} 0']) {
@@ -127,12 +139,11 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.ok(tables.length >= 12, 'dumped every table');
 
   // The database disappears: status still answers (degraded, exit 1) and the daemon keeps running; it comes back.
-  const before = await statusCli(d.socket);
+  const before = await statusCli(d.socket, false);
   await db.pool.query(`DROP DATABASE \`${db.name}\``);
-  const lost = await waitFor('status reports the database down', async () => {
-    const r = await statusCli(d!.socket);
-    return r.code === ExitCode.failure && r.doc && !r.doc.db.ok ? r : null;
-  }, 10_000, 200);
+  await waitFor('status reports the database down', async () => !(await d!.status()).db.ok, 10_000, 200);
+  const lost = await statusCli(d.socket);
+  assert.is(lost.code, ExitCode.failure);
   assert.match(lost.doc!.health.reasons.join(), 'database unreachable');
   assert.is(d.proc.exitCode, null, 'still running');
   await ensureDatabase(db.url, 3000);
@@ -141,7 +152,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   await ensureMode(conn, 'paper', db.name);
   await conn.end();
   // The DB section recovers by itself (execution stays degraded until it reconciles: its ledger missed writes).
-  await waitFor('the database is reachable again', async () => (await statusCli(d!.socket)).doc?.db.ok === true, 10_000, 200);
+  await waitFor('the database is reachable again', async () => (await d!.status()).db.ok, 10_000, 200);
 
   // SIGTERM: STOPPING=1, exit 0, then status says not running (exit 2).
   const r = await d.stop('SIGTERM');
