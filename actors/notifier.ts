@@ -2,6 +2,8 @@
 // delivered oldest first to every allowlisted chat; it also answers Telegram commands through the control socket.
 // Guarantees: a row exists before anyone is told; a Telegram outage or a notifier restart loses nothing and sends
 // nothing twice (rows and per-chat progress live in MariaDB); at shutdown it keeps delivering for `drainMs`.
+// Limits, by construction: a notice is durable once its row is written (a worker killed in the milliseconds before
+// loses it), and a kill between Telegram accepting a message and the row update resends that one message.
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { notifierMachine, type Notice, type NotifierContext, type SendOutcome } from '../machines/notifier.machine.js';
 import { readSecrets } from '../src/config/load.js';
