@@ -96,10 +96,15 @@ test('telegram end to end: order, outage with a notifier crash, coalescing, comm
   const code = /\/flatten (\d{6})/.exec(ask.text)![1]!;
   fake.pushMessage(CHAT, `/flatten ${code}`, 'op');
   await waitFor('flatten done', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('flatten done by telegram:111 (@op)')), 20_000);
-  assert.ok(fake.confirmed > before + 5, 'every update was consumed');
+  fake.pushMessage(CHAT, '/pause', 'op');
+  await waitFor('paused from Telegram (the notifier itself is paused on the way: no deadlock)', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('paused by telegram:111 (@op)')), 10_000);
+  assert.is((await d.status()).risk.pausedBy, 'telegram:111 (@op)');
+  fake.pushMessage(CHAT, '/resume', 'op');
+  await waitFor('resumed from Telegram', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('resumed by telegram:111 (@op)')), 10_000);
+  assert.ok(fake.confirmed > before + 7, 'every update was consumed');
   assert.is(fake.sentTo(INTRUDER).length, 0, 'nothing is ever sent to an unknown chat');
   const actions = await db.pool.query<Array<{ action: string; by_whom: string; source: string; status: string }>>('SELECT action, by_whom, source, status FROM operator_actions ORDER BY id');
-  assert.equal(actions, [{ action: 'flatten', by_whom: 'telegram:111 (@op)', source: 'telegram', status: 'ok' }], 'only the confirmed flatten of the allowed chat acted');
+  assert.equal(actions, ['flatten', 'pause', 'resume'].map((action) => ({ action, by_whom: 'telegram:111 (@op)', source: 'telegram', status: 'ok' })), 'only the allowed chat acted, flatten only once confirmed');
   const ignored = await waitFor('the ignored chat logged in the logs table', async () =>
     (await db.pool.query<Array<{ data: string }>>("SELECT data FROM logs WHERE level = 'warn' AND msg LIKE 'ignored a Telegram message%'")).length >= 3, 5000);
   assert.ok(ignored);
