@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
 import { tempDir, writeConfig } from '../helpers/config.js';
+import { cliAsync } from '../helpers/daemon.js';
 
 const dir = tempDir('secrets');
 const VALUE = 'AKIA-in-a-file-should-never-be-echoed';
@@ -39,6 +40,14 @@ test('a database password in a file is refused; the same URL from BOSUN_DB_URL i
   const f = writeConfig(dir, {});
   const { config } = loadConfig(f, { BOSUN_DB_URL: 'mariadb://bosun:pw@127.0.0.1:3306/bosun_paper' });
   assert.is(config.db.url, 'mariadb://bosun:pw@127.0.0.1:3306/bosun_paper');
+});
+
+test('`bosun run` refuses such a file with exit 78, naming the path and not the value', async () => {
+  const file = writeConfig(dir, { exchange: { apiSecret: VALUE } });
+  const r = await cliAsync(['run', '--config', file]);
+  assert.is(r.code, ExitCode.config);
+  assert.match(r.stderr, '$.exchange.apiSecret: a secret cannot live in a config file');
+  assert.not.match(r.stderr + r.stdout, VALUE);
 });
 
 test.run();
