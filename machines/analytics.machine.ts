@@ -168,7 +168,10 @@ export const analyticsMachine = setup({
         run(out, enqueue);
       }),
     },
-    /** The latest closed candle of each warm symbol as a full snapshot, unless it already was one or is stale. */
+    /**
+     * The latest closed candle of each warm symbol as a full snapshot (flagged `warmup`) — unless it was a full
+     * one already or is stale: a restarted worker serves a complete view at once, not at the next boundary.
+     */
     'analytics.warmed': {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const out: Effect[] = [];

@@ -5,6 +5,8 @@ export const ExitCode = {
   failure: 1,
   notRunning: 2,
   usage: 64,
+  /** Input data rejected (EX_DATAERR). */
+  dataError: 65,
   dbUnavailable: 69,
   config: 78,
 } as const;
@@ -30,5 +32,10 @@ export class ModeMismatchError extends BosunError {
 }
 
 export class MigrationError extends BosunError {}
+
+/** A manual input (file or flags) failed validation; nothing was written. */
+export class InputRejectedError extends BosunError {
+  override readonly exitCode = ExitCode.dataError;
+}
 
 export class InvariantError extends BosunError {}

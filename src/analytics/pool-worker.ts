@@ -60,7 +60,11 @@ async function open(path: string): Promise<{ session: Ort.InferenceSession; info
   const output = session.outputNames.includes('p_up') ? 'p_up' : meta['bosun.output'] ?? session.outputNames.find((n) => n.toLowerCase().includes('prob')) ?? session.outputNames[0]!;
   const info: ModelInfo = { path, features, input, inputType, output, name: meta['bosun.name'] ?? path.split('/').pop()! };
   // A dry run, so a model that cannot run on our vector fails at load, not at every snapshot.
-  await run(session, info, new Array(features.length).fill(0));
+  try {
+    await run(session, info, new Array(features.length).fill(0));
+  } catch (err) {
+    throw new Error(`${path} does not run on its ${features.length} declared features: ${(err as Error).message.trim()}`);
+  }
   return { session, info };
 }
 

@@ -147,7 +147,10 @@ export interface Snapshot {
   micro: Microstructure | null;
   flow: Flow | null;
   ml: MlSignal;
-  /** True on the full snapshot a (re)started analytics worker publishes from stored history. */
+  /**
+   * True on the full snapshot a (re)started analytics worker publishes from stored history as soon as it is
+   * warm (its ts may repeat one a previous incarnation already published; consumers must stay idempotent).
+   */
   warmup?: boolean;
 }
 

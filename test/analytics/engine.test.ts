@@ -159,10 +159,10 @@ test('a candle received long after its close (backfill) updates the engine but y
 
 test('after warm-up a full snapshot of the latest candle is published (flagged warmup), unless it was one already or is stale', () => {
   const m = machine({ catchUpMs: 600_000 });
-  const hist = candles.slice(0, 4003); // last close not on a 5-minute boundary
+  const hist = candles.slice(0, 4003);
   m.actor.send({ type: 'analytics.warmup', candles: hist });
   const close = hist.at(-1)!.openTime + 60_000;
-  assert.ok(close % 300_000 !== 0);
+  assert.ok(close % 300_000 !== 0, 'the last candle is not on a full-snapshot boundary');
   m.actor.send({ type: 'analytics.warmed', receivedAt: close + 1_000 });
   assert.is(m.snaps.length, 1);
   assert.is(m.snaps[0]!.kind, 'full');
@@ -172,6 +172,13 @@ test('after warm-up a full snapshot of the latest candle is published (flagged w
   stale.actor.send({ type: 'analytics.warmup', candles: hist });
   stale.actor.send({ type: 'analytics.warmed', receivedAt: close + 3_600_000 });
   assert.is(stale.snaps.length, 0);
+  const boundary = machine();
+  boundary.actor.send({ type: 'analytics.warmup', candles: candles.slice(0, 4001) });
+  boundary.actor.send({ type: 'analytics.candle', candle: candles[4001]! }); // closes on a 5-minute boundary
+  assert.is(boundary.snaps.at(-1)!.kind, 'full');
+  const n = boundary.snaps.length;
+  boundary.actor.send({ type: 'analytics.warmed' });
+  assert.is(boundary.snaps.length, n, 'no second full snapshot for the same candle');
 });
 
 test.run();
