@@ -173,8 +173,8 @@ test('after warm-up a full snapshot of the latest candle is published (flagged w
   stale.actor.send({ type: 'analytics.warmed', receivedAt: close + 3_600_000 });
   assert.is(stale.snaps.length, 0);
   const boundary = machine();
-  boundary.actor.send({ type: 'analytics.warmup', candles: candles.slice(0, 4001) });
-  boundary.actor.send({ type: 'analytics.candle', candle: candles[4001]! }); // closes on a 5-minute boundary
+  boundary.actor.send({ type: 'analytics.warmup', candles: candles.slice(0, 4004) });
+  boundary.actor.send({ type: 'analytics.candle', candle: candles[4004]! }); // closes on a 5-minute boundary
   assert.is(boundary.snaps.at(-1)!.kind, 'full');
   const n = boundary.snaps.length;
   boundary.actor.send({ type: 'analytics.warmed' });
