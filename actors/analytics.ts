@@ -94,6 +94,8 @@ runActor(async (ctx) => {
         snapshots: c.snapshots, caughtUp: c.caughtUp, pendingInference: c.pending.length, unwritten: writer.pending,
         ml: ml.kind === 'model' ? `model ${ml.name}` : `unavailable: ${ml.reason}`,
         warmupMs: stats.warmupMs, historyCandles: stats.history, inferences: stats.inferences, inferenceErrors: stats.inferenceErrors,
+        // Latest stored manual input of each kind (id), whether or not it is still within its max age.
+        manualInputs: { sentiment: lastManual?.sentiment?.id ?? null, etfFlow: lastManual?.etfFlow?.id ?? null, liquidations: lastManual?.liquidations?.id ?? null },
       };
     },
     onStart: async (actor) => {

@@ -9,7 +9,12 @@ export const MANUAL_KINDS: ManualKind[] = ['sentiment', 'etf_flow', 'liquidation
 /** An ISO 8601 date (YYYY-MM-DD, the day's figure: known at the day's end) or date-time with a zone. */
 const asOf = z.string().refine((s) => asOfMs(s) !== null, { message: 'expected an ISO date (2024-03-12) or date-time with a zone (2024-03-12T16:00:00Z)' });
 
+/** The time an as-of string stands for (a date: the end of that UTC day), or null if it is not a real date. */
 export function asOfMs(s: string): number | null {
+  const ymd = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (!ymd) return null;
+  const [y, m, d] = [Number(ymd[1]), Number(ymd[2]), Number(ymd[3])];
+  if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d || m < 1 || m > 12) return null; // e.g. 2024-02-30
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     const t = Date.parse(`${s}T00:00:00Z`);
     return Number.isNaN(t) ? null : t + 86_400_000 - 1;

@@ -1,10 +1,9 @@
-// The analytics worker in the real daemon (six workers, MariaDB): warm from stored history at start, reads
-// manual inputs while running, and — killed mid-run — is restarted and serves a full snapshot from history
-// within 5 s (five timeframes, regime, flow; impossible from the few live candles since the crash).
+// The analytics worker in the real daemon (six workers, MariaDB): warm from stored history at start, picks
+// manual inputs up while running, and — killed mid-run — is restarted and serves a full snapshot from history
+// within 5 s (five timeframes, regime, flow with the manual input; impossible from the few live candles since).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from '../../src/control/socket.js';
-import { upsertCandles } from '../../src/store/repos/candles.js';
 import type { Snapshot } from '../../src/protocol/index.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { cli, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
@@ -36,8 +35,16 @@ test('killed mid-run, the analytics worker is back with a full snapshot from his
   // Three days of 1m history, ending now, as the market feed would have stored them.
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const history = synthCandles(4320, now - 4320 * 60_000, { seed: 7, startPrice: 30000, volatility: 0.0012, regimeMinutes: 240, baseVolume: 25 }, BTC);
-  for (let i = 0; i < history.length; i += 1000) await upsertCandles(db.pool, history.slice(i, i + 1000), 'synthetic');
-  d = startDaemon({ dbUrl: db.url, overrides: { analytics: { fullSnapshotSec: 3600 } } });
+  for (let i = 0; i < history.length; i += 1000) {
+    const part = history.slice(i, i + 1000);
+    await db.pool.query(
+      `INSERT INTO candles (symbol, tf, open_time, open, high, low, close, volume, taker_buy_volume, source) VALUES ${part.map(() => "(?, '1m', ?, ?, ?, ?, ?, ?, ?, 'synthetic')").join(', ')}`,
+      part.flatMap((c) => [c.symbol, c.openTime, c.open, c.high, c.low, c.close, c.volume, c.takerBuyVolume ?? null]),
+    );
+  }
+  // Hourly full snapshots (6 s of wall time at the test's 600×); catch-up threshold above the start-up time
+  // in clock-seconds, so the warm-up snapshot at start is not taken for a backfill.
+  d = startDaemon({ dbUrl: db.url, overrides: { analytics: { fullSnapshotSec: 3600, catchUpSec: 3600 } } });
   await d.waitRunning();
   const first = await waitFor('a complete full snapshot right after start', async () => {
     const s = await lastFull();
@@ -45,13 +52,14 @@ test('killed mid-run, the analytics worker is back with a full snapshot from his
   }, 10_000, 50);
   assert.ok(first.ts > history.at(-1)!.openTime, 'from history plus the live candles');
 
-  // A manual input entered while it runs reaches the next full snapshots.
+  // A manual input entered while it runs is picked up at the next read (every 30 clock-seconds).
   const input = cli(['input', 'sentiment', '--score', '1.5', '--comment', 'integration', '--config', d.configFile]);
   assert.is(input.code, 0, input.stderr);
-  await waitFor('the sentiment in a snapshot', async () => {
-    const rows = await db.pool.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM flows WHERE sentiment = 1.5");
-    return Number(rows[0]!.n) > 0;
-  }, 15_000, 50);
+  const id = Number(/#(\d+)/.exec(input.stdout)![1]);
+  await waitFor('analytics holding the new sentiment', async () => {
+    const a = (await d!.status()).actors.find((x) => x.id === 'analytics')!;
+    return (a.details as { manualInputs?: { sentiment: number | null } }).manualInputs?.sentiment === id;
+  }, 10_000, 100);
 
   const before = (await d.status()).actors.find((a) => a.id === 'analytics')!;
   const seen = (await lastFull())!.id;
