@@ -105,6 +105,17 @@ export class SymbolEngine {
     this.manual = m;
   }
 
+  /** Sentiment is market-wide; ETF flows count for their asset (BTC/USDT:USDT ← BTC); a map for this symbol. */
+  private manualFor(): ManualState {
+    const base = this.symbol.split('/')[0];
+    const { sentiment, etfFlow, liquidations } = this.manual;
+    return {
+      sentiment,
+      etfFlow: etfFlow && etfFlow.data.asset === base ? etfFlow : null,
+      liquidations: liquidations && (!liquidations.data.symbol || liquidations.data.symbol === this.symbol) ? liquidations : null,
+    };
+  }
+
   /** The snapshot at the close of the last candle (the engine must be warm). */
   snapshot(kind: Snapshot['kind'], ml: MlSignal): Snapshot {
     const c = this.last!;
@@ -125,7 +136,7 @@ export class SymbolEngine {
     const micro = this.micro.snapshot(ts);
     const flow = computeFlow({
       ts, price: c.close, funding: this.funding, micro, regime,
-      tf: tf[this.p.regime.timeframe] ?? tf['1m'] ?? null, manual: this.manual,
+      tf: tf[this.p.regime.timeframe] ?? tf['1m'] ?? null, manual: this.manualFor(),
     }, this.p.flow);
     return {
       symbol: this.symbol, ts, kind, price: c.close,

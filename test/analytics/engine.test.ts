@@ -133,6 +133,24 @@ test('trades, funding and manual inputs between candles reach the next snapshot;
   assert.ok(s.flow!.warnings.includes('funding_extreme_longs_pay'));
   assert.is(s.flow!.sentiment, -2);
   assert.ok(s.flow!.warnings.includes('sentiment_extreme'));
+  // ETF flows count for their asset, a liquidation map for its symbol.
+  const eth = new SymbolEngine(BTC, params);
+  for (const x of candles.slice(0, 4301)) eth.update(x);
+  const liq = { id: 3, kind: 'liquidations' as const, asOf: c.openTime, receivedAt: c.openTime, data: { asOf: 'x', clusters: [{ price: c.close * 0.99, side: 'long' as const, notionalUsd: 2e8 }] } };
+  eth.setManual({
+    sentiment: null,
+    etfFlow: { id: 2, kind: 'etf_flow', asOf: c.openTime, receivedAt: c.openTime, data: { asOf: 'x', asset: 'ETH', totalNetFlowUsd: -9e8 } },
+    liquidations: { ...liq, data: { ...liq.data, symbol: 'ETH/USDT:USDT' } },
+  });
+  const other = eth.snapshot('fast', UNAVAILABLE).flow!;
+  assert.is(other.etfFlowUsd, null, 'an ETH flow does not count for BTC');
+  assert.is(other.liquidations, null, 'an ETH liquidation map does not count for BTC');
+  eth.setManual({ sentiment: null, etfFlow: { id: 2, kind: 'etf_flow', asOf: c.openTime, receivedAt: c.openTime, data: { asOf: 'x', asset: 'BTC', totalNetFlowUsd: -9e8 } }, liquidations: liq });
+  const own = eth.snapshot('fast', UNAVAILABLE).flow!;
+  assert.is(own.etfFlowUsd, -9e8);
+  assert.ok(own.warnings.includes('etf_outflow_large') && own.warnings.includes('liquidation_cluster_near'));
+  assert.is(own.liquidations!.longNotionalNear, 2e8);
+  assert.is(own.riskComponents!.etf, 1);
   // Past its max age (24 h) the sentiment no longer counts, and the flow says it went stale.
   const e = new SymbolEngine(BTC, params);
   for (const x of candles.slice(0, 4301)) e.update(x);
