@@ -111,6 +111,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       case 'command': {
         const actor = String(args.actor ?? '');
         const name = String(args.name ?? '');
+        // Operator actions take one path, where they are recorded: never around it.
+        if (actor === 'execution' && (name === 'flatten' || name === 'halt')) throw new Error(`use the ${name === 'halt' ? 'kill-switch' : name} action, which records who and when`);
         return sup.call(actor, name, (h) => h.call(name, (api) => api.command(name, (args.args as Record<string, unknown>) ?? {}), sup.callTimeoutMs));
       }
       case 'test.crash': {
