@@ -46,7 +46,8 @@ export async function runDoctor(o: DoctorOptions, emit: (l: CheckLine) => void):
     conn = await connect({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 1 });
     line('ok', 'database', `reachable: ${safeDbUrl(config.db.url)}`);
   } catch (err) {
-    line('FAIL', 'database', (err as Error).message.split('. Check')[0]!);
+    const msg = (err as Error).message.split('. Check')[0]!;
+    line('FAIL', 'database', /Unknown database|ER_BAD_DB_ERROR/.test(msg) ? `${msg} — run \`bosun migrate\` to create and migrate it` : msg);
   }
   if (conn) {
     try {
