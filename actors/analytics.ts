@@ -4,6 +4,7 @@
 // history, in order; a full snapshot from history is published as soon as warm-up ends; every full snapshot
 // is persisted with its flow and signals.
 import { isAbsolute } from 'node:path';
+import type { AnyActorRef } from 'xstate';
 import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machines/analytics.machine.js';
 import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { engineParams } from '../src/analytics/params.js';
@@ -79,6 +80,46 @@ runActor(async (ctx) => {
     return ev.type === 'analytics.candle' ? { ...ev, receivedAt: clock.now() } : ev;
   };
 
+  /** History from MariaDB → engines built in the pool → restored; then manual inputs, buffered messages. */
+  const warmUp = async (actor: AnyActorRef) => {
+    const t0 = Date.now();
+    const results = await Promise.all(config.symbols.map(async (s) => {
+      const candles = await recentCandles(db, s, '1m', a.warmupCandles);
+      return { s, n: candles.length, r: candles.length ? await pool.warmup(s, params, candles) : null };
+    }));
+    if (closed) return;
+    for (const { s, r } of results) if (r) actor.send({ type: 'analytics.restore', symbol: s, state: r.state });
+    lastManual = await readManual();
+    actor.send({ type: 'analytics.manual', manual: lastManual });
+    const live = buffer ?? [];
+    buffer = null;
+    for (const ev of live) actor.send((ev.type === 'analytics.candle' ? { ...ev, receivedAt: clock.now() } : ev) as never);
+    actor.send({ type: 'analytics.warmed', receivedAt: clock.now() });
+    stats.warmupMs = Date.now() - t0;
+    stats.history = results.reduce((x, r) => x + r.n, 0);
+    log.info({ history: stats.history, buffered: live.length, ms: stats.warmupMs, warm: results.map((r) => ({ symbol: r.s, candles: r.n, warm: r.r?.warm ?? false })) }, 'analytics warmed up from MariaDB in the pool');
+  };
+
+  /** Re-reads the manual inputs every `manual.pollSec` clock-seconds; a failed read keeps the previous values. */
+  const pollManual = (actor: AnyActorRef) => {
+    pollTimer = clock.setTimeout(() => {
+      readManual().then(
+        (m) => {
+          if (closed) return;
+          if (JSON.stringify(m) !== JSON.stringify(lastManual)) {
+            lastManual = m;
+            actor.send({ type: 'analytics.manual', manual: m });
+          }
+          pollManual(actor);
+        },
+        (err: Error) => {
+          log.warn({ err: err.message }, 'reading manual inputs failed; the previous values stay in force');
+          if (!closed) pollManual(actor);
+        },
+      );
+    }, a.manual.pollSec * 1000);
+  };
+
   return {
     machine,
     input: { symbols: config.symbols, params, fullSnapshotSec: a.fullSnapshotSec, ml, catchUpMs: a.catchUpSec === null ? null : a.catchUpSec * 1000 },
@@ -98,41 +139,17 @@ runActor(async (ctx) => {
         manualInputs: { sentiment: lastManual?.sentiment?.id ?? null, etfFlow: lastManual?.etfFlow?.id ?? null, liquidations: lastManual?.liquidations?.id ?? null },
       };
     },
-    onStart: async (actor) => {
-      const t0 = Date.now();
-      const results = await Promise.all(config.symbols.map(async (s) => {
-        const candles = await recentCandles(db, s, '1m', a.warmupCandles);
-        return { s, n: candles.length, r: candles.length ? await pool.warmup(s, params, candles) : null };
-      }));
-      for (const { s, r } of results) if (r) actor.send({ type: 'analytics.restore', symbol: s, state: r.state });
-      lastManual = await readManual();
-      actor.send({ type: 'analytics.manual', manual: lastManual });
-      const live = buffer ?? [];
-      buffer = null;
-      for (const ev of live) actor.send((ev.type === 'analytics.candle' ? { ...ev, receivedAt: clock.now() } : ev) as never);
-      actor.send({ type: 'analytics.warmed', receivedAt: clock.now() });
-      stats.warmupMs = Date.now() - t0;
-      stats.history = results.reduce((x, r) => x + r.n, 0);
-      log.info({ history: stats.history, buffered: live.length, ms: stats.warmupMs, warm: results.map((r) => ({ symbol: r.s, candles: r.n, warm: r.r?.warm ?? false })) }, 'analytics warmed up from MariaDB in the pool');
-      const poll = () => {
-        pollTimer = clock.setTimeout(() => {
-          readManual().then(
-            (m) => {
-              if (closed) return;
-              if (JSON.stringify(m) !== JSON.stringify(lastManual)) {
-                lastManual = m;
-                actor.send({ type: 'analytics.manual', manual: m });
-              }
-              poll();
-            },
-            (err: Error) => {
-              log.warn({ err: err.message }, 'reading manual inputs failed; the previous values stay in force');
-              if (!closed) poll();
-            },
-          );
-        }, a.manual.pollSec * 1000);
-      };
-      poll();
+    // Warm-up runs in the background: the worker reports running at once (machine state `warming`), live
+    // messages wait in the buffer, and a failed warm-up crashes the worker so the supervisor restarts it.
+    onStart: (actor) => {
+      warmUp(actor).then(
+        () => !closed && pollManual(actor),
+        (err: Error) => {
+          if (closed) return;
+          log.error({ err: err.message }, 'analytics warm-up failed');
+          throw err;
+        },
+      );
     },
     dispose: async () => {
       closed = true;
