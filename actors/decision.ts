@@ -1,50 +1,54 @@
-// decision worker: votes on full snapshots and persists every decision with its reasoning.
-// Guarantees the cooldown and the previous EMA spread survive a restart (re-read from MariaDB).
-import { decisionMachine } from '../machines/decision.machine.js';
+// decision worker: votes on full snapshots, applies the risk manager, persists every decision with its reasoning.
+// Guarantees breakers, cooldowns, counters and the previous snapshot survive a restart (re-read from MariaDB).
+import type { AnyActorRef } from 'xstate';
+import { decisionMachine, type DecisionContext } from '../machines/decision.machine.js';
+import { decisionEffects, restoreDecisionState } from '../src/decision/host-effects.js';
+import { activeBreakers } from '../src/decision/risk.js';
 import { runActor } from '../src/host/host.js';
-import type { Decision } from '../src/protocol/index.js';
-import { BatchWriter } from '../src/store/batch-writer.js';
-import { insertDecisions, lastIntentTs, lastSnapshot } from '../src/store/repos/analytics.js';
+import { loadLearning } from '../src/store/repos/learning.js';
 
 runActor(async (ctx) => {
-  const { config, clock } = ctx;
+  const { config, clock, log } = ctx;
   const pool = ctx.db();
-  const writer = new BatchWriter<Decision>({
-    write: (rows) => insertDecisions(pool, rows, clock.now()),
-    maxBatch: 20,
-    flushMs: 200,
+  const restored = await restoreDecisionState(pool, config, clock.now());
+  let ref: AnyActorRef | null = null;
+  const fx = decisionEffects({
+    pool, config, log, now: () => clock.now(),
+    onLearning: (learning) => ref?.send({ type: 'decision.learning', learning }),
     onHealth: (err) => ctx.setDegraded(err ? `decision writes failing: ${err.message}` : null),
   });
-  const lastIntent = await lastIntentTs(pool);
-  const prevSpread: Record<string, number | null> = {};
-  for (const s of config.symbols) {
-    const snap = await lastSnapshot(pool, s, 'full');
-    const f = snap?.ind.emaFast;
-    const sl = snap?.ind.emaSlow;
-    prevSpread[s] = f != null && sl != null ? f - sl : null;
-  }
-  const eq = await pool.query<Array<{ equity: string }>>('SELECT equity FROM equity_curve ORDER BY ts DESC, id DESC LIMIT 1');
-  const machine = decisionMachine.provide({ actions: { persistDecision: (_, d: Decision) => writer.push(d) } });
-  const { risk, decision } = config;
+  if (restored.risk.breakers.length) log.warn({ breakers: restored.risk.breakers.map((b) => b.code) }, 'breakers still in force after restart');
+  log.info({ strategy: restored.cfg.strategy, kind: restored.cfg.preset.kind, learning: config.decision.learning.enabled }, 'decision engine ready');
   return {
-    machine,
-    input: {
-      params: { ...risk, rsiLongMax: decision.rsiLongMax, rsiShortMin: decision.rsiShortMin, intentTtlSec: decision.intentTtlSec },
-      cooldownSec: decision.cooldownSec,
-      startingEquity: eq[0] ? Number(eq[0].equity) : config.execution.paperStartingBalance,
-      now: () => clock.now(),
-      cooldownUntil: lastIntent === null ? 0 : lastIntent + decision.cooldownSec * 1000,
-      prevSpread,
-    },
+    machine: decisionMachine.provide({ actions: fx.actions }),
+    input: { ...restored, now: () => clock.now() },
     routes: {
       'analytics.snapshot': (env) => ({ type: 'decision.snapshot', snapshot: env.payload }),
       'execution.position': (env) => ({ type: 'decision.position', position: env.payload }),
+      'execution.position_closed': (env) => ({ type: 'decision.closed', event: env.payload }),
       'reconcile.equity': (env) => ({ type: 'decision.equity', equity: env.payload }),
     },
-    details: (a) => {
-      const c = a.getSnapshot().context as { decisions: number; lastDecision: unknown; equity: number; paused: boolean };
-      return { decisions: c.decisions, lastDecision: c.lastDecision, equity: c.equity, paused: c.paused, unwritten: writer.pending };
+    onStart: (a) => {
+      ref = a;
     },
-    dispose: () => writer.close(),
+    commands: {
+      /** `bosun learning …` changed learning_insights: re-read them. */
+      'learning.reload': async (_args, a) => {
+        if (!config.decision.learning.enabled) return { ok: true, learning: 'disabled' };
+        a.send({ type: 'decision.learning', learning: await loadLearning(pool, restored.cfg.strategy) });
+        return { ok: true };
+      },
+    },
+    details: (a) => {
+      const c = a.getSnapshot().context as DecisionContext;
+      const now = clock.now();
+      return {
+        strategy: c.cfg.strategy, decisions: c.decisions, lastDecision: c.lastDecision, equity: c.risk.equity, paused: c.risk.paused,
+        breakers: activeBreakers(c.risk, now).map((b) => ({ code: b.code, until: b.until, flatten: b.flatten })),
+        lossStreak: c.risk.lossStreak, lossCooldownUntil: c.risk.lossCooldownUntil > now ? c.risk.lossCooldownUntil : null,
+        tradesToday: c.risk.tradesDay.count, unwritten: fx.pending,
+      };
+    },
+    dispose: () => fx.close(),
   };
 });

@@ -115,6 +115,7 @@ runActor(async (ctx) => {
         return null;
       },
       'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
+      'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
       'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
     },
     onStart: (a) => {

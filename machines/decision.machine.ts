@@ -1,34 +1,66 @@
-// decision machine: idle ⇄ cooldown, halted; every full snapshot yields one persisted, explained decision.
-// Pure: the strategy is a pure function; the cooldown deadline lives in context and re-arms on restore.
+// decision machine: route → idle / cooldown / halted; every full snapshot yields one persisted, explained decision.
+// Pure: the engine is a pure function; deadlines (cooldowns, breaker periods) live in context and re-arm on restore.
 import { assign, enqueueActions, setup } from 'xstate';
-import { evaluateEmaRsi, type EmaRsiParams } from '../src/decision/ema-rsi.js';
+import { decide, type EngineConfig } from '../src/decision/engine.js';
+import type { LearningState } from '../src/decision/learning.js';
+import {
+  activeBreakers, afterIntent, checkEquity, describeBreakers, expiredBreakers, onClosed, resumeBaselines,
+  type Breaker, type BreakerCode, type RiskState,
+} from '../src/decision/risk.js';
+import type { Dir } from '../src/decision/signals/types.js';
 import type { PublishEvent } from '../src/host/host.js';
-import type { Decision, EquityPoint, PositionView, Snapshot } from '../src/protocol/index.js';
+import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, Snapshot } from '../src/protocol/index.js';
 
 export interface DecisionInput {
-  params: EmaRsiParams;
-  cooldownSec: number;
-  startingEquity: number;
+  cfg: EngineConfig;
   now: () => number;
+  /** Equity for sizing until the reconciler reports one. */
+  fallbackEquity: number;
   /** Restored from MariaDB at start. */
-  cooldownUntil: number;
-  prevSpread: Record<string, number | null>;
+  risk: RiskState;
+  prev: Record<string, Snapshot | null>;
+  prevDir: Record<string, { dir: Dir; ts: number } | null>;
+  learning: LearningState;
 }
 
 export interface DecisionContext extends DecisionInput {
-  positions: Record<string, PositionView>;
-  equity: number;
-  paused: boolean;
   decisions: number;
   lastDecision: Pick<Decision, 'decisionId' | 'verdict' | 'ts'> | null;
+  /** Recently closed position ids: a redelivered close is counted once. */
+  closedIds: number[];
 }
 
 export type DecisionEvent =
   | { type: 'decision.snapshot'; snapshot: Snapshot }
   | { type: 'decision.position'; position: PositionView }
   | { type: 'decision.equity'; equity: EquityPoint }
+  | { type: 'decision.closed'; event: PositionEvent }
+  | { type: 'decision.learning'; learning: LearningState }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
+
+export interface ClearBreakers {
+  codes: BreakerCode[];
+  by: 'period_end' | 'operator';
+  at: number;
+}
+
+/** One halt command for everything in force: flatten if any breaker flattens; until the latest end (null wins). */
+export function haltFor(bs: Breaker[], ts: number): HaltCommand {
+  return {
+    code: bs.map((b) => `risk.${b.code}`).join(','),
+    reason: bs.map((b) => b.reason).join('; '),
+    flatten: bs.some((b) => b.flatten),
+    until: bs.some((b) => b.until === null) ? null : Math.max(...bs.map((b) => b.until!)),
+    ts,
+  };
+}
+
+const cooldownUntil = (c: DecisionContext) =>
+  Math.max(c.risk.lastIntentAt === null ? 0 : c.risk.lastIntentAt + c.cfg.decision.cooldownSec * 1000, c.risk.lossCooldownUntil);
+
+/** Longest single wait before re-checking (timers never need to span more; a breaker without end re-arms). */
+const MAX_WAIT = 3_600_000;
 
 export const decisionMachine = setup({
   types: {
@@ -38,52 +70,147 @@ export const decisionMachine = setup({
     emitted: {} as PublishEvent,
   },
   actions: {
-    /** Provided by the host: write the decision (with its reasoning) to MariaDB. */
+    /** Provided by the host: write the decision (votes, vetoes, reasoning) to MariaDB. */
     persistDecision: (_, _d: Decision) => {},
+    /** Provided by the host: record fired breakers in risk_breakers. */
+    persistBreakers: (_, _b: Breaker[]) => {},
+    clearBreakers: (_, _c: ClearBreakers) => {},
+    /** Provided by the host: a keyed risk value in risk_state. */
+    persistRisk: (_, _kv: { key: string; value: unknown }) => {},
+    /** Provided by the host: learning attribution of a closed trade (no-op unless learning is enabled). */
+    recordOutcome: (_, _e: PositionEvent) => {},
   },
   guards: {
-    inCooldown: ({ context }) => context.cooldownUntil > context.now(),
+    halted: ({ context }) => activeBreakers(context.risk, context.now()).length > 0,
+    inCooldown: ({ context }) => cooldownUntil(context) > context.now(),
   },
   delays: {
-    cooldownLeft: ({ context }) => Math.max(0, context.cooldownUntil - context.now()),
+    cooldownLeft: ({ context }) => Math.min(MAX_WAIT, Math.max(0, cooldownUntil(context) - context.now())),
+    breakerLeft: ({ context }) => {
+      const ends = activeBreakers(context.risk, context.now()).map((b) => b.until).filter((u): u is number => u !== null);
+      return ends.length ? Math.min(MAX_WAIT, Math.max(0, Math.min(...ends) - context.now())) : MAX_WAIT;
+    },
   },
 }).createMachine({
   id: 'decision',
-  context: ({ input }) => ({ ...input, positions: {}, equity: input.startingEquity, paused: false, decisions: 0, lastDecision: null }),
-  initial: 'idle',
+  context: ({ input }) => ({ ...input, decisions: 0, lastDecision: null, closedIds: [] }),
+  initial: 'route',
   on: {
-    'decision.position': { actions: assign(({ context, event }) => ({ positions: { ...context.positions, [event.position.symbol]: event.position } })) },
-    'decision.equity': { actions: assign(({ event }) => ({ equity: Number(event.equity.equity) })) },
-    'control.pause': { actions: assign({ paused: true }) },
-    'control.resume': { actions: assign({ paused: false }) },
-    'decision.snapshot': {
+    'decision.position': {
+      actions: assign(({ context, event }) => {
+        const pending = { ...context.risk.pending };
+        if (event.position.side) delete pending[event.position.symbol];
+        return { risk: { ...context.risk, positions: { ...context.risk.positions, [event.position.symbol]: event.position }, pending } };
+      }),
+    },
+    'decision.equity': {
+      target: '.route',
       actions: enqueueActions(({ context, event, enqueue }) => {
-          if (event.type !== 'decision.snapshot' || event.snapshot.kind !== 'full') return;
+        const now = context.now();
+        let risk: RiskState = { ...context.risk, equity: Number(event.equity.equity) };
+        const out = checkEquity(risk, event.equity, context.cfg.risk, now);
+        if (out.reference !== null) {
+          risk = { ...risk, reference: out.reference };
+          enqueue({ type: 'persistRisk', params: { key: 'account_reference', value: { equity: out.reference, since: now } } });
+        }
+        if (out.fired.length) {
+          risk = { ...risk, breakers: [...risk.breakers, ...out.fired] };
+          enqueue({ type: 'persistBreakers', params: out.fired });
+          enqueue.emit({ type: 'decision.halt', payload: haltFor(activeBreakers(risk, now), now) });
+          for (const b of out.fired) {
+            enqueue.emit({ type: 'decision.alert', payload: { severity: b.flatten ? 'critical' : 'error', code: `risk.${b.code}`, text: `${b.code} fired: ${b.reason}` } });
+          }
+        }
+        enqueue.assign({ risk });
+      }),
+    },
+    'decision.closed': {
+      target: '.route',
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (context.closedIds.includes(event.event.positionId)) return;
+        const upd = onClosed(context.risk, event.event, context.cfg.risk, context.now());
+        enqueue.assign({ risk: { ...context.risk, ...upd }, closedIds: [...context.closedIds.slice(-49), event.event.positionId] });
+        enqueue({ type: 'recordOutcome', params: event.event });
+      }),
+    },
+    'decision.learning': { actions: assign({ learning: ({ event }) => event.learning }) },
+    'control.pause': { actions: assign({ risk: ({ context }) => ({ ...context.risk, paused: true }) }) },
+    'control.resume': {
+      target: '.route',
+      actions: enqueueActions(({ context, enqueue }) => {
+        const now = context.now();
+        const active = activeBreakers(context.risk, now);
+        let risk: RiskState = { ...context.risk, paused: false };
+        if (active.length) {
+          const base = resumeBaselines(context.risk, now);
+          risk = { ...risk, ...base, breakers: [] };
+          enqueue({ type: 'clearBreakers', params: { codes: active.map((b) => b.code), by: 'operator', at: now } });
+          enqueue({ type: 'persistRisk', params: { key: 'baselines', value: base.baselines } });
+          if (base.reference !== null) enqueue({ type: 'persistRisk', params: { key: 'account_reference', value: { equity: base.reference, since: now } } });
+          enqueue.emit({ type: 'decision.alert', payload: { severity: 'warning', code: 'risk.resumed', text: `operator resume cleared ${describeBreakers(active)}; drawdowns now measured from equity ${risk.equity ?? 'unknown'}` } });
+        }
+        enqueue.assign({ risk });
+      }),
+    },
+    'decision.snapshot': {
+      target: '.route',
+      actions: [
+        // Breakers whose period ended are cleared (and persisted as period_end) before deciding.
+        enqueueActions(({ context, enqueue }) => {
+          const now = context.now();
+          const gone = expiredBreakers(context.risk, now);
+          if (!gone.length) return;
+          enqueue({ type: 'clearBreakers', params: { codes: gone.map((b) => b.code), by: 'period_end', at: now } });
+          enqueue.assign({ risk: { ...context.risk, breakers: context.risk.breakers.filter((b) => !gone.includes(b)) } });
+          enqueue.emit({ type: 'decision.alert', payload: { severity: 'info', code: 'risk.breaker_ended', text: `breaker period ended: ${gone.map((b) => b.code).join(', ')}` } });
+        }),
+        enqueueActions(({ context, event, enqueue }) => {
           const s = event.snapshot;
-          const { decision, spread } = evaluateEmaRsi(s, {
-            prevSpread: context.prevSpread[s.symbol] ?? null,
-            position: context.positions[s.symbol] ?? null,
-            equity: context.equity,
-            paused: context.paused,
-            cooldownUntil: context.cooldownUntil,
-          }, context.params);
+          if (s.kind !== 'full') return;
+          const risk0: RiskState = { ...context.risk, regimes: { ...context.risk.regimes, [s.symbol]: s.regime?.label ?? null } };
+          const { decision, rawDir } = decide(s, {
+            risk: risk0, fallbackEquity: context.fallbackEquity, prev: context.prev[s.symbol] ?? null,
+            prevDir: context.prevDir[s.symbol] ?? null, learning: context.learning,
+          }, context.cfg);
           enqueue({ type: 'persistDecision', params: decision });
           enqueue.emit({ type: 'decision.made', payload: decision, tsEvent: s.ts });
+          const halted = activeBreakers(risk0, s.ts);
+          // Re-asserted every cycle so a restarted execution actor learns of a halt within one snapshot.
+          if (halted.length) enqueue.emit({ type: 'decision.halt', payload: haltFor(halted, s.ts), tsEvent: s.ts });
+          const risk = decision.intent ? { ...risk0, ...afterIntent(risk0, s.symbol, s.ts, decision.intent.expiresAt) } : risk0;
           enqueue.assign({
-            prevSpread: { ...context.prevSpread, [s.symbol]: spread },
+            risk,
+            prev: { ...context.prev, [s.symbol]: s },
+            prevDir: rawDir !== 0 ? { ...context.prevDir, [s.symbol]: { dir: rawDir, ts: s.ts } } : context.prevDir,
             decisions: context.decisions + 1,
             lastDecision: { decisionId: decision.decisionId, verdict: decision.verdict, ts: decision.ts },
-            ...(decision.intent ? { cooldownUntil: s.ts + context.cooldownSec * 1000 } : {}),
           });
         }),
+      ],
     },
   },
   states: {
-    idle: {
-      always: { guard: 'inCooldown', target: 'cooldown' },
+    route: {
+      always: [{ guard: 'halted', target: 'halted' }, { guard: 'inCooldown', target: 'cooldown' }, { target: 'idle' }],
     },
+    idle: {},
     cooldown: {
-      after: { cooldownLeft: 'idle' },
+      after: { cooldownLeft: 'route' },
+    },
+    halted: {
+      after: {
+        breakerLeft: {
+          target: 'route',
+          actions: enqueueActions(({ context, enqueue }) => {
+            const now = context.now();
+            const gone = expiredBreakers(context.risk, now);
+            if (!gone.length) return;
+            enqueue({ type: 'clearBreakers', params: { codes: gone.map((b) => b.code), by: 'period_end', at: now } });
+            enqueue.assign({ risk: { ...context.risk, breakers: context.risk.breakers.filter((b) => !gone.includes(b)) } });
+            enqueue.emit({ type: 'decision.alert', payload: { severity: 'info', code: 'risk.breaker_ended', text: `breaker period ended: ${gone.map((b) => b.code).join(', ')}` } });
+          }),
+        },
+      },
     },
   },
 });

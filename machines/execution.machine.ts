@@ -2,7 +2,7 @@
 // Pure: exchange and DB work are invoked actors provided by the host; nothing is placed before reconciling is done.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { PublishEvent } from '../src/host/host.js';
-import type { Anomaly, Decision, Intent, PositionEvent, PositionView } from '../src/protocol/index.js';
+import type { Anomaly, Decision, HaltCommand, Intent, PositionEvent, PositionView } from '../src/protocol/index.js';
 
 export interface ExecutionInput {
   symbols: string[];
@@ -14,6 +14,8 @@ export interface ExecutionContext extends ExecutionInput {
   pending: Intent | null;
   paused: boolean;
   haltReason: string | null;
+  /** A risk halt from the decision engine: no new entries while it is in force (until null: until resume). */
+  entryHalt: HaltCommand | null;
   lastError: string | null;
 }
 
@@ -29,6 +31,7 @@ export type ExecutionEvent =
   | { type: 'execution.decision'; decision: Decision }
   | FillNotice
   | { type: 'execution.anomaly'; anomaly: Anomaly }
+  | { type: 'execution.risk_halt'; halt: HaltCommand }
   | { type: 'control.pause' }
   | { type: 'control.resume' }
   /** The operator's flatten cancelled entries and sent closes: leave any entry state. */
@@ -73,7 +76,9 @@ export const executionMachine = setup({
     canEnter: ({ context, event }) => {
       if (event.type !== 'execution.decision') return false;
       const i = event.decision.intent;
-      return !!i && !context.paused && context.symbols.includes(i.symbol) && i.expiresAt > context.now() && !hasOpen(context);
+      const h = context.entryHalt;
+      const halted = !!h && (h.until === null || h.until > context.now());
+      return !!i && !context.paused && !halted && context.symbols.includes(i.symbol) && i.expiresAt > context.now() && !hasOpen(context);
     },
     hasOpenPosition: ({ context }) => hasOpen(context),
     entryFilled: ({ event }) => event.type === 'execution.fill' && event.leg === 'entry' && event.outcome === 'opened',
@@ -81,12 +86,22 @@ export const executionMachine = setup({
   },
 }).createMachine({
   id: 'execution',
-  context: ({ input }) => ({ ...input, positions: {}, pending: null, paused: false, haltReason: null, lastError: null }),
+  context: ({ input }) => ({ ...input, positions: {}, pending: null, paused: false, haltReason: null, entryHalt: null, lastError: null }),
   initial: 'booting',
   on: {
     'control.pause': { actions: assign({ paused: true }) },
-    'control.resume': { actions: assign({ paused: false }) },
+    'control.resume': { actions: assign({ paused: false, entryHalt: null }) },
     'execution.halt': { target: '.halted', actions: assign({ haltReason: ({ event }) => event.reason }) },
+    // A risk breaker from the decision engine: no new entries while in force; protection keeps running.
+    // Flatten-at-market on `halt.flatten` is issue 6's; until then the request is raised as an alert.
+    'execution.risk_halt': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        if (event.halt.flatten && context.entryHalt?.code !== event.halt.code) {
+          enqueue({ type: 'alert', params: { code: 'execution.flatten_requested', severity: 'critical', text: `flatten requested (${event.halt.code}): ${event.halt.reason}` } });
+        }
+        enqueue.assign({ entryHalt: event.halt });
+      }),
+    },
   },
   states: {
     booting: {

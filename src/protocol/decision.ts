@@ -28,6 +28,34 @@ export interface Intent {
   allowMarket: boolean;
 }
 
+/** One source's vote: direction and strength, or why it could not vote. */
+export interface SourceVote {
+  source: string;
+  /** Weight of the source in this decision (base × learning × regime multiplier); an unavailable source keeps it but contributes 0. */
+  weight: number;
+  direction: -1 | 0 | 1 | null;
+  strength: number | null;
+  /** weight × direction × strength: what the source added to the score. */
+  contribution: number;
+  unavailable?: string;
+  note?: string;
+}
+
+/** Everything a decision was made from, persisted in `decisions.source_votes`. */
+export interface DecisionDetail {
+  votes: SourceVote[];
+  /** Share of the preset's total base weight whose sources could vote. */
+  coverage: number;
+  agreement: { agree: number; oppose: number; of: number };
+  /** Verdict before gates and vetoes (debounce keeps it here too). */
+  rawVerdict: Verdict;
+  /** Entry conditions, the keys the learning loop attributes outcomes to. */
+  conditions: Record<string, string>;
+  /** Gates evaluated: `code: passed | skipped (why) | fired`. */
+  gates: string[];
+  sizing: Record<string, number | string> | null;
+}
+
 export interface Decision {
   decisionId: string;
   symbol: string;
@@ -38,9 +66,21 @@ export interface Decision {
   vetoes: Veto[];
   intent: Intent | null;
   reasoning: string;
+  detail?: DecisionDetail;
+}
+
+/** Command to execution: refuse new entries until `until` (null: until an operator resumes); flatten closes everything. */
+export interface HaltCommand {
+  /** Reason code of the breaker, e.g. `risk.emergency_stop`. */
+  code: string;
+  reason: string;
+  flatten: boolean;
+  until: number | null;
+  ts: number;
 }
 
 export interface DecisionPayloads {
   'decision.made': Decision;
   'decision.alert': AlertPayload;
+  'decision.halt': HaltCommand;
 }

@@ -1,0 +1,334 @@
+// Each gate, veto and breaker fires in a scenario on the real machine with the real MariaDB effects, and its reason
+// code is persisted in `decisions` (breakers also in `risk_breakers`). Table-driven.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createActor } from 'xstate';
+import { decisionMachine, type DecisionInput } from '../../machines/decision.machine.js';
+import { SimClock } from '../../src/clock/clock.js';
+import type { Config } from '../../src/config/schema.js';
+import { decisionEffects, engineConfig } from '../../src/decision/host-effects.js';
+import { emptyLearning, type LearningState } from '../../src/decision/learning.js';
+import { emptyRisk } from '../../src/decision/risk.js';
+import type { AlertPayload, Decision, EquityPoint, HaltCommand, PositionView, Snapshot } from '../../src/protocol/index.js';
+import { decisionRow } from '../../src/store/repos/decisions.js';
+import { deepMerge, testConfig } from '../helpers/config.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+import { BTC, ETH, bearish, bullish } from '../helpers/snapshots.js';
+
+let db: TestDb;
+test.before(async () => {
+  db = await createTestDb('vetoes');
+});
+test.after(async () => db.drop());
+
+const WEEK = 7 * 86_400_000;
+/** Wednesday 2026-01-07 12:00 UTC: not a blocked or boosted hour, mid-week. */
+const T0 = Date.UTC(2026, 0, 7, 12, 0, 0);
+const MIN = 60_000;
+const log = { info: () => {}, warn: () => {}, error: () => {} };
+
+interface H {
+  clock: SimClock;
+  config: Config;
+  made: Decision[];
+  halts: HaltCommand[];
+  alerts: AlertPayload[];
+  snap(s: Snapshot): Decision;
+  position(symbol: string, side: 'long' | 'short' | null): void;
+  equity(equity: number, dayPnl: number, weekPnl: number): void;
+  closed(id: number, pnl: number): void;
+  send(e: Parameters<ReturnType<typeof createActor<typeof decisionMachine>>['send']>[0]): void;
+  state(): unknown;
+  flush(): Promise<void>;
+}
+
+function harness(t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning()): H {
+  const config = testConfig(overrides);
+  const clock = new SimClock(t0);
+  const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: () => {} });
+  const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning };
+  const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
+  const made: Decision[] = [];
+  const halts: HaltCommand[] = [];
+  const alerts: AlertPayload[] = [];
+  actor.on('decision.made', (e) => made.push(e.payload));
+  actor.on('decision.halt', (e) => halts.push(e.payload));
+  actor.on('decision.alert', (e) => alerts.push(e.payload));
+  actor.start();
+  const view = (symbol: string, side: 'long' | 'short' | null): PositionView => ({ symbol, positionId: side ? 1 : null, side, qty: side ? '0.1' : '0', entryPrice: side ? '30000' : null, stopLoss: side ? '29850' : null, takeProfit: null, unrealizedPnl: '0' });
+  return {
+    clock, config, made, halts, alerts,
+    snap: (s) => {
+      if (s.ts > clock.now()) clock.advanceTo(s.ts);
+      actor.send({ type: 'decision.snapshot', snapshot: s });
+      return made[made.length - 1]!;
+    },
+    position: (symbol, side) => actor.send({ type: 'decision.position', position: view(symbol, side) }),
+    equity: (equity, dayPnl, weekPnl) => {
+      const e: EquityPoint = { ts: clock.now(), equity: String(equity), balance: String(equity), unrealizedPnl: '0', dayPnl: String(dayPnl), weekPnl: String(weekPnl) };
+      actor.send({ type: 'decision.equity', equity: e });
+    },
+    closed: (id, pnl) => actor.send({ type: 'decision.closed', event: { positionId: id, symbol: BTC, side: 'long', qty: '0.1', entryPrice: '30000', exitPrice: '29900', realizedPnl: String(pnl), fees: '0', decisionId: null } }),
+    send: (e) => actor.send(e),
+    state: () => actor.getSnapshot().value,
+    flush: () => fx.flush(),
+  };
+}
+
+const codes = (d: Decision) => d.vetoes.map((v) => v.code);
+
+async function persisted(d: Decision) {
+  const row = await decisionRow(db.pool, d.decisionId);
+  assert.ok(row, `decision ${d.decisionId} persisted`);
+  return row!;
+}
+
+interface Case {
+  code: string;
+  strategy?: string;
+  overrides?: Record<string, unknown>;
+  learning?: LearningState;
+  run: (h: H, t: number) => Decision;
+}
+
+const noSpacing = { decision: { cooldownSec: 0 } };
+
+const CASES: Case[] = [
+  { code: 'hour_blocked', run: (h, t) => h.snap(bullish(t + 6 * 60 * MIN)) }, // 18:00 UTC
+  { code: 'regime_ranging', run: (h, t) => h.snap(bullish(t, { regime: { label: 'RANGING', confidence: 0.7 } })) },
+  {
+    code: 'min_agreement',
+    run: (h, t) => h.snap(bullish(t, {
+      ml: { available: false, reason: 'no model' }, regime: { label: 'VOLATILE', confidence: 0.5 }, ind: { vwapSession: 30_000 },
+      micro: { fairValue: 30_000 }, flow: { sentiment: 0, etfFlowUsd: 0 },
+    })),
+  },
+  { code: 'ml_disagreement', run: (h, t) => h.snap(bullish(t, { ml: { pUp: 0.3 } })) },
+  {
+    code: 'debounce',
+    run: (h, t) => {
+      const first = h.snap(bearish(t));
+      assert.is(first.verdict, 'STRONG_SELL');
+      const d = h.snap(bullish(t + MIN));
+      assert.is(d.verdict, 'NEUTRAL', 'opposite signal within the debounce window → NEUTRAL');
+      assert.is(d.detail!.rawVerdict, 'STRONG_BUY');
+      return d;
+    },
+  },
+  { code: 'funding_filter', run: (h, t) => h.snap(bullish(t, { flow: { fundingRate: 0.002 } })) },
+  { code: 'entry_grade', run: (h, t) => h.snap(bullish(t, { ind: { emaFast: 29_850 } })) }, // 1.5 ATR stretched: grade C
+  {
+    code: 'volatile_weak', strategy: 'imba',
+    run: (h, t) => {
+      // RSI 20 (0.67 × 0.9), a broken EMA pinch (1.0 × 0.55), a 1.2 ATR/√min move (0.4 × 0.7): confidence 1.43 ≥ 1.2,
+      // mean strength 0.67 < 0.8 in a VOLATILE regime.
+      h.snap(bullish(t, { ind: { rsi: 50 } }));
+      return h.snap(bullish(t + MIN, { price: 30_120, regime: { label: 'VOLATILE', confidence: 0.8 }, ind: { rsi: 20, emaFast: 30_000, emaSlow: 29_990 }, micro: null, flow: { sentiment: 0 } }));
+    },
+  },
+  { code: 'risk_score', strategy: 'rules', run: (h, t) => h.snap(bullish(t, { flow: { riskScore: 0.9 } })) },
+  {
+    code: 'rsi_overbought', strategy: 'ema_rsi',
+    run: (h, t) => {
+      h.snap(bullish(t, { ind: { emaFast: 29_900, emaSlow: 29_950 } }));
+      return h.snap(bullish(t + MIN, { ind: { emaFast: 29_990, emaSlow: 29_950, rsi: 80 } }));
+    },
+  },
+  {
+    code: 'operator_paused',
+    run: (h, t) => {
+      h.send({ type: 'control.pause' });
+      return h.snap(bullish(t));
+    },
+  },
+  {
+    code: 'position_open',
+    run: (h, t) => {
+      h.position(BTC, 'long');
+      return h.snap(bullish(t));
+    },
+  },
+  {
+    code: 'intent_pending', overrides: noSpacing,
+    run: (h, t) => {
+      assert.ok(h.snap(bullish(t)).intent);
+      return h.snap(bullish(t + MIN));
+    },
+  },
+  {
+    code: 'cooldown',
+    run: (h, t) => {
+      assert.ok(h.snap(bullish(t)).intent);
+      h.position(BTC, 'long');
+      h.position(BTC, null);
+      assert.is(h.state(), 'cooldown');
+      return h.snap(bullish(t + 5 * MIN));
+    },
+  },
+  {
+    code: 'loss_cooldown',
+    run: (h, t) => {
+      h.closed(1, -20);
+      assert.is(h.state(), 'cooldown');
+      return h.snap(bullish(t + MIN));
+    },
+  },
+  {
+    code: 'max_trades_day', overrides: { ...noSpacing, risk: { maxTradesPerDay: 2 } },
+    run: (h, t) => {
+      for (let i = 0; i < 2; i++) {
+        assert.ok(h.snap(bullish(t + i * MIN)).intent, `entry ${i + 1}`);
+        h.position(BTC, 'long');
+        h.position(BTC, null);
+      }
+      return h.snap(bullish(t + 2 * MIN));
+    },
+  },
+  {
+    code: 'max_positions', overrides: { risk: { maxPositions: 1 } },
+    run: (h, t) => {
+      h.position(ETH, 'long');
+      return h.snap(bullish(t));
+    },
+  },
+  {
+    code: 'sector_cap', overrides: { risk: { maxPerSector: 1, sectors: { [BTC]: 'L1', [ETH]: 'L1' } } },
+    run: (h, t) => {
+      h.position(ETH, 'short');
+      return h.snap(bullish(t));
+    },
+  },
+  {
+    code: 'btc_regime_down',
+    run: (h, t) => {
+      h.snap(bearish(t));
+      return h.snap(bullish(t, {}, ETH));
+    },
+  },
+  {
+    code: 'learning_skip', overrides: { decision: { learning: { enabled: true } } },
+    learning: { patterns: { 'regime:TRENDING_UP': { action: 'skip', multiplier: 0, lo: 0.1, hi: 0.4, n: 30 } }, weights: {} },
+    run: (h, t) => h.snap(bullish(t)),
+  },
+  {
+    code: 'kelly_no_edge', overrides: { risk: { sizing: 'kelly', kelly: { priorWinRate: 0.2, priorTrades: 50 } } },
+    run: (h, t) => h.snap(bullish(t)),
+  },
+  { code: 'size_zero', overrides: { risk: { minNotional: 1_000_000 } }, run: (h, t) => h.snap(bullish(t)) },
+  { code: 'no_stop', overrides: { risk: { stopAtrMult: 400 } }, run: (h, t) => h.snap(bullish(t)) },
+];
+
+CASES.forEach((c, i) => {
+  test(`veto ${c.code} fires and its reason code is persisted (${c.strategy ?? 'voting13'})`, async () => {
+    const t = T0 + i * WEEK;
+    const h = harness(t, deepMerge({ decision: { strategy: c.strategy ?? 'voting13' } }, (c.overrides ?? {}) as never), c.learning);
+    const d = c.run(h, t);
+    await h.flush();
+    assert.ok(codes(d).includes(c.code), `expected ${c.code}, got ${codes(d).join(', ') || 'none'}: ${d.reasoning}`);
+    assert.is(d.intent, null, 'a vetoed decision carries no intent');
+    const row = await persisted(d);
+    assert.ok(row.vetoes.some((v) => v.code === c.code), `${c.code} persisted in decisions.vetoes`);
+    assert.is(row.vetoed, 1);
+    assert.match(row.reasoning, c.code);
+    assert.ok(Array.isArray((row.detail as { votes: unknown[] }).votes) && (row.detail as { votes: unknown[] }).votes.length > 0, 'source votes persisted');
+  });
+});
+
+test('the unvetoed base case trades: a STRONG_BUY intent with stop, targets and a capped size, persisted with all votes', async () => {
+  const h = harness(T0 - WEEK, { decision: { strategy: 'voting13' } });
+  const d = h.snap(bullish(T0 - WEEK));
+  await h.flush();
+  assert.is(d.verdict, 'STRONG_BUY', d.reasoning);
+  assert.equal(d.vetoes, []);
+  assert.ok(d.intent);
+  assert.is(Number(d.intent!.stopLoss), 30_000 - 1.5 * 100);
+  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_000 + 2.5 * 100);
+  assert.ok(Number(d.intent!.notional) <= 10_000 * 1 * 5);
+  const row = await persisted(d);
+  const detail = row.detail as { votes: Array<{ source: string; weight: number; unavailable?: string }>; coverage: number };
+  assert.is(detail.votes.length, 12);
+  assert.ok(detail.votes.find((v) => v.source === 'hour_seasonality')!.unavailable, 'no hour table: unavailable, weight left out');
+  assert.ok(Math.abs(detail.coverage - (0.85 - 0.03) / 0.85) < 1e-9, `coverage ${detail.coverage}`);
+  assert.match(row.reasoning, 'stop');
+  assert.match(row.reasoning, 'size');
+});
+
+const BREAKERS: Array<{ code: string; equity: [number, number, number]; flatten: boolean; until: (t: number) => number | null }> = [
+  { code: 'daily_drawdown', equity: [9_400, -600, -600], flatten: false, until: (t) => t - (t % 86_400_000) + 86_400_000 },
+  { code: 'weekly_drawdown', equity: [8_400, -100, -1_600], flatten: false, until: () => Date.UTC(2026, 0, 12) + 53 * WEEK },
+  { code: 'emergency_stop', equity: [7_900, 0, 0], flatten: true, until: () => null },
+];
+
+BREAKERS.forEach((b, i) => {
+  test(`breaker ${b.code} fires on equity, halts execution${b.flatten ? ' and asks to flatten' : ''}, vetoes entries, and is stored in risk_breakers`, async () => {
+    const t = T0 + (52 + i) * WEEK;
+    const h = harness(t, { decision: { strategy: 'voting13' } });
+    h.equity(10_000, 0, 0); // the account reference
+    h.equity(...b.equity);
+    assert.is(h.state(), 'halted');
+    assert.ok(h.alerts.some((a) => a.code === `risk.${b.code}`), 'alerted');
+    assert.is(h.halts.length, 1);
+    assert.is(h.halts[0]!.flatten, b.flatten);
+    assert.is(h.halts[0]!.until, b.until(t));
+    const d = h.snap(bullish(t + MIN));
+    assert.ok(codes(d).includes(b.code), d.reasoning);
+    assert.is(h.halts.length, 2, 'the halt is re-asserted with each decision while in force');
+    await h.flush();
+    const row = await persisted(d);
+    assert.ok(row.vetoes.some((v) => v.code === b.code));
+    const rows = await db.pool.query<Array<{ code: string; until_ts: number | null; flatten: number; cleared_at: number | null }>>('SELECT code, until_ts, flatten, cleared_at FROM risk_breakers WHERE code = ?', [b.code]);
+    assert.is(rows.length, 1);
+    assert.is(rows[0]!.cleared_at, null);
+    assert.is(rows[0]!.until_ts === null ? null : Number(rows[0]!.until_ts), b.until(t));
+    assert.is(rows[0]!.flatten, b.flatten ? 1 : 0);
+    // Firing again while in force is a no-op; an operator resume clears it and re-bases the drawdown.
+    h.equity(...b.equity);
+    h.send({ type: 'control.resume' });
+    assert.is(h.state(), 'idle');
+    h.equity(...b.equity);
+    assert.is(h.state(), 'idle', 'the loss before the resume does not fire it again');
+    await h.flush();
+    const after = await db.pool.query<Array<{ cleared_by: string | null }>>('SELECT cleared_by FROM risk_breakers WHERE code = ?', [b.code]);
+    assert.equal(after.map((r) => r.cleared_by), ['operator']);
+    await db.pool.query('DELETE FROM risk_breakers');
+  });
+});
+
+test('a daily breaker ends with its day: the timer re-arms from context, the row is cleared as period_end', async () => {
+  const t = T0 + 60 * WEEK;
+  const h = harness(t, { decision: { strategy: 'voting13' } });
+  h.equity(10_000, 0, 0);
+  h.equity(9_400, -600, -600);
+  assert.is(h.state(), 'halted');
+  const end = t - (t % 86_400_000) + 86_400_000;
+  h.clock.advanceTo(end - 1);
+  assert.is(h.state(), 'halted');
+  h.clock.advanceTo(end);
+  assert.is(h.state(), 'idle');
+  assert.ok(h.alerts.some((a) => a.code === 'risk.breaker_ended'));
+  await h.flush();
+  const rows = await db.pool.query<Array<{ cleared_by: string; cleared_at: number }>>("SELECT cleared_by, cleared_at FROM risk_breakers WHERE code = 'daily_drawdown'");
+  assert.equal(rows.map((r) => [r.cleared_by, Number(r.cleared_at)]), [['period_end', end]]);
+  await db.pool.query('DELETE FROM risk_breakers');
+});
+
+test('post-loss cooldown escalates 30 → 60 → 120 min with consecutive losses; a win resets the streak', async () => {
+  const t = T0 + 70 * WEEK;
+  const h = harness(t, { decision: { strategy: 'voting13', cooldownSec: 0 } });
+  const waits: number[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const at = h.clock.now();
+    h.closed(i, -10);
+    const d = h.snap(bullish(at + MIN));
+    assert.ok(codes(d).includes('loss_cooldown'), `loss ${i}`);
+    while (h.state() === 'cooldown') h.clock.advanceTo(h.clock.now() + MIN);
+    waits.push((h.clock.now() - at) / MIN);
+  }
+  assert.equal(waits, [30, 60, 120, 120]);
+  h.closed(5, 25);
+  h.closed(6, -10);
+  const d = h.snap(bullish(h.clock.now() + MIN));
+  assert.match(d.vetoes.find((v) => v.code === 'loss_cooldown')!.detail, 'cooldown 30 min');
+});
+
+test.run();
