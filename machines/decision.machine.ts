@@ -153,6 +153,8 @@ export const decisionMachine = setup({
       }),
     },
     'decision.snapshot': {
+      // Fast snapshots (every 1m candle) are not decided on: no transition at all.
+      guard: ({ event }) => event.snapshot.kind === 'full',
       target: '.route',
       actions: [
         // Breakers whose period ended are cleared (and persisted as period_end) before deciding.
@@ -166,7 +168,6 @@ export const decisionMachine = setup({
         }),
         enqueueActions(({ context, event, enqueue }) => {
           const s = event.snapshot;
-          if (s.kind !== 'full') return;
           const risk0: RiskState = { ...context.risk, regimes: { ...context.risk.regimes, [s.symbol]: s.regime?.label ?? null } };
           const { decision, rawDir } = decide(s, {
             risk: risk0, fallbackEquity: context.fallbackEquity, prev: context.prev[s.symbol] ?? null,

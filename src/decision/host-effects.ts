@@ -115,6 +115,7 @@ export function decisionEffects(d: EffectsDeps) {
       if (!lc.enabled) return;
       void serial.run(async () => {
         try {
+          await writer.flush(); // the entry's decision row must be in MariaDB before its outcome is attributed
           const r = await recordOutcome(pool, e, lc, d.now());
           log.info({ positionId: e.positionId, ...r }, 'learning: trade outcome');
           if (r.recorded) d.onLearning(await loadLearning(pool, engineConfig(d.config).strategy));

@@ -111,8 +111,10 @@ export function evaluate(
       const { emaFast, emaSlow, rsi, atr } = s.ind;
       const votes: SourceVote[] = [cross];
       if (cross.unavailable || rsi === null || atr === null || emaFast === null || emaSlow === null || atr <= 0) {
-        if (rsi === null || atr === null) votes.push({ source: 'rsi_filter', weight: 0, direction: null, strength: null, contribution: 0, unavailable: 'needs rsi and atr' });
-        return { score: 0, verdict: 'NEUTRAL', dir: 0, strength: 0, confidence: 0, votes, coverage: 0, agreement: { agree: 0, oppose: 0, of: 1 }, notes: ['indicators are still warming up'], vetoes: [], boostedHour: false };
+        votes.push(rsi === null || atr === null
+          ? { source: 'rsi_filter', weight: 0, direction: null, strength: null, contribution: 0, unavailable: 'needs rsi and atr' }
+          : { source: 'rsi_filter', weight: 0, direction: 0, strength: 0, contribution: 0, note: `RSI ${f(rsi, 2)}` });
+        return { score: 0, verdict: 'NEUTRAL', dir: 0, strength: 0, confidence: 0, votes, coverage: 0, agreement: { agree: 0, oppose: 0, of: 1 }, notes: [`no EMA cross to judge yet (${cross.unavailable ?? 'indicators warming up'})`], vetoes: [], boostedHour: false };
       }
       const rsiOk = cross.direction === 1 ? rsi < preset.rsiLongMax : cross.direction === -1 ? rsi > preset.rsiShortMin : true;
       votes.push({ source: 'rsi_filter', weight: 0, direction: 0, strength: 0, contribution: 0, note: `RSI ${f(rsi, 2)} (long below ${preset.rsiLongMax}, short above ${preset.rsiShortMin})` });

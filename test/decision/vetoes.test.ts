@@ -2,22 +2,19 @@
 // code is persisted in `decisions` (breakers also in `risk_breakers`). Table-driven.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createActor } from 'xstate';
-import { decisionMachine, type DecisionInput } from '../../machines/decision.machine.js';
-import { SimClock } from '../../src/clock/clock.js';
-import type { Config } from '../../src/config/schema.js';
-import { decisionEffects, engineConfig } from '../../src/decision/host-effects.js';
-import { emptyLearning, type LearningState } from '../../src/decision/learning.js';
-import { emptyRisk } from '../../src/decision/risk.js';
-import type { AlertPayload, Decision, EquityPoint, HaltCommand, PositionView, Snapshot } from '../../src/protocol/index.js';
+import type { LearningState } from '../../src/decision/learning.js';
+import type { Decision } from '../../src/protocol/index.js';
 import { decisionRow } from '../../src/store/repos/decisions.js';
-import { deepMerge, testConfig } from '../helpers/config.js';
+import { deepMerge } from '../helpers/config.js';
+import { harnessOn, type H } from '../helpers/decision-harness.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { BTC, ETH, bearish, bullish } from '../helpers/snapshots.js';
 
 let db: TestDb;
+let harness: (t0: number, overrides: Record<string, unknown>, learning?: LearningState) => H;
 test.before(async () => {
   db = await createTestDb('vetoes');
+  harness = harnessOn(db);
 });
 test.after(async () => db.drop());
 
@@ -25,56 +22,6 @@ const WEEK = 7 * 86_400_000;
 /** Wednesday 2026-01-07 12:00 UTC: not a blocked or boosted hour, mid-week. */
 const T0 = Date.UTC(2026, 0, 7, 12, 0, 0);
 const MIN = 60_000;
-const log = { info: () => {}, warn: () => {}, error: () => {} };
-
-interface H {
-  clock: SimClock;
-  config: Config;
-  made: Decision[];
-  halts: HaltCommand[];
-  alerts: AlertPayload[];
-  snap(s: Snapshot): Decision;
-  position(symbol: string, side: 'long' | 'short' | null): void;
-  equity(equity: number, dayPnl: number, weekPnl: number): void;
-  closed(id: number, pnl: number): void;
-  send(e: Parameters<ReturnType<typeof createActor<typeof decisionMachine>>['send']>[0]): void;
-  state(): unknown;
-  flush(): Promise<void>;
-}
-
-function harness(t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning()): H {
-  const config = testConfig(overrides);
-  const clock = new SimClock(t0);
-  const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: () => {} });
-  const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning };
-  const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
-  const made: Decision[] = [];
-  const halts: HaltCommand[] = [];
-  const alerts: AlertPayload[] = [];
-  actor.on('decision.made', (e) => made.push(e.payload));
-  actor.on('decision.halt', (e) => halts.push(e.payload));
-  actor.on('decision.alert', (e) => alerts.push(e.payload));
-  actor.start();
-  const view = (symbol: string, side: 'long' | 'short' | null): PositionView => ({ symbol, positionId: side ? 1 : null, side, qty: side ? '0.1' : '0', entryPrice: side ? '30000' : null, stopLoss: side ? '29850' : null, takeProfit: null, unrealizedPnl: '0' });
-  return {
-    clock, config, made, halts, alerts,
-    snap: (s) => {
-      if (s.ts > clock.now()) clock.advanceTo(s.ts);
-      actor.send({ type: 'decision.snapshot', snapshot: s });
-      return made[made.length - 1]!;
-    },
-    position: (symbol, side) => actor.send({ type: 'decision.position', position: view(symbol, side) }),
-    equity: (equity, dayPnl, weekPnl) => {
-      const e: EquityPoint = { ts: clock.now(), equity: String(equity), balance: String(equity), unrealizedPnl: '0', dayPnl: String(dayPnl), weekPnl: String(weekPnl) };
-      actor.send({ type: 'decision.equity', equity: e });
-    },
-    closed: (id, pnl) => actor.send({ type: 'decision.closed', event: { positionId: id, symbol: BTC, side: 'long', qty: '0.1', entryPrice: '30000', exitPrice: '29900', realizedPnl: String(pnl), fees: '0', decisionId: null } }),
-    send: (e) => actor.send(e),
-    state: () => actor.getSnapshot().value,
-    flush: () => fx.flush(),
-  };
-}
-
 const codes = (d: Decision) => d.vetoes.map((v) => v.code);
 
 async function persisted(d: Decision) {

@@ -30,6 +30,8 @@ export interface ReplayOptions {
   /** Clock-minutes between equity points sent to the engine (the reconciler's role). */
   equityEveryMin?: number;
   onDecision?: (d: Decision) => void;
+  /** Full snapshots by close time, from `analyticsSnapshots` (computed here when absent). */
+  snapshots?: Map<number, Snapshot>;
 }
 
 export interface ReplayResult {
@@ -50,6 +52,25 @@ export function parseCandleCsv(text: string, symbol: string): Candle[] {
   return out;
 }
 
+/** Full snapshots of the real analytics machine over the candles, by close time. */
+export function analyticsSnapshots(config: Config, candles: Candle[]): Map<number, Snapshot> {
+  const clock = new SimClock(candles[0]!.openTime);
+  const out = new Map<number, Snapshot>();
+  const input = { symbols: [candles[0]!.symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml: { kind: 'none' as const, reason: 'replay without a model' }, catchUpMs: null };
+  const analytics = createActor(analyticsMachine, { clock, input });
+  analytics.on('analytics.snapshot', (e) => {
+    const s = e.payload as Snapshot;
+    if (s.kind === 'full') out.set(s.ts, s);
+  });
+  analytics.start();
+  for (const c of candles) {
+    clock.advanceTo(c.openTime + 60_000);
+    analytics.send({ type: 'analytics.candle', candle: c });
+  }
+  analytics.stop();
+  return out;
+}
+
 export function replayDecisions(o: ReplayOptions): ReplayResult {
   const { config, candles } = o;
   const symbol = candles[0]!.symbol;
@@ -60,8 +81,7 @@ export function replayDecisions(o: ReplayOptions): ReplayResult {
     cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: equity, risk: emptyRisk(), prev: {}, prevDir: {}, learning: emptyLearning(),
   };
   const decision = createActor(o.actions ? decisionMachine.provide({ actions: o.actions }) : decisionMachine, { clock, input });
-  const aInput = { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml: { kind: 'none' as const, reason: 'replay without a model' }, catchUpMs: null };
-  const analytics = createActor(analyticsMachine, { clock, input: aInput });
+  const snaps = o.snapshots ?? analyticsSnapshots(config, candles);
   const decisions: Decision[] = [];
   const trades: ReplayTrade[] = [];
   type Open = { intent: Intent; entry: number; qty: number; id: number };
@@ -78,13 +98,7 @@ export function replayDecisions(o: ReplayOptions): ReplayResult {
       decision.send({ type: 'decision.position', position: { symbol, positionId: open.id, side: d.intent.side, qty: d.intent.qty, entryPrice: d.intent.entry.reference, stopLoss: d.intent.stopLoss, takeProfit: d.intent.takeProfits[0]!.price, unrealizedPnl: '0' } });
     }
   });
-  analytics.on('analytics.snapshot', (e) => {
-    const s = e.payload as Snapshot;
-    if (s.kind === 'full') snapshots++;
-    decision.send({ type: 'decision.snapshot', snapshot: s });
-  });
   decision.start();
-  analytics.start();
   const close = (exit: number, reason: ReplayTrade['reason']) => {
     const p = open!;
     const dir = p.intent.side === 'long' ? 1 : -1;
@@ -117,10 +131,13 @@ export function replayDecisions(o: ReplayOptions): ReplayResult {
       const eq = equity + upnl;
       decision.send({ type: 'decision.equity', equity: { ts: t, equity: eq.toFixed(8), balance: equity.toFixed(8), unrealizedPnl: upnl.toFixed(8), dayPnl: (eq - marks.day.equity).toFixed(8), weekPnl: (eq - marks.week.equity).toFixed(8) } });
     }
-    analytics.send({ type: 'analytics.candle', candle: c });
+    const s = snaps.get(t);
+    if (s) {
+      snapshots++;
+      decision.send({ type: 'decision.snapshot', snapshot: s });
+    }
   }
   if (open) close(candles[candles.length - 1]!.close, 'end');
   decision.stop();
-  analytics.stop();
   return { decisions, trades, equity, snapshots };
 }
