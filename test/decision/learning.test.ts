@@ -15,7 +15,10 @@ test.before(async () => {
   db = await createTestDb('learning');
   harness = harnessOn(db);
 });
-test.after(async () => db.drop());
+test.after(async () => {
+  await harness.closeAll();
+  await db.drop();
+});
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const lc = testConfig().decision.learning;

@@ -11,12 +11,15 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 import { BTC, ETH, bearish, bullish } from '../helpers/snapshots.js';
 
 let db: TestDb;
-let harness: (t0: number, overrides: Record<string, unknown>, learning?: LearningState) => H;
+let harness: ReturnType<typeof harnessOn>;
 test.before(async () => {
   db = await createTestDb('vetoes');
   harness = harnessOn(db);
 });
-test.after(async () => db.drop());
+test.after(async () => {
+  await harness.closeAll();
+  await db.drop();
+});
 
 const WEEK = 7 * 86_400_000;
 /** Wednesday 2026-01-07 12:00 UTC: not a blocked or boosted hour, mid-week. */

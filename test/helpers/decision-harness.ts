@@ -30,38 +30,46 @@ export interface H {
   flush(): Promise<void>;
 }
 
-export const harnessOn = (db: TestDb) => (t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning()): H => {
-  const config = testConfig(overrides);
-  const clock = new SimClock(t0);
-  let ref: { send(e: { type: 'decision.learning'; learning: LearningState }): void } | null = null;
-  const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: (l) => ref?.send({ type: 'decision.learning', learning: l }) });
-  const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning };
-  const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
-  const made: Decision[] = [];
-  const halts: HaltCommand[] = [];
-  const alerts: AlertPayload[] = [];
-  actor.on('decision.made', (e) => made.push(e.payload));
-  actor.on('decision.halt', (e) => halts.push(e.payload));
-  actor.on('decision.alert', (e) => alerts.push(e.payload));
-  actor.start();
-  ref = actor;
-  const view = (symbol: string, side: 'long' | 'short' | null): PositionView => ({ symbol, positionId: side ? 1 : null, side, qty: side ? '0.1' : '0', entryPrice: side ? '30000' : null, stopLoss: side ? '29850' : null, takeProfit: null, unrealizedPnl: '0' });
-  return {
-    clock, config, made, halts, alerts,
-    snap: (s) => {
-      if (s.ts > clock.now()) clock.advanceTo(s.ts);
-      actor.send({ type: 'decision.snapshot', snapshot: s });
-      return made[made.length - 1]!;
-    },
-    position: (symbol, side) => actor.send({ type: 'decision.position', position: view(symbol, side) }),
-    equity: (equity, dayPnl, weekPnl) => {
-      const e: EquityPoint = { ts: clock.now(), equity: String(equity), balance: String(equity), unrealizedPnl: '0', dayPnl: String(dayPnl), weekPnl: String(weekPnl) };
-      actor.send({ type: 'decision.equity', equity: e });
-    },
-    closed: (id, pnl, decisionId = null) => actor.send({ type: 'decision.closed', event: { positionId: id, symbol: BTC, side: 'long', qty: '0.1', entryPrice: '30000', exitPrice: '29900', realizedPnl: String(pnl), fees: '0', decisionId } }),
-    send: (e) => actor.send(e),
-    state: () => actor.getSnapshot().value,
-    context: () => actor.getSnapshot().context,
-    flush: () => fx.flush(),
+type Harness = ((t0: number, overrides: Record<string, unknown>, learning?: LearningState) => H) & { closeAll(): Promise<void> };
+
+/** Harness factory on a test database; `closeAll()` drains every harness's writes (call it before dropping the DB). */
+export const harnessOn = (db: TestDb): Harness => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  const make = (t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning()): H => {
+    const config = testConfig(overrides);
+    const clock = new SimClock(t0);
+    let ref: { send(e: { type: 'decision.learning'; learning: LearningState }): void } | null = null;
+    const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: (l) => ref?.send({ type: 'decision.learning', learning: l }) });
+    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning };
+    open.push(fx);
+    const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
+    const made: Decision[] = [];
+    const halts: HaltCommand[] = [];
+    const alerts: AlertPayload[] = [];
+    actor.on('decision.made', (e) => made.push(e.payload));
+    actor.on('decision.halt', (e) => halts.push(e.payload));
+    actor.on('decision.alert', (e) => alerts.push(e.payload));
+    actor.start();
+    ref = actor;
+    const view = (symbol: string, side: 'long' | 'short' | null): PositionView => ({ symbol, positionId: side ? 1 : null, side, qty: side ? '0.1' : '0', entryPrice: side ? '30000' : null, stopLoss: side ? '29850' : null, takeProfit: null, unrealizedPnl: '0' });
+    return {
+      clock, config, made, halts, alerts,
+      snap: (s) => {
+        if (s.ts > clock.now()) clock.advanceTo(s.ts);
+        actor.send({ type: 'decision.snapshot', snapshot: s });
+        return made[made.length - 1]!;
+      },
+      position: (symbol, side) => actor.send({ type: 'decision.position', position: view(symbol, side) }),
+      equity: (equity, dayPnl, weekPnl) => {
+        const e: EquityPoint = { ts: clock.now(), equity: String(equity), balance: String(equity), unrealizedPnl: '0', dayPnl: String(dayPnl), weekPnl: String(weekPnl) };
+        actor.send({ type: 'decision.equity', equity: e });
+      },
+      closed: (id, pnl, decisionId = null) => actor.send({ type: 'decision.closed', event: { positionId: id, symbol: BTC, side: 'long', qty: '0.1', entryPrice: '30000', exitPrice: '29900', realizedPnl: String(pnl), fees: '0', decisionId } }),
+      send: (e) => actor.send(e),
+      state: () => actor.getSnapshot().value,
+      context: () => actor.getSnapshot().context,
+      flush: () => fx.flush(),
+    };
   };
+  return Object.assign(make, { closeAll: async () => void (await Promise.all(open.splice(0).map((f) => f.close()))) });
 };
