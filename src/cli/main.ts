@@ -7,12 +7,13 @@ import * as configCmd from './commands/config.js';
 import * as controlCmd from './commands/control.js';
 import * as doctorCmd from './commands/doctor.js';
 import * as inputCmd from './commands/input.js';
+import * as learningCmd from './commands/learning.js';
 import * as migrateCmd from './commands/migrate.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { evolveWeights, patternAction, wilson, type Outcome } from '../../src/decision/learning.js';
 import { listInsights, resetScope, setInsightStatus } from '../../src/store/repos/learning.js';
 import { testConfig } from '../helpers/config.js';
+import { cli, daemonConfig } from '../helpers/daemon.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { harnessOn, type H } from '../helpers/decision-harness.js';
 import { bullish } from '../helpers/snapshots.js';
@@ -113,6 +114,20 @@ test('end to end: 20 losing trades make their patterns ACTIVE skips that veto th
   assert.ok(await setInsightStatus(db.pool, 'voting13', 'regime:TRENDING_UP', 'ACTIVE', T0, lc.minTrades));
   h.send({ type: 'decision.learning', learning: await loadLearning(db.pool, 'voting13') });
   assert.ok(h.snap(bullish(T0 + 24 * 60_000)).vetoes.some((v) => v.code === 'learning_skip'));
+});
+
+test('bosun learning list / enable: visible and reversible from the CLI, logged in learning_history', async () => {
+  const { configFile } = daemonConfig({ dbUrl: db.url, overrides: { decision: { strategy: 'voting13' } } });
+  const list = cli(['learning', 'list', '-c', configFile]);
+  assert.is(list.code, 0, list.stderr);
+  assert.match(list.stdout, /ACTIVE\s+regime:TRENDING_UP\s+n=21/);
+  // The reset above disabled weight:vpin; the operator turns it back on.
+  const on = cli(['learning', 'enable', 'weight:vpin', '-c', configFile]);
+  assert.is(on.code, 0, on.stderr);
+  assert.match(on.stdout, 'no daemon running');
+  assert.is((await listInsights(db.pool, 'voting13')).find((r) => r.pattern_key === 'weight:vpin')!.status, 'ACTIVE');
+  const hist = await db.pool.query<Array<{ old_status: string; new_status: string; why: string }>>("SELECT old_status, new_status, why FROM learning_history WHERE pattern_key = 'weight:vpin' ORDER BY id DESC LIMIT 1");
+  assert.equal([hist[0]!.old_status, hist[0]!.new_status, hist[0]!.why], ['DISABLED', 'ACTIVE', 'operator']);
 });
 
 test('learning is opt-in: with it off, nothing is attributed and no insight is applied', async () => {
