@@ -3,7 +3,7 @@
 import type { AnyActorRef } from 'xstate';
 import { decisionMachine, type DecisionContext } from '../machines/decision.machine.js';
 import { decisionEffects, restoreDecisionState } from '../src/decision/host-effects.js';
-import { activeBreakers } from '../src/decision/risk.js';
+import { activeBreakers, dayStart, describeBreakers } from '../src/decision/risk.js';
 import { runActor } from '../src/host/host.js';
 import { loadLearning } from '../src/store/repos/learning.js';
 
@@ -42,11 +42,20 @@ runActor(async (ctx) => {
     details: (a) => {
       const c = a.getSnapshot().context as DecisionContext;
       const now = clock.now();
+      const active = activeBreakers(c.risk, now);
+      const cooldownUntil = Math.max(c.risk.lastIntentAt === null ? 0 : c.risk.lastIntentAt + config.decision.cooldownSec * 1000, c.risk.lossCooldownUntil);
       return {
         strategy: c.cfg.strategy, decisions: c.decisions, lastDecision: c.lastDecision, equity: c.risk.equity, paused: c.risk.paused,
-        breakers: activeBreakers(c.risk, now).map((b) => ({ code: b.code, until: b.until, flatten: b.flatten })),
-        lossStreak: c.risk.lossStreak, lossCooldownUntil: c.risk.lossCooldownUntil > now ? c.risk.lossCooldownUntil : null,
-        tradesToday: c.risk.tradesDay.count, unwritten: fx.pending,
+        // Read by `bosun status` (risk section).
+        risk: {
+          halted: active.length > 0,
+          haltReason: active.length ? describeBreakers(active) : null,
+          cooldownUntil: cooldownUntil > now ? cooldownUntil : null,
+          breakers: active.map((b) => ({ code: b.code, until: b.until, flatten: b.flatten })),
+          lossStreak: c.risk.lossStreak,
+          tradesToday: c.risk.tradesDay.day === dayStart(now) ? c.risk.tradesDay.count : 0,
+        },
+        unwritten: fx.pending,
       };
     },
     dispose: () => fx.close(),

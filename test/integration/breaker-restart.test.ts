@@ -83,7 +83,10 @@ test('daily drawdown and emergency stop fire, survive kill -9 and restart, and c
   }
   const dec = await decisionActor(d);
   assert.is(dec.machineState, 'halted');
-  assert.equal((dec.details.breakers as Array<{ code: string }>).map((b) => b.code).sort(), ['daily_drawdown', 'emergency_stop']);
+  assert.equal(((dec.details.risk as { breakers: Array<{ code: string }> }).breakers).map((b) => b.code).sort(), ['daily_drawdown', 'emergency_stop']);
+  const st = await d.status();
+  assert.ok(st.risk.halted, 'bosun status reports trading halted');
+  assert.match(String(st.risk.haltReason), 'emergency_stop');
   const still = await breakers();
   assert.is(still.length, 2, 'restoring did not fire them a second time');
   assert.ok(still.every((r) => r.cleared_at === null));
