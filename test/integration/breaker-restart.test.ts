@@ -73,13 +73,13 @@ test('daily drawdown and emergency stop fire, survive kill -9 and restart, and c
   d = startDaemon({ dbUrl: db.url, dir });
   await d.waitRunning();
   const after = await waitFor('decisions after the restart', async () => {
-    const rows = await db.pool.query<Array<{ ts: number; reasoning: string; verdict: string; vetoes: string }>>('SELECT ts, reasoning, verdict, vetoes FROM decisions WHERE ts > ? ORDER BY ts', [killedAt]);
+    const rows = await db.pool.query<Array<{ ts: number; reasoning: string; verdict: string; vetoes: unknown }>>('SELECT ts, reasoning, verdict, vetoes FROM decisions WHERE ts > ? ORDER BY ts', [killedAt]);
     return rows.length >= 3 ? rows : null;
   }, 20_000, 100);
   for (const r of after) {
     assert.match(r.reasoning, 'halted: daily_drawdown', 'every decision after the restart is made under the breakers');
     assert.match(r.reasoning, 'emergency_stop (until an operator resumes)');
-    if (r.verdict !== 'NEUTRAL') assert.ok(JSON.parse(r.vetoes).some((v: { code: string }) => v.code === 'emergency_stop'), 'a directional verdict is vetoed');
+    if (r.verdict !== 'NEUTRAL') assert.ok((typeof r.vetoes === 'string' ? JSON.parse(r.vetoes) : r.vetoes).some((v: { code: string }) => v.code === 'emergency_stop'), 'a directional verdict is vetoed');
   }
   const dec = await decisionActor(d);
   assert.is(dec.machineState, 'halted');
