@@ -102,7 +102,7 @@ export default async (): Promise<BenchLine[]> => {
   const config: Config = { ...base, decision: { ...base.decision, strategy: 'voting13', cooldownSec: 0 }, risk: { ...base.risk, maxTradesPerDay: 1_000_000 } };
   const machine = rate(() => {
     const clock = new SimClock(snaps[0]!.ts);
-    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning: emptyLearning() };
+    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {}, learning: emptyLearning() };
     const actor = createActor(decisionMachine, { clock, input });
     let n = 0;
     actor.on('decision.made', (e) => {

@@ -20,6 +20,8 @@ export interface DecisionInput {
   risk: RiskState;
   prev: Record<string, Snapshot | null>;
   prevDir: Record<string, { dir: Dir; ts: number } | null>;
+  /** Per symbol, the time of the last snapshot decided on: nothing is decided twice (a restarted analytics re-sends its last one). */
+  decidedTs: Record<string, number>;
   learning: LearningState;
 }
 
@@ -153,8 +155,8 @@ export const decisionMachine = setup({
       }),
     },
     'decision.snapshot': {
-      // Fast snapshots (every 1m candle) are not decided on: no transition at all.
-      guard: ({ event }) => event.snapshot.kind === 'full',
+      // Fast snapshots (every 1m candle) and snapshots already decided on: no transition at all.
+      guard: ({ context, event }) => event.snapshot.kind === 'full' && event.snapshot.ts > (context.decidedTs[event.snapshot.symbol] ?? -Infinity),
       target: '.route',
       actions: [
         // Breakers whose period ended are cleared (and persisted as period_end) before deciding.
@@ -182,6 +184,7 @@ export const decisionMachine = setup({
           enqueue.assign({
             risk,
             prev: { ...context.prev, [s.symbol]: s },
+            decidedTs: { ...context.decidedTs, [s.symbol]: s.ts },
             prevDir: rawDir !== 0 ? { ...context.prevDir, [s.symbol]: { dir: rawDir, ts: s.ts } } : context.prevDir,
             decisions: context.decisions + 1,
             lastDecision: { decisionId: decision.decisionId, verdict: decision.verdict, ts: decision.ts },

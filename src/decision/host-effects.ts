@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { PositionView, Snapshot } from '../protocol/index.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import { lastSnapshot } from '../store/repos/analytics.js';
-import { insertDecisions, intentStats, lastIntentExpiry, lastRawDirections } from '../store/repos/decisions.js';
+import { insertDecisions, intentStats, lastDecisionTs, lastIntentExpiry, lastRawDirections } from '../store/repos/decisions.js';
 import { loadLearning, recordOutcome } from '../store/repos/learning.js';
 import { activeBreakerRows, clearBreakers, closedTrades, fireBreakers, getRiskValue, setRiskValue } from '../store/repos/risk.js';
 import { Serial } from '../util/serial.js';
@@ -27,6 +27,7 @@ export interface Restored {
   risk: RiskState;
   prev: Record<string, Snapshot | null>;
   prevDir: Record<string, { dir: Dir; ts: number } | null>;
+  decidedTs: Record<string, number>;
   learning: LearningState;
 }
 
@@ -61,8 +62,9 @@ export async function restoreDecisionState(pool: Pool, config: Config, now: numb
   for (const s of config.symbols) prev[s] = await lastSnapshot(pool, s, 'full');
   for (const s of config.symbols) risk.regimes[s] = prev[s]?.regime?.label ?? null;
   const prevDir = await lastRawDirections(pool, config.symbols);
+  const decidedTs = await lastDecisionTs(pool);
   const learning = config.decision.learning.enabled ? await loadLearning(pool, cfg.strategy) : emptyLearning();
-  return { cfg, fallbackEquity: risk.equity ?? config.execution.paperStartingBalance, risk, prev, prevDir, learning };
+  return { cfg, fallbackEquity: risk.equity ?? config.execution.paperStartingBalance, risk, prev, prevDir, decidedTs, learning };
 }
 
 export interface EffectsDeps {

@@ -281,4 +281,14 @@ test('post-loss cooldown escalates 30 → 60 → 120 min with consecutive losses
   assert.match(d.vetoes.find((v) => v.code === 'loss_cooldown')!.detail, 'cooldown 30 min');
 });
 
+test('a snapshot is decided on once: a re-sent or older one (a restarted analytics worker) makes no second decision or intent', async () => {
+  const t = T0 + 80 * WEEK;
+  const h = harness(t, { decision: { strategy: 'voting13' } });
+  assert.ok(h.snap(bullish(t)).intent);
+  h.snap(bullish(t));
+  h.snap(bullish(t - MIN));
+  assert.is(h.made.length, 1);
+  await h.flush();
+});
+
 test.run();

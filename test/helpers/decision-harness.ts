@@ -40,7 +40,7 @@ export const harnessOn = (db: TestDb): Harness => {
     const clock = new SimClock(t0);
     let ref: { send(e: { type: 'decision.learning'; learning: LearningState }): void } | null = null;
     const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: (l) => ref?.send({ type: 'decision.learning', learning: l }) });
-    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, learning };
+    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {}, learning };
     open.push(fx);
     const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
     const made: Decision[] = [];

@@ -78,7 +78,7 @@ export function replayDecisions(o: ReplayOptions): ReplayResult {
   const clock = new SimClock(candles[0]!.openTime);
   let equity = o.equity ?? config.execution.paperStartingBalance;
   const input: DecisionInput = {
-    cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: equity, risk: emptyRisk(), prev: {}, prevDir: {}, learning: emptyLearning(),
+    cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: equity, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {}, learning: emptyLearning(),
   };
   const decision = createActor(o.actions ? decisionMachine.provide({ actions: o.actions }) : decisionMachine, { clock, input });
   const snaps = o.snapshots ?? analyticsSnapshots(config, candles);

@@ -70,3 +70,9 @@ export async function lastRawDirections(pool: Pool, symbols: string[]): Promise<
   }
   return out;
 }
+
+/** Per symbol, the time of the last decision made (snapshots at or before it are not decided again). */
+export async function lastDecisionTs(pool: Pool): Promise<Record<string, number>> {
+  const rows = await pool.query<Array<{ symbol: string; ts: number }>>('SELECT symbol, MAX(ts) AS ts FROM decisions GROUP BY symbol');
+  return Object.fromEntries(rows.map((r) => [r.symbol, Number(r.ts)]));
+}
