@@ -53,7 +53,10 @@ runActor(async (ctx) => {
     actions: {
       persistSnapshot: (_, s: Snapshot) => writer.push(s),
       requestInference: ({ self }, r: InferenceRequest) => {
-        if (!modelPath || ml.kind !== 'model') return;
+        if (!modelPath || ml.kind !== 'model') {
+          self.send({ type: 'analytics.ml_result', seq: r.seq, ml: { available: false, reason: 'no model loaded' } });
+          return;
+        }
         const name = ml.name;
         pool.infer(modelPath, r.values, a.ml.timeoutMs).then(
           (pUp) => {

@@ -1,10 +1,16 @@
-// The analytics worker in the real daemon (six workers, MariaDB): warm from stored history at start, picks
-// manual inputs up while running, and — killed mid-run — is restarted and serves a full snapshot from history
-// within 5 s (five timeframes, regime, flow with the manual input; impossible from the few live candles since).
+// The analytics worker in the real daemon (six workers, MariaDB, an ONNX model from the config): warm from
+// stored history at start, picks manual inputs up while running, and — killed mid-run — is restarted and
+// serves a full snapshot from history within 5 s (five timeframes, regime, flow with the manual input, p_up;
+// impossible from the few live candles since the crash).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from '../../src/control/socket.js';
+import { featureVector } from '../../src/analytics/ml/features.js';
+import { logisticModel } from '../../src/analytics/ml/onnx-proto.js';
 import type { Snapshot } from '../../src/protocol/index.js';
+import { tempDir } from '../helpers/config.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { cli, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { BTC, synthCandles } from '../helpers/market-data.js';
@@ -29,6 +35,17 @@ const lastFull = async (afterId = 0): Promise<(Snapshot & { id: number }) | null
   const r = rows[0];
   return r ? { ...(typeof r.data === 'string' ? JSON.parse(r.data) : r.data), id: r.id } : null;
 };
+const FEATURES = ['rsi', 'adx', 'mtf_alignment', 'mom_1h'];
+const W = [0.8, -1.2, 1.5, 0.6];
+const B = 0.1;
+/** The snapshot's p_up is σ(w·x + b) on its own features (float32 model). */
+function assertPUp(s: Snapshot): void {
+  assert.ok(s.ml.available, `ML unavailable: ${JSON.stringify(s.ml)}`);
+  const fv = featureVector(s, FEATURES);
+  assert.ok('values' in fv);
+  const z = fv.values.reduce((a, v, i) => a + Math.fround(v) * Math.fround(W[i]!), Math.fround(B));
+  assert.ok(Math.abs(s.ml.pUp - 1 / (1 + Math.exp(-z))) < 1e-6);
+}
 const complete = (s: Snapshot) => Object.keys(s.tf).length === 5 && s.regime !== null && s.flow !== null && s.mtfAlignment !== null;
 
 test('killed mid-run, the analytics worker is back with a full snapshot from history within 5 s', async () => {
@@ -42,15 +59,19 @@ test('killed mid-run, the analytics worker is back with a full snapshot from his
       part.flatMap((c) => [c.symbol, c.openTime, c.open, c.high, c.low, c.close, c.volume, c.takerBuyVolume ?? null]),
     );
   }
+  // An ONNX model in the config: p_up from the pool in every snapshot.
+  const model = join(tempDir('anmodel'), 'logistic.onnx');
+  writeFileSync(model, logisticModel(W, B, { 'bosun.features': FEATURES.join(',') }));
   // Hourly full snapshots (6 s of wall time at the test's 600×); catch-up threshold above the start-up time
   // in clock-seconds, so the warm-up snapshot at start is not taken for a backfill.
-  d = startDaemon({ dbUrl: db.url, overrides: { analytics: { fullSnapshotSec: 3600, catchUpSec: 3600 } } });
+  d = startDaemon({ dbUrl: db.url, overrides: { analytics: { fullSnapshotSec: 3600, catchUpSec: 3600, ml: { model, timeoutMs: 2000 } } } });
   await d.waitRunning();
   const first = await waitFor('a complete full snapshot right after start', async () => {
     const s = await lastFull();
     return s && complete(s) ? s : null;
   }, 10_000, 50);
   assert.ok(first.ts > history.at(-1)!.openTime, 'from history plus the live candles');
+  assertPUp(first);
 
   // A manual input entered while it runs is picked up at the next read (every 30 clock-seconds).
   const input = cli(['input', 'sentiment', '--score', '1.5', '--comment', 'integration', '--config', d.configFile]);
@@ -72,6 +93,7 @@ test('killed mid-run, the analytics worker is back with a full snapshot from his
   assert.ok(served.warmup || served.ts % 3_600_000 === 0, 'the warm-up snapshot (or a boundary one by the new worker)');
   assert.ok(complete(served), `incomplete: timeframes ${Object.keys(served.tf).join(',')}, regime ${JSON.stringify(served.regime)}`);
   assert.is(served.flow!.sentiment, 1.5, 'manual inputs re-read at warm-up');
+  assertPUp(served);
   const after = (await d.status()).actors.find((a) => a.id === 'analytics')!;
   assert.is(after.restarts, before.restarts + 1);
   assert.is.not(after.threadId, before.threadId);
