@@ -82,7 +82,7 @@ export function decisionEffects(d: EffectsDeps) {
   const serial = new Serial();
   const writer = new BatchWriter({
     write: (rows: Parameters<typeof insertDecisions>[1]) => insertDecisions(pool, rows, d.now()),
-    maxBatch: 50,
+    maxBatch: 200,
     flushMs: 200,
     ...(d.onHealth ? { onHealth: d.onHealth } : {}),
   });
