@@ -47,11 +47,13 @@ interface Levels {
   targetDist: number;
 }
 
-function levels(price: number, dir: 1 | -1, atr: number | null, r: RiskConfig): Levels | string {
+function levels(s: Snapshot, dir: 1 | -1, r: RiskConfig): Levels | string {
+  const price = s.price;
   let stopDist: number;
   let targetDist: number;
   if (r.stops === 'atr') {
-    if (atr === null || !(atr > 0)) return 'ATR stops need atr';
+    const atr = r.atrTimeframe === '1m' ? s.ind.atr : (s.tf[r.atrTimeframe]?.atr ?? null);
+    if (atr === null || !(atr > 0)) return `ATR stops need the ${r.atrTimeframe} ATR`;
     stopDist = r.stopAtrMult * atr;
     targetDist = r.takeProfitAtrMult * atr;
   } else {
@@ -93,7 +95,7 @@ export function decide(s: Snapshot, st: EngineState, cfg: EngineConfig): EngineR
     vetoes.push(...riskVetoes(st.risk, { symbol: s.symbol, side, now, cooldownSec: cfg.decision.cooldownSec }, rc));
     const learn = cfg.decision.learning.enabled ? learningSizing(conditions, st.learning) : { skip: null, mult: 1, matched: [] };
     if (learn.skip) vetoes.push({ code: 'learning_skip', detail: `pattern ${learn.skip} says skip` });
-    const lv = levels(s.price, dir, s.ind.atr, rc);
+    const lv = levels(s, dir, rc);
     if (typeof lv === 'string') vetoes.push({ code: 'no_stop', detail: lv });
     else if (!vetoes.length) {
       const equity = st.risk.equity ?? st.fallbackEquity;

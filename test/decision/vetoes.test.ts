@@ -203,6 +203,19 @@ test('the unvetoed base case trades: a STRONG_BUY intent with stop, targets and 
   assert.match(row.reasoning, 'size');
 });
 
+test('ATR stops can use a higher timeframe\'s ATR; percentage stops use fixed fractions of the entry', async () => {
+  const h = harness(T0 - 2 * WEEK, { decision: { strategy: 'voting13' }, risk: { atrTimeframe: '15m' } });
+  const d = h.snap(bullish(T0 - 2 * WEEK));
+  assert.is(Number(d.intent!.stopLoss), 30_000 - 1.5 * 300);
+  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_000 + 2.5 * 300);
+  const p = harness(T0 - 3 * WEEK, { decision: { strategy: 'voting13' }, risk: { stops: 'percent', takeProfits: [{ at: 0.5, fraction: 0.5 }, { at: 1, fraction: 0.5 }] } });
+  const q = p.snap(bullish(T0 - 3 * WEEK));
+  assert.is(Number(q.intent!.stopLoss), 29_820);
+  assert.equal(q.intent!.takeProfits.map((t) => [Number(t.price), t.fraction]), [[30_375, 0.5], [30_750, 0.5]]);
+  await h.flush();
+  await p.flush();
+});
+
 const BREAKERS: Array<{ code: string; equity: [number, number, number]; flatten: boolean; until: (t: number) => number | null }> = [
   { code: 'daily_drawdown', equity: [9_400, -600, -600], flatten: false, until: (t) => t - (t % 86_400_000) + 86_400_000 },
   { code: 'weekly_drawdown', equity: [8_400, -100, -1_600], flatten: false, until: () => Date.UTC(2026, 0, 12) + 53 * WEEK },

@@ -178,6 +178,8 @@ export const riskSchema = z
       .refine((k) => k.min <= k.max, 'kelly.min must be ≤ kelly.max'),
     /** Stop and targets as ATR multiples or as fractions of the entry price. */
     stops: z.enum(['atr', 'percent']),
+    /** Whose ATR the ATR stops use: the 1m indicator or a higher timeframe's state (wider stops, fees matter less). */
+    atrTimeframe: tf,
     stopPct: z.number().positive().max(0.5),
     takeProfitPct: z.number().positive().max(5),
     /** Take-profit legs: `at` × the target distance, `fraction` of the size; fractions sum to 1. */
