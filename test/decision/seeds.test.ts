@@ -1,4 +1,5 @@
 // The seeds' worked examples, table-driven: seed 004 voting and sizing, seed 001 thresholds and hours, seed 000 Kelly.
+// Each row is a number printed in a seed; tolerances match how the seed rounds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SourceVote } from '../../src/protocol/index.js';
