@@ -39,3 +39,8 @@ export class InputRejectedError extends BosunError {
 }
 
 export class InvariantError extends BosunError {}
+
+/** Bad input data (e.g. a malformed CSV row): nothing was written. */
+export class DataError extends BosunError {
+  override readonly exitCode = ExitCode.dataError;
+}

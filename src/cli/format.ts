@@ -10,7 +10,7 @@ const money = (s: string | null | undefined) => (s === null || s === undefined ?
 export function renderStatus(s: StatusDoc): string {
   const lines: string[] = [];
   const d = s.daemon;
-  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} · ${d.symbols.join(', ')} · pid ${d.pid} · up ${age(d.uptimeMs)} · clock ${d.clock.speed}× at ${iso(d.clock.now)}`);
+  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} (${d.endpoint}) · ${d.symbols.join(', ')} · pid ${d.pid} · up ${age(d.uptimeMs)} · clock ${d.clock.speed}× at ${iso(d.clock.now)}`);
   lines.push(`health: ${s.health.status.toUpperCase()}${s.health.reasons.map((r) => `\n  - ${r}`).join('')}`);
   const x = s.exchange;
   lines.push(`exchange: ${x.connected === null ? 'connectivity ?' : x.connected ? 'connected' : 'DISCONNECTED'} · clock offset ${x.clockOffsetMs ?? '?'} ms · latency ${x.latencyMs ?? '?'} ms (${x.source})`);

@@ -8,12 +8,14 @@ import * as controlCmd from './commands/control.js';
 import * as doctorCmd from './commands/doctor.js';
 import * as inputCmd from './commands/input.js';
 import * as learningCmd from './commands/learning.js';
+import * as dataCmd from './commands/data.js';
 import * as migrateCmd from './commands/migrate.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
+import * as venueCmd from './commands/venue.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

@@ -69,6 +69,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Record<string, Json> {
   if (env.BOSUN_DB_URL) o.db = { url: env.BOSUN_DB_URL };
   if (env.BOSUN_LOG_LEVEL) o.log = { level: env.BOSUN_LOG_LEVEL };
   if (env.BOSUN_CONTROL_SOCKET) o.control = { socketPath: env.BOSUN_CONTROL_SOCKET };
+  if (env.BOSUN_VENUE_URL) o.exchange = { url: env.BOSUN_VENUE_URL };
   return o;
 }
 

@@ -5,6 +5,7 @@ import { clockSchema, controlSchema, dbSchema, logSchema, modeSchema } from './s
 import { exchangeSchema } from './sections/exchange.js';
 import { marketSchema } from './sections/market.js';
 import { opsSchema } from './sections/ops.js';
+import { venueSchema } from './sections/venue.js';
 import {
   analyticsSchema, decisionSchema, executionSchema, notifierSchema, reconcilerSchema, riskSchema,
 } from './sections/trading.js';
@@ -23,6 +24,7 @@ export const configSchema = z
     execution: executionSchema,
     reconciler: reconcilerSchema,
     notifier: notifierSchema,
+    venue: venueSchema,
     control: controlSchema,
     ops: opsSchema,
     log: logSchema,
@@ -40,6 +42,9 @@ export const configSchema = z
     }
     if (c.mode === 'paper' && c.exchange.venue !== 'sim') {
       ctx.addIssue({ code: 'custom', path: ['exchange', 'venue'], message: 'paper mode trades on the simulated venue; set it to "sim"' });
+    }
+    if (c.mode !== 'paper' && c.exchange.url !== null) {
+      ctx.addIssue({ code: 'custom', path: ['exchange', 'url'], message: 'only paper mode may point at a loopback venue; set it to null' });
     }
   });
 

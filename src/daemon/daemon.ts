@@ -4,7 +4,7 @@
 import type { Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { clockFromSpec } from '../clock/clock.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, readSecrets } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { listenControl } from '../control/socket.js';
 import { BosunError, ConfigError, ExitCode } from '../errors.js';
@@ -19,6 +19,7 @@ import { loadSupervisorSpec } from '../supervisor/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { clockSpecFor, saveAnchor } from './clock-anchor.js';
 import { buildStatus } from './status.js';
+import { ensurePaperKeys, fetchVenueClock, sameClock, startEmbeddedVenue, type EmbeddedVenue } from './venue-link.js';
 
 export interface RunOptions {
   configFile: string;
@@ -49,20 +50,46 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);
   if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
+  const keys = readSecrets(env);
+  if (config.mode !== 'paper' && (!keys.apiKey || !keys.apiSecret)) {
+    throw new ConfigError(`${config.mode} mode trades on Binance (${config.exchange.environment}): set BOSUN_API_KEY and BOSUN_API_SECRET in the environment (never in a config file)`);
+  }
   const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 2 });
-  const clockSpec = await clockSpecFor(pool, config.clock.speed);
+  // Paper: the venue (embedded, or external at exchange.url) owns simulated time; every actor adopts its clock.
+  let venue: EmbeddedVenue | null = null;
+  let runConfig = config;
+  let clockSpec = await clockSpecFor(pool, config.clock.speed);
+  let venueClock: Awaited<ReturnType<typeof fetchVenueClock>> | null = null;
+  if (config.mode === 'paper') {
+    let url = config.exchange.url;
+    if (!url) {
+      venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), clockSpec.simStart, log);
+      url = venue.url;
+    }
+    venueClock = await fetchVenueClock(url);
+    const [row] = await pool.query<Array<{ t: number | null }>>("SELECT MAX(open_time) AS t FROM candles WHERE tf = '1m'");
+    if (row?.t && row.t > venueClock.now) {
+      await venue?.stop();
+      throw new ConfigError(`the paper database has candles up to ${new Date(row.t).toISOString()} but the venue's clock is at ${new Date(venueClock.now).toISOString()}: the venue belongs to another database or was reset; use a fresh paper database`);
+    }
+    if (venueClock.speed !== config.clock.speed) log.warn({ venue: venueClock.speed, config: config.clock.speed }, 'the venue runs at another speed; adopting the venue clock');
+    clockSpec = { simStart: venueClock.simStart, wallStart: venueClock.wallStart, speed: venueClock.speed };
+    runConfig = { ...config, clock: { speed: venueClock.speed }, exchange: { ...config.exchange, url } };
+    log.info({ venue: url, embedded: !!venue, venueId: venueClock.venueId, epoch: venueClock.epoch, simNow: new Date(venueClock.now).toISOString() }, 'paper mode on the loopback venue; adopted its clock');
+  }
   const clock = clockFromSpec(clockSpec);
   const sup = new Supervisor({
-    spec, config, clock: clockSpec, log, now: () => clock.now(),
+    spec, config: runConfig, clock: clockSpec, log, now: () => clock.now(),
     resolveEntry: (entry) => pathToFileURL(`${distRoot}/${entry}`),
     testHooks: env.BOSUN_TEST_HOOKS === '1',
   });
-  const ops = new OpsRuntime({ sup, spec, config, pool, clock, log, env });
+  const ops = new OpsRuntime({ sup, spec, config: runConfig, pool, clock, log, env });
   const startedAt = Date.now();
   const socketPath = fromRoot(config.control.socketPath);
   let server: Server | null = null;
   let stopping: Promise<number> | null = null;
   let anchorTimer: NodeJS.Timeout | null = null;
+  let venueWatch: NodeJS.Timeout | null = null;
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
 
@@ -80,6 +107,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       hard.unref();
       if (sup.running) sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.stopping', text: `bosun stopping in ${config.mode.toUpperCase()} mode: ${why}` });
       await sup.shutdown();
+      if (venueWatch) clearInterval(venueWatch);
+      await venue?.stop().catch(() => undefined);
       await ops.close();
       server?.close();
       if (config.clock.speed !== 1) await saveAnchor(pool, clock.now()).catch(() => undefined);
@@ -102,7 +131,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const handle = async (cmd: string, args: Record<string, unknown>): Promise<unknown> => {
     switch (cmd) {
       case 'status':
-        return buildStatus(sup, pool, config, clock, startedAt, ops);
+        return buildStatus(sup, pool, runConfig, clock, startedAt, ops);
       case 'pause':
       case 'resume':
       case 'flatten':
@@ -130,6 +159,19 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     }
   };
 
+  void venue?.exited.then((code) => void stop(ExitCode.failure, `the embedded paper venue stopped (exit ${code})`));
+  if (venueClock) {
+    const first = venueClock;
+    venueWatch = setInterval(() => {
+      fetchVenueClock(runConfig.exchange.url!, 1).then(
+        (c) => {
+          if (!sameClock(first, c)) void stop(ExitCode.failure, `the venue re-anchored its clock (epoch ${first.epoch} → ${c.epoch}); restarting to adopt it`);
+        },
+        (err) => log.warn({ err: (err as Error).message }, 'venue clock check failed'),
+      );
+    }, 5000);
+    venueWatch.unref();
+  }
   await ops.beforeStart();
   try {
     await sup.start();
@@ -142,7 +184,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }, 5000);
   anchorTimer.unref();
   ops.started();
-  sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}, ${config.symbols.join(', ')})` });
+  sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}${runConfig.exchange.url ? ` via ${runConfig.exchange.url}` : ''}, ${config.symbols.join(', ')})` });
   log.info({ actors: sup.status().map((a) => ({ id: a.id, threadId: a.threadId })), socket: socketPath }, 'all actors running');
   return exited;
 }

@@ -1,6 +1,6 @@
-// The ExchangeGateway interface: everything execution, reconciliation and data download need.
-// Guarantees one contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
-import type { Balance, Candle, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest, Timeframe } from './types.js';
+// The ExchangeGateway interface: everything execution, reconciliation, the feed and data download need.
+// Guarantees one venue-neutral contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
+import type { Balance, Candle, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface ExchangeGateway {
   readonly name: string;
@@ -10,12 +10,18 @@ export interface ExchangeGateway {
   /** Open orders of both books: regular and conditional (stop / take-profit). */
   fetchOpenOrders(symbol?: string): Promise<ExOrder[]>;
   createOrder(req: OrderRequest): Promise<ExOrder>;
-  cancelOrder(symbol: string, clientId: string): Promise<ExOrder>;
+  /** Cancels by client id; `conditional` says which book when known (otherwise both are tried). */
+  cancelOrder(symbol: string, clientId: string, conditional?: boolean): Promise<ExOrder>;
   /** The order with this client id (regular or conditional), or null if the venue never received it. */
   fetchOrderByClientId(symbol: string, clientId: string): Promise<ExOrder | null>;
   /** Own fills since `since` (UTC ms), oldest first. */
   fetchFills(symbol: string, since: number): Promise<ExFill[]>;
+  /** Candles from `since`, oldest first; the last one may still be forming (`closed: false`). */
   fetchOhlcv(symbol: string, tf: Timeframe, since: number, limit: number): Promise<Candle[]>;
   fetchServerTime(): Promise<number>;
+  fetchMarkPrice(symbol: string): Promise<MarkPrice>;
+  setLeverage(symbol: string, leverage: number): Promise<void>;
+  /** Order, fill and account events as they happen; `status` events say when the stream is down (poll then). */
+  subscribeUserData(listener: (e: UserEvent) => void): Promise<UserDataSubscription>;
   close(): Promise<void>;
 }

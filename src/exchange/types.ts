@@ -1,6 +1,6 @@
 // The product's own exchange types: what every gateway returns, whatever the venue.
 // Money and quantities are decimal strings; times are UTC ms; symbols are unified (BTC/USDT:USDT).
-import type { Candle, Timeframe } from '../protocol/index.js';
+import type { Candle, MarkPrice, Timeframe } from '../protocol/index.js';
 
 export interface MarketInfo {
   symbol: string;
@@ -89,4 +89,23 @@ export interface ExFill {
   ts: number;
 }
 
-export type { Candle, Timeframe };
+/** What the venue's user-data stream says, in the product's terms. */
+export type UserEvent =
+  | { kind: 'order'; order: ExOrder; fill: ExFill | null; ts: number }
+  | { kind: 'account'; reason: string; balances: Balance[]; positions: AccountPosition[]; ts: number }
+  /** The stream went down (poll over REST until it is up again) or came back (catch up once). */
+  | { kind: 'status'; up: boolean; reason: string };
+
+export interface AccountPosition {
+  symbol: string;
+  side: 'long' | 'short' | null;
+  qty: string;
+  entryPrice: string;
+}
+
+export interface UserDataSubscription {
+  readonly up: boolean;
+  close(): Promise<void>;
+}
+
+export type { Candle, MarkPrice, Timeframe };

@@ -1,6 +1,8 @@
 // Places and cancels orders the safe way: write-ahead row, exchange call, resolve ambiguity by client id.
-// Guarantees: no exchange call without a committed row; an unclear outcome is looked up, never blindly retried;
-// every open position gets a stop-loss and a take-profit on the exchange.
+// Guarantees: no exchange call without a committed row; one intent (client id) never yields two live orders: an
+// unclear outcome is looked up by client id, and the same request is sent again only once the venue can no longer
+// accept the first (its recvWindow has passed and the client id is still unknown); every open position gets a
+// stop-loss and a take-profit on the exchange.
 import { dec, floorToStep, roundToStep, str } from '../domain/decimal.js';
 import { clientOrderId, syntheticId, type Leg } from '../domain/ids.js';
 import { ExchangeError } from '../exchange/errors.js';
@@ -16,10 +18,32 @@ export interface SubmitMeta {
   attempt: number;
 }
 
+export interface SubmitPolicy {
+  /** The venue's recvWindow: a request older than this (plus margin) can no longer be accepted. */
+  recvWindowMs: number;
+  /** Margin for clock offset and network delay on top of recvWindowMs. */
+  settleMarginMs: number;
+  /** Sends of one request in total (the first included) when each earlier one is proven never placed. */
+  maxSends: number;
+  /** Failed look-ups tolerated while resolving an ambiguous outcome. */
+  maxLookupFailures: number;
+}
+
+const DEFAULT_POLICY: SubmitPolicy = { recvWindowMs: 5000, settleMarginMs: 1000, maxSends: 3, maxLookupFailures: 5 };
+
 export class OrderManager {
   private readonly markets = new Map<string, MarketInfo>();
+  private readonly policy: SubmitPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  readonly stats = { sends: 0, ambiguous: 0, resolvedFound: 0, resolvedAbsent: 0, resent: 0 };
 
-  constructor(private readonly gw: ExchangeGateway, private readonly ledger: Ledger, private readonly log: Logger) {}
+  constructor(
+    private readonly gw: ExchangeGateway, private readonly ledger: Ledger, private readonly log: Logger,
+    policy: Partial<SubmitPolicy> = {}, sleep?: (ms: number) => Promise<void>,
+  ) {
+    this.policy = { ...DEFAULT_POLICY, ...policy };
+    this.sleep = sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   async loadMarkets(): Promise<void> {
     for (const m of await this.gw.loadMarkets()) this.markets.set(m.symbol, m);
@@ -42,27 +66,90 @@ export class OrderManager {
     };
   }
 
-  /** Write-ahead submit. Returns the exchange's view of the order; throws only definitive failures. */
+  /**
+   * Write-ahead submit. Returns the exchange's view of the order; throws definitive failures (rejected, or proven
+   * never placed) and `ambiguous` when the outcome could not be learnt (the row stays pending_submit for
+   * reconciliation, and no other order may be sent for this intent until it is resolved).
+   */
   async submit(raw: OrderRequest, meta: SubmitMeta): Promise<ExOrder> {
     const req = this.normalize(raw);
-    await this.ledger.insertPending(req, meta);
-    try {
-      const o = await this.gw.createOrder(req);
-      await this.ledger.applyOrderUpdate(o);
-      return o;
-    } catch (err) {
-      if (err instanceof ExchangeError && err.kind === 'definitive') {
-        await this.ledger.markRejected(req.clientId, err.message);
-        throw err;
+    const existing = await this.ledger.order(req.clientId);
+    if (existing && existing.status !== 'pending_submit') {
+      // This intent was sent and settled before (e.g. a retry after a crash): never send it a second time.
+      const ex = await this.gw.fetchOrderByClientId(req.symbol, req.clientId);
+      if (ex) return ex;
+      throw new ExchangeError(`order ${req.clientId} was already submitted (${existing.status}); not sending it again`, 'definitive');
+    }
+    if (existing) {
+      // Written by an earlier run that may have sent it: learn its fate before anything else.
+      const r = await this.resolve(req, Date.now());
+      if (r === 'unknown') throw new ExchangeError(`order ${req.clientId} from an earlier run could not be resolved`, 'ambiguous');
+      if (r !== 'absent') return this.adopt(r);
+    } else {
+      await this.ledger.insertPending(req, meta);
+    }
+    for (let send = 1; ; send++) {
+      const sentAt = Date.now();
+      this.stats.sends++;
+      try {
+        return await this.adopt(await this.gw.createOrder(req));
+      } catch (err) {
+        if (err instanceof ExchangeError && err.kind === 'definitive') {
+          await this.ledger.markRejected(req.clientId, err.message);
+          throw err;
+        }
+        if (err instanceof ExchangeError && err.kind === 'retryable') {
+          // The venue refused it before acting (rate limit, clock, connection refused) and retries are spent.
+          await this.ledger.markNeverPlaced(req.clientId, `refused by the exchange: ${err.message}`);
+          throw err;
+        }
+        this.stats.ambiguous++;
+        this.log.warn({ clientId: req.clientId, err: (err as Error).message }, 'order outcome unknown; resolving by client id');
+        const r = await this.resolve(req, sentAt);
+        if (r === 'unknown') throw err;
+        if (r !== 'absent') return this.adopt(r);
+        if (send >= this.policy.maxSends) {
+          await this.ledger.markNeverPlaced(req.clientId, `not on the exchange after ${send} sends: ${(err as Error).message}`);
+          throw new ExchangeError(`order ${req.clientId} was never placed: ${(err as Error).message}`, 'definitive', undefined, undefined, { cause: err });
+        }
+        this.stats.resent++;
+        this.log.warn({ clientId: req.clientId, send }, 'order proven never placed; sending it again with the same client id');
       }
-      // Ambiguous: did the exchange take it? Ask by client id before anything else.
-      const found = await this.gw.fetchOrderByClientId(req.symbol, req.clientId).catch(() => undefined);
+    }
+  }
+
+  private async adopt(o: ExOrder): Promise<ExOrder> {
+    await this.ledger.applyOrderUpdate(o);
+    return o;
+  }
+
+  /**
+   * The order with this client id, 'absent' once the venue can no longer accept a request sent at `sentAt`
+   * (recvWindow passed and still unknown), or 'unknown' when look-ups keep failing.
+   */
+  async resolve(req: OrderRequest, sentAt: number): Promise<ExOrder | 'absent' | 'unknown'> {
+    const deadline = sentAt + this.policy.recvWindowMs + this.policy.settleMarginMs;
+    let failures = 0;
+    for (;;) {
+      let found: ExOrder | null;
+      try {
+        found = await this.gw.fetchOrderByClientId(req.symbol, req.clientId);
+      } catch (err) {
+        if (++failures > this.policy.maxLookupFailures) return 'unknown';
+        this.log.warn({ clientId: req.clientId, err: (err as Error).message }, 'look-up by client id failed; retrying');
+        await this.sleep(Math.min(5000, 200 * 2 ** failures));
+        continue;
+      }
       if (found) {
-        await this.ledger.applyOrderUpdate(found);
+        this.stats.resolvedFound++;
         return found;
       }
-      if (found === null) await this.ledger.markNeverPlaced(req.clientId, `not on the exchange after: ${(err as Error).message}`);
-      throw err;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.stats.resolvedAbsent++;
+        return 'absent';
+      }
+      await this.sleep(Math.min(left, 500));
     }
   }
 
@@ -112,7 +199,7 @@ export class OrderManager {
     for (const o of await this.gw.fetchOpenOrders(symbol)) {
       if (!o.reduceOnly && !o.closePosition) continue;
       try {
-        const c = await this.gw.cancelOrder(symbol, o.clientId);
+        const c = await this.gw.cancelOrder(symbol, o.clientId, o.conditional);
         await this.ledger.applyOrderUpdate(c);
         n++;
       } catch (err) {

@@ -15,8 +15,18 @@ export interface ReconcileReport {
 /** How far back to look for fills before the last one we stored (clock skew, same-ms fills). */
 const FILL_OVERLAP_MS = 60_000;
 
+export interface ReconcileOptions {
+  /**
+   * Wall-clock ms after which a request can no longer be accepted by the venue (recvWindow plus margin): a
+   * pending_submit row not found on the exchange is declared never placed only after waiting this long, so a
+   * request still in flight from a crashed run cannot land after we gave up on it.
+   */
+  settleMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 export async function reconcile(
-  gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number,
+  gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
 ): Promise<ReconcileReport> {
   const anomalies: Anomaly[] = [];
   const note = (kind: string, severity: Anomaly['severity'], text: string, symbol?: string, data?: Record<string, unknown>) =>
@@ -36,8 +46,11 @@ export async function reconcile(
   }
 
   // 2. Orders: pending_submit rows are resolved by client id; open rows take the exchange's status.
-  for (const row of await ledger.openOrders()) {
-    if (!symbols.includes(row.symbol)) continue;
+  const rows = (await ledger.openOrders()).filter((r) => symbols.includes(r.symbol));
+  const missing = [];
+  for (const row of rows) if (!(await gw.fetchOrderByClientId(row.symbol, row.client_id))) missing.push(row);
+  if (missing.some((r) => r.status === 'pending_submit') && opts.settleMs > 0) await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
+  for (const row of rows) {
     const ex = await gw.fetchOrderByClientId(row.symbol, row.client_id);
     if (!ex) {
       if (row.status === 'pending_submit') {

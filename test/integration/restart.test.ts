@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { SimState } from '../../src/exchange/sim/core.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { daemonConfig, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
+import { placedOrders, venueState } from '../helpers/venue.js';
 
 let db: TestDb;
 let d: DaemonHandle | null = null;
@@ -16,10 +16,7 @@ test.after.each(async () => {
 });
 test.after(async () => db.drop());
 
-const venue = async (): Promise<SimState> => {
-  const rows = await db.pool.query<Array<{ state: string }>>("SELECT state FROM sim_venue WHERE venue_id = 'paper'");
-  return JSON.parse(rows[0]!.state) as SimState;
-};
+const venue = () => venueState(db.pool).catch(() => ({ orders: [], positions: {} }) as unknown as Awaited<ReturnType<typeof venueState>>);
 
 test('kill -9 with an open, protected paper position: after restart it is still open, once, with one stop-loss', async () => {
   // Wide stop and target so the position outlives the restart; a fast clock so a cross comes quickly.
@@ -38,9 +35,13 @@ test('kill -9 with an open, protected paper position: after restart it is still 
   const gone = await d.exited;
   assert.is(gone.signal, 'SIGKILL');
   d = startDaemon({ dbUrl: db.url, dir, overrides: { ...overrides, clock: { speed: 60 } } });
-  const s = await d.waitRunning();
-  const exec = s.actors.find((a) => a.id === 'execution')!;
-  assert.match(String(exec.machineState), 'in_position');
+  await d.waitRunning();
+  // Startup reconciliation now talks to the venue over HTTP: wait until execution has finished it.
+  const exec = await waitFor('execution done reconciling', async () => {
+    const a = (await d!.status()).actors.find((x) => x.id === 'execution')!;
+    return /booting|reconciling/.test(String(a.machineState)) ? null : a;
+  }, 30_000, 100);
+  assert.match(String(exec.machineState), "in_position", `execution is ${exec.machineState}: ${d.output().split("\n").filter((l) => /warn|error|reconcil/.test(l)).slice(-15).join("\n")}`);
   const rows = await db.pool.query<Array<{ id: number; qty: string }>>("SELECT id, qty FROM positions WHERE status = 'open'");
   assert.is(rows.length, 1);
   assert.is(rows[0]!.id, open.id);
@@ -50,7 +51,7 @@ test('kill -9 with an open, protected paper position: after restart it is still 
   assert.is(pos.length, 1);
   assert.is(Number(pos[0]!.qty), Number(open.qty));
   assert.is(v.orders.filter((o) => o.type === 'stop_market' && o.status === 'new').length, 1, 'exactly one live stop-loss');
-  const ids = v.orders.map((o) => o.clientId);
+  const ids = placedOrders(v).map((o) => o.clientId);
   assert.is(new Set(ids).size, ids.length, 'no client id was sent twice');
   const notImported = await db.pool.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM positions WHERE decision_id IS NULL");
   assert.is(Number(notImported[0]!.n), 0, 'nothing was imported as an orphan');

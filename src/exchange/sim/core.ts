@@ -1,9 +1,17 @@
-// The simulated venue's core: one-way positions, market/limit/stop/take-profit matching on price bars, fees.
-// Guarantees: deterministic (ids from a counter, time passed in), exact decimals, serializable state, and a
-// conservative intrabar rule (a bar that touches both stop and target fills the stop).
-import { D, dec, str, type Dec } from '../../domain/decimal.js';
+// The simulated venue's core: a regular and an algo (conditional) order book, matching on bars or ticks, partial fills,
+// maker/taker fees, mark price, funding every interval, one-way positions with leverage, margin checks and liquidation.
+// Guarantees: deterministic (ids from a counter, time passed in), exact decimals, serializable state; every change is
+// recorded in a ChangeSet (drain) so the caller persists it before telling anyone; in bar mode a bar that touches both
+// stop and target fills the stop (conservative).
+import { D, dec, floorToStep, str, type Dec } from '../../domain/decimal.js';
 import { ExchangeError } from '../errors.js';
 import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest } from '../types.js';
+import { applyToPosition, fundingPayment, liquidationPrice, signOf, unrealized } from './account.js';
+import type { SimMarket } from './markets.js';
+import type { AccountSnapshot } from './store.js';
+import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimState, VenueEvent } from './sim-types.js';
+
+export type { Segment, SimOptions, SimState, SimOrder, VenueEvent, ChangeSet } from './sim-types.js';
 
 export interface Bar {
   ts: number;
@@ -11,227 +19,564 @@ export interface Bar {
   high: number;
   low: number;
   close: number;
+  volume?: number;
 }
 
-export interface SimOptions {
-  markets: MarketInfo[];
-  takerFee: number;
-  makerFee: number;
-  startingBalance: number;
-  leverage: number;
-  quote?: string;
+export interface BookLevels {
+  bids: Array<[string, string]>;
+  asks: Array<[string, string]>;
 }
 
-interface SimPosition {
-  side: 'long' | 'short';
-  qty: string;
-  entryPrice: string;
-}
-
-export interface SimState {
-  seq: number;
-  balance: string;
-  positions: Record<string, SimPosition>;
-  orders: ExOrder[];
-  fills: ExFill[];
-  prices: Record<string, number>;
-  ts: number;
+export interface AccountView {
+  wallet: string;
+  unrealizedPnl: string;
+  positionInitialMargin: string;
+  openOrderInitialMargin: string;
+  maintMargin: string;
+  available: string;
 }
 
 const OPEN = new Set(['new', 'partially_filled']);
+const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+const DEFAULTS = { marketFill: 'next_bar', participation: 0, fundingIntervalMs: 8 * 3_600_000, interestRate: 0.0001, liquidationFeeRate: 0.005, markSmoothing: 0.3 } as const;
+
+const reject = (code: number, msg: string): never => {
+  throw new ExchangeError(msg, 'definitive', code);
+};
 
 export class SimVenue {
   private s: SimState;
-  private readonly markets: Map<string, MarketInfo>;
+  private readonly markets: Map<string, SimMarket>;
+  private readonly o: Required<SimOptions>;
+  private changed: { orders: Map<number, SimOrder>; fills: ExFill[]; funding: SimFunding[]; positions: Set<string>; events: VenueEvent[] } = SimVenue.emptyChanges();
 
-  constructor(readonly opts: SimOptions, state?: SimState) {
+  constructor(opts: SimOptions, state?: SimState) {
+    this.o = { quote: 'USDT', ...DEFAULTS, ...opts } as Required<SimOptions>;
     this.markets = new Map(opts.markets.map((m) => [m.symbol, m]));
-    this.s = state ? structuredClone(state) : { seq: 0, balance: str(opts.startingBalance), positions: {}, orders: [], fills: [], prices: {}, ts: 0 };
+    this.s = state
+      ? structuredClone(state)
+      : { seq: 0, ts: 0, balance: str(opts.startingBalance), leverage: {}, positions: {}, orders: [], fills: [], funding: [], prices: {}, marks: {}, premium: {}, nextFundingTime: 0 };
+  }
+
+  private static emptyChanges() {
+    return { orders: new Map<number, SimOrder>(), fills: [] as ExFill[], funding: [] as SimFunding[], positions: new Set<string>(), events: [] as VenueEvent[] };
+  }
+
+  get opts(): Required<SimOptions> {
+    return this.o;
   }
 
   get quote(): string {
-    return this.opts.quote ?? 'USDT';
+    return this.o.quote;
   }
 
   state(): SimState {
     return structuredClone(this.s);
   }
 
-  market(symbol: string): MarketInfo {
+  /** The account part of the state (small; rewritten on every save). */
+  accountSnapshot(): AccountSnapshot {
+    const { seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime } = this.s;
+    return structuredClone({ seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime });
+  }
+
+  /** Everything changed since the last drain (copies), and a fresh change log. */
+  drain(): ChangeSet {
+    const c = this.changed;
+    this.changed = SimVenue.emptyChanges();
+    return { orders: [...c.orders.values()].map((o) => ({ ...o })), fills: c.fills, funding: c.funding, positions: [...c.positions], events: c.events };
+  }
+
+  get hasChanges(): boolean {
+    return this.changed.orders.size > 0 || this.changed.fills.length > 0 || this.changed.funding.length > 0 || this.changed.positions.size > 0;
+  }
+
+  market(symbol: string): SimMarket {
     const m = this.markets.get(symbol);
-    if (!m) throw new ExchangeError(`unknown symbol ${symbol}`, 'definitive', -1121);
+    if (!m) return reject(-1121, `Invalid symbol ${symbol}.`);
     return m;
+  }
+
+  marketInfo(): MarketInfo[] {
+    return this.o.markets.map(({ maintMarginRate: _a, bookLevelQty: _b, spreadTicks: _c, ...m }) => m);
   }
 
   price(symbol: string): number | undefined {
     return this.s.prices[symbol];
   }
 
-  placeOrder(req: OrderRequest, now: number): ExOrder {
+  mark(symbol: string): number | undefined {
+    return this.s.marks[symbol] ?? this.s.prices[symbol];
+  }
+
+  get now(): number {
+    return this.s.ts;
+  }
+
+  get nextFundingTime(): number {
+    return this.s.nextFundingTime;
+  }
+
+  leverage(symbol: string): number {
+    return this.s.leverage[symbol] ?? Math.min(this.o.leverage, this.market(symbol).maxLeverage);
+  }
+
+  setLeverage(symbol: string, leverage: number): number {
+    const m = this.market(symbol);
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > m.maxLeverage) reject(-4028, `Leverage ${leverage} is not valid`);
+    this.s.leverage[symbol] = leverage;
+    return leverage;
+  }
+
+  // ---------------------------------------------------------------- orders
+
+  placeOrder(req: OrderRequest, now: number): SimOrder {
     const m = this.market(req.symbol);
-    if (this.s.orders.some((o) => o.clientId === req.clientId && OPEN.has(o.status))) {
-      throw new ExchangeError(`client order id ${req.clientId} is duplicated among open orders`, 'definitive', -4116);
-    }
+    this.touch(now);
     const conditional = req.type === 'stop_market' || req.type === 'take_profit_market';
-    if (conditional && !req.stopPrice) throw new ExchangeError('stopPrice is required', 'definitive', -1102);
-    if (req.type === 'limit' && !req.price) throw new ExchangeError('price is required for a limit order', 'definitive', -1102);
+    const book = conditional ? 'algo' : 'regular';
+    if (!CLIENT_ID.test(req.clientId)) reject(-4015, 'Client order id is not valid.');
+    if (this.s.orders.some((o) => o.book === book && o.clientId === req.clientId && OPEN.has(o.status))) {
+      if (conditional) reject(-20132, 'The client algo id is duplicated');
+      reject(-4116, 'ClientOrderId is duplicated.');
+    }
+    if (conditional && !req.stopPrice) reject(-1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+    if (req.type === 'limit' && !req.price) reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+    if (req.closePosition && !conditional) reject(-1106, "Parameter 'closePosition' sent when not required.");
+    if (req.closePosition && req.qty !== undefined && dec(req.qty).gt(0)) reject(-1106, "Parameter 'quantity' sent when not required.");
+    const ref = req.price ?? req.stopPrice ?? this.s.prices[req.symbol];
     if (!req.closePosition) {
-      if (!req.qty || dec(req.qty).lte(0)) throw new ExchangeError('quantity must be positive', 'definitive', -1102);
-      if (!dec(req.qty).mod(m.qtyStep).isZero()) throw new ExchangeError(`quantity ${req.qty} is not a multiple of ${m.qtyStep}`, 'definitive', -1111);
-      if (dec(req.qty).lt(m.minQty)) throw new ExchangeError(`quantity below minimum ${m.minQty}`, 'definitive', -4003);
-      const ref = req.price ?? req.stopPrice ?? this.s.prices[req.symbol];
-      if (ref !== undefined && !req.reduceOnly && dec(req.qty).mul(ref).lt(m.minNotional)) {
-        throw new ExchangeError(`order notional below minimum ${m.minNotional}`, 'definitive', -4164);
+      if (!req.qty || dec(req.qty).lte(0)) reject(-4003, 'Quantity less than or equal to zero.');
+      if (!dec(req.qty!).mod(m.qtyStep).isZero()) reject(-1111, 'Precision is over the maximum defined for this asset.');
+      if (dec(req.qty!).lt(m.minQty)) reject(-4003, `Quantity less than minimum ${m.minQty}.`);
+      if (ref !== undefined && !req.reduceOnly && dec(req.qty!).mul(ref).lt(m.minNotional)) {
+        reject(-4164, `Order's notional must be no smaller than ${m.minNotional} (unless you choose reduce only).`);
       }
     }
     for (const p of [req.price, req.stopPrice]) {
-      if (p !== undefined && !dec(p).mod(m.tickSize).isZero()) throw new ExchangeError(`price ${p} is not a multiple of ${m.tickSize}`, 'definitive', -4014);
+      if (p !== undefined && (dec(p).lte(0) || !dec(p).mod(m.tickSize).isZero())) reject(-4014, 'Price not increased by tick size.');
     }
-    if (req.reduceOnly && !conditional && !this.s.positions[req.symbol]) {
-      throw new ExchangeError('reduce-only order rejected: no position', 'definitive', -2022);
+    const pos = this.s.positions[req.symbol];
+    const reduces = !!pos && ((pos.side === 'long' && req.side === 'sell') || (pos.side === 'short' && req.side === 'buy'));
+    if (req.reduceOnly && !conditional && !reduces) reject(-2022, 'ReduceOnly Order is rejected.');
+    if (!req.reduceOnly && !req.closePosition && !conditional) {
+      const px = dec(ref ?? 0);
+      const need = dec(req.qty!).mul(px).div(this.leverage(req.symbol));
+      const openQty = reduces ? D.max(0, dec(req.qty!).sub(pos!.qty)) : dec(req.qty!);
+      if (openQty.gt(0) && need.mul(openQty.div(req.qty!)).gt(this.available())) reject(-2019, 'Margin is insufficient.');
     }
-    const o: ExOrder = {
-      symbol: req.symbol, clientId: req.clientId, exchangeId: String(++this.s.seq), side: req.side, type: req.type,
-      status: 'new', qty: req.closePosition ? '0' : str(req.qty!), filledQty: '0', avgPrice: null,
-      price: req.price ?? null, stopPrice: req.stopPrice ?? null, reduceOnly: !!req.reduceOnly || !!req.closePosition,
-      closePosition: !!req.closePosition, conditional, createdAt: now, updatedAt: now,
+    const o: SimOrder = {
+      id: ++this.s.seq, book, clientId: req.clientId, symbol: req.symbol, side: req.side, type: req.type,
+      status: 'new', algoStatus: conditional ? 'NEW' : null, qty: req.closePosition ? '0' : str(req.qty!), filledQty: '0', avgPrice: null, cumQuote: '0',
+      price: req.price !== undefined ? str(req.price) : null, stopPrice: req.stopPrice !== undefined ? str(req.stopPrice) : null,
+      timeInForce: req.timeInForce ?? 'GTC', reduceOnly: !!req.reduceOnly || !!req.closePosition, closePosition: !!req.closePosition,
+      workingType: req.workingType ?? 'CONTRACT_PRICE', actualOrderId: null, parentAlgoId: null, createdAt: now, updatedAt: now, triggeredAt: null, reason: null,
     };
+    if (req.type === 'limit' && this.o.marketFill === 'immediate' && o.timeInForce === 'GTX' && this.marketable(o)) {
+      reject(-5022, 'Due to the order could not be executed as maker, the Post Only order will be rejected.');
+    }
     this.s.orders.push(o);
+    this.dirty(o);
+    if (conditional) this.emit({ kind: 'algo', order: { ...o }, ts: now });
+    else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'NEW', ts: now });
+    if (this.o.marketFill === 'immediate' && !conditional) {
+      if (o.type === 'market') {
+        if (this.s.prices[o.symbol] === undefined) this.expire(o, now, 'no market price yet');
+        else this.takeFromBook(o, null, now);
+      } else if (this.marketable(o)) {
+        this.takeFromBook(o, dec(o.price!), now);
+      }
+      if (OPEN.has(o.status) && o.timeInForce === 'IOC') this.expire(o, now, 'IOC remainder');
+    }
     return { ...o };
   }
 
-  cancelOrder(symbol: string, clientId: string, now: number): ExOrder {
-    const o = this.findOpen(symbol, clientId);
-    if (!o) throw new ExchangeError(`unknown order ${clientId}`, 'definitive', -2011);
+  /** Cancels by client id or venue id in one book; throws -2011 / -20124 when there is no such open order. */
+  cancelOrder(symbol: string, ref: { clientId?: string; id?: number }, book: 'regular' | 'algo', now: number): SimOrder {
+    this.market(symbol);
+    this.touch(now);
+    const o = this.s.orders.find((x) => x.symbol === symbol && x.book === book && OPEN.has(x.status) && (ref.id !== undefined ? x.id === ref.id : x.clientId === ref.clientId));
+    if (!o) return book === 'algo' ? reject(-20124, 'Invalid algo id or it has been completed.') : reject(-2011, 'Unknown order sent.');
     o.status = 'cancelled';
     o.updatedAt = now;
+    if (o.book === 'algo') {
+      o.algoStatus = 'CANCELED';
+      this.emit({ kind: 'algo', order: { ...o }, ts: now });
+    } else {
+      this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts: now });
+    }
+    this.dirty(o);
     return { ...o };
   }
 
-  orderByClientId(symbol: string, clientId: string): ExOrder | null {
-    const all = this.s.orders.filter((o) => o.symbol === symbol && o.clientId === clientId);
+  /** The order of this book with this client id or venue id: the open one if any, else the latest. */
+  findOrder(symbol: string, book: 'regular' | 'algo', ref: { clientId?: string; id?: number }): SimOrder | null {
+    const all = this.s.orders.filter((o) => o.symbol === symbol && o.book === book && (ref.id !== undefined ? o.id === ref.id : o.clientId === ref.clientId));
     const o = all.find((x) => OPEN.has(x.status)) ?? all.at(-1);
     return o ? { ...o } : null;
   }
 
-  /** Every order ever placed with this client id (for invariant checks). */
-  ordersWithClientId(clientId: string): ExOrder[] {
-    return this.s.orders.filter((o) => o.clientId === clientId).map((o) => ({ ...o }));
+  openOrders(symbol?: string, book?: 'regular' | 'algo'): SimOrder[] {
+    return this.s.orders.filter((o) => OPEN.has(o.status) && (!symbol || o.symbol === symbol) && (!book || o.book === book)).map((o) => ({ ...o }));
   }
 
-  allOrders(): ExOrder[] {
+  allOrders(): SimOrder[] {
     return this.s.orders.map((o) => ({ ...o }));
   }
 
-  openOrders(symbol?: string): ExOrder[] {
-    return this.s.orders.filter((o) => OPEN.has(o.status) && (!symbol || o.symbol === symbol)).map((o) => ({ ...o }));
+  /** Every order ever placed with this client id, both books (for invariant checks). */
+  ordersWithClientId(clientId: string): SimOrder[] {
+    return this.s.orders.filter((o) => o.clientId === clientId).map((o) => ({ ...o }));
   }
+
+  fills(symbol: string, since: number, until = Infinity): ExFill[] {
+    return this.s.fills.filter((f) => f.symbol === symbol && f.ts >= since && f.ts <= until).map((f) => ({ ...f }));
+  }
+
+  allFills(): ExFill[] {
+    return this.s.fills.map((f) => ({ ...f }));
+  }
+
+  fundingHistory(symbol?: string): SimFunding[] {
+    return this.s.funding.filter((f) => !symbol || f.symbol === symbol).map((f) => ({ ...f }));
+  }
+
+  // ---------------------------------------------------------------- account
 
   positions(): ExPosition[] {
     return Object.entries(this.s.positions).map(([symbol, p]) => {
-      const mark = this.s.prices[symbol] ?? Number(p.entryPrice);
+      const mark = this.mark(symbol) ?? Number(p.entryPrice);
+      const lp = this.liquidationPrice(symbol);
       return {
-        symbol, side: p.side, qty: p.qty, entryPrice: p.entryPrice, markPrice: str(mark),
-        unrealizedPnl: str(this.upnl(p, mark)), leverage: this.opts.leverage, liquidationPrice: null, updatedAt: this.s.ts,
+        symbol, side: p.side, qty: p.qty, entryPrice: p.entryPrice, markPrice: str(mark), unrealizedPnl: str(unrealized(p, mark).toDecimalPlaces(8)),
+        leverage: this.leverage(symbol), liquidationPrice: lp === null ? null : str(lp.toDecimalPlaces(8)), updatedAt: p.updatedAt,
       };
     });
   }
 
-  balance(): Balance[] {
-    const upnl = Object.entries(this.s.positions).reduce<Dec>((a, [sym, p]) => a.add(this.upnl(p, this.s.prices[sym] ?? Number(p.entryPrice))), new D(0));
-    return [{ asset: this.quote, total: this.s.balance, free: this.s.balance, unrealizedPnl: str(upnl) }];
+  position(symbol: string): ExPosition | null {
+    return this.positions().find((p) => p.symbol === symbol) ?? null;
   }
 
-  fills(symbol: string, since: number): ExFill[] {
-    return this.s.fills.filter((f) => f.symbol === symbol && f.ts >= since).map((f) => ({ ...f }));
-  }
-
-  /** Moves the market by one bar: pending market orders fill at its open, then limits, stops and targets. */
-  onBar(symbol: string, bar: Bar): ExFill[] {
-    this.s.ts = bar.ts;
-    const out: ExFill[] = [];
-    const open = this.s.orders.filter((o) => o.symbol === symbol && OPEN.has(o.status));
-    for (const o of open.filter((x) => x.type === 'market')) out.push(...this.fillOrder(o, bar.open, false, bar.ts));
-    for (const o of open.filter((x) => x.type === 'limit')) {
-      const px = Number(o.price);
-      // A limit already marketable at the bar's open fills at the open; otherwise at its own price.
-      if (o.side === 'buy' && bar.low <= px) out.push(...this.fillOrder(o, Math.min(px, bar.open), bar.open > px, bar.ts));
-      if (o.side === 'sell' && bar.high >= px) out.push(...this.fillOrder(o, Math.max(px, bar.open), bar.open < px, bar.ts));
+  liquidationPrice(symbol: string): Dec | null {
+    const p = this.s.positions[symbol];
+    if (!p) return null;
+    let elsewhere = dec(this.s.balance);
+    for (const [sym, q] of Object.entries(this.s.positions)) {
+      if (sym === symbol) continue;
+      const mark = this.mark(sym) ?? Number(q.entryPrice);
+      elsewhere = elsewhere.add(unrealized(q, mark)).sub(dec(q.qty).mul(mark).mul(this.market(sym).maintMarginRate));
     }
+    return liquidationPrice(p, elsewhere, this.market(symbol).maintMarginRate);
+  }
+
+  account(): AccountView {
+    let upnl = new D(0);
+    let posIm = new D(0);
+    let mm = new D(0);
+    for (const [sym, p] of Object.entries(this.s.positions)) {
+      const mark = this.mark(sym) ?? Number(p.entryPrice);
+      upnl = upnl.add(unrealized(p, mark));
+      posIm = posIm.add(dec(p.qty).mul(mark).div(this.leverage(sym)));
+      mm = mm.add(dec(p.qty).mul(mark).mul(this.market(sym).maintMarginRate));
+    }
+    let orderIm = new D(0);
+    for (const o of this.s.orders) {
+      if (o.book !== 'regular' || !OPEN.has(o.status) || o.reduceOnly || o.type !== 'limit') continue;
+      orderIm = orderIm.add(dec(o.qty).sub(o.filledQty).mul(o.price!).div(this.leverage(o.symbol)));
+    }
+    const available = dec(this.s.balance).add(upnl).sub(posIm).sub(orderIm);
+    const r = (x: Dec) => str(x.toDecimalPlaces(8));
+    return { wallet: this.s.balance, unrealizedPnl: r(upnl), positionInitialMargin: r(posIm), openOrderInitialMargin: r(orderIm), maintMargin: r(mm), available: r(D.max(available, 0)) };
+  }
+
+  private available(): Dec {
+    return dec(this.account().available);
+  }
+
+  balance(): Balance[] {
+    const a = this.account();
+    return [{ asset: this.quote, total: a.wallet, free: a.available, unrealizedPnl: a.unrealizedPnl }];
+  }
+
+  /** Current funding rate estimate: premium average plus the clamped interest term (Binance's formula). */
+  fundingRate(symbol: string): number {
+    const p = this.s.premium[symbol];
+    const avg = p && p.n ? p.sum / p.n : 0;
+    const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+    return Math.round(clamp(avg + clamp(this.o.interestRate - avg, -0.0005, 0.0005), -0.0075, 0.0075) * 1e8) / 1e8;
+  }
+
+  /** Synthetic order book around the last price: `depth` levels each side. */
+  book(symbol: string, depth = 5): BookLevels {
+    const m = this.market(symbol);
+    const { bid, ask } = this.top(symbol);
+    const tick = dec(m.tickSize);
+    const lv = (p: Dec, i: number, dir: 1 | -1): [string, string] => [str(p.add(tick.mul(i * dir))), m.bookLevelQty];
+    return { bids: Array.from({ length: depth }, (_, i) => lv(bid, i, -1)), asks: Array.from({ length: depth }, (_, i) => lv(ask, i, 1)) };
+  }
+
+  top(symbol: string): { bid: Dec; ask: Dec } {
+    const m = this.market(symbol);
+    const last = this.s.prices[symbol];
+    if (last === undefined) return reject(-1013, 'no market price yet');
+    const tick = dec(m.tickSize);
+    const half = tick.mul(m.spreadTicks).div(2);
+    const bid = floorToStep(dec(last).sub(half), m.tickSize);
+    return { bid, ask: bid.add(tick.mul(m.spreadTicks)) };
+  }
+
+  // ---------------------------------------------------------------- market
+
+  /** Moves the market by one bar (backtests): market orders fill at its open, then limits, stops and targets. */
+  onBar(symbol: string, bar: Bar): ExFill[] {
+    return this.onSegment(symbol, { ...bar, kind: 'bar' });
+  }
+
+  /** Moves the market from the last price through `seg`; returns the fills it caused. */
+  onSegment(symbol: string, seg: Segment): ExFill[] {
+    this.market(symbol);
+    this.touch(seg.ts);
+    const before = this.s.fills.length;
+    this.settleFunding(seg.ts);
+    const open = () => this.s.orders.filter((o) => o.symbol === symbol && OPEN.has(o.status));
+    if (seg.kind === 'bar') for (const o of open().filter((x) => x.type === 'market' && x.book === 'regular')) this.fillAt(o, this.remaining(o), dec(seg.open), false, seg.ts);
+    this.matchLimits(symbol, seg);
+    const prevMark = this.mark(symbol) ?? seg.open;
+    this.s.prices[symbol] = seg.close;
+    const alpha = seg.kind === 'bar' ? 1 : this.o.markSmoothing;
+    const mark = Math.round((prevMark + alpha * (seg.close - prevMark)) * 1e4) / 1e4;
+    this.s.marks[symbol] = mark;
+    const pr = (this.s.premium[symbol] ??= { sum: 0, n: 0 });
+    pr.sum += (mark - seg.close) / seg.close;
+    pr.n++;
+    this.triggerConditionals(symbol, seg, prevMark, mark);
+    this.checkLiquidation(symbol, seg.ts);
+    return this.s.fills.slice(before).map((f) => ({ ...f }));
+  }
+
+  private matchLimits(symbol: string, seg: Segment): void {
+    const limits = this.s.orders
+      .filter((o) => o.symbol === symbol && o.book === 'regular' && o.type === 'limit' && OPEN.has(o.status))
+      .sort((a, b) => (a.side !== b.side ? 0 : a.side === 'buy' ? Number(b.price) - Number(a.price) : Number(a.price) - Number(b.price)) || a.id - b.id);
+    const cap = this.o.participation > 0 && seg.volume !== undefined ? seg.volume * this.o.participation : Infinity;
+    const used = { buy: 0, sell: 0 };
+    const m = this.market(symbol);
+    for (const o of limits) {
+      const px = Number(o.price);
+      const crossed = o.side === 'buy' ? seg.low <= px : seg.high >= px;
+      if (!crossed || !OPEN.has(o.status)) continue;
+      // A limit already marketable at the segment's open fills there as taker; otherwise at its own price as maker.
+      const marketableAtOpen = o.side === 'buy' ? seg.open <= px : seg.open >= px;
+      const fillPx = seg.kind === 'bar' && marketableAtOpen ? seg.open : px;
+      const room = cap === Infinity ? this.remaining(o) : floorToStep(Math.max(0, cap - used[o.side]), m.qtyStep);
+      const qty = D.min(this.remaining(o), room);
+      if (qty.lte(0)) continue;
+      used[o.side] += qty.toNumber();
+      this.fillAt(o, qty, dec(fillPx), !(seg.kind === 'bar' && marketableAtOpen), seg.ts);
+    }
+  }
+
+  private triggerConditionals(symbol: string, seg: Segment, prevMark: number, mark: number): void {
     // Stops before targets: when one bar touches both, the conservative assumption is the stop came first.
-    const conditional = open.filter((x) => x.conditional).sort((a, b) => (a.type === b.type ? 0 : a.type === 'stop_market' ? -1 : 1));
+    const conditional = this.s.orders
+      .filter((o) => o.symbol === symbol && o.book === 'algo' && OPEN.has(o.status))
+      .sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === 'stop_market' ? -1 : 1));
     for (const o of conditional) {
       if (!OPEN.has(o.status)) continue;
       const trig = Number(o.stopPrice);
+      const useMark = o.workingType === 'MARK_PRICE' && seg.kind === 'tick';
+      const hi = useMark ? Math.max(prevMark, mark) : seg.high;
+      const lo = useMark ? Math.min(prevMark, mark) : seg.low;
       const up = o.type === 'stop_market' ? o.side === 'buy' : o.side === 'sell';
-      const hit = up ? bar.high >= trig : bar.low <= trig;
-      if (!hit) continue;
-      const px = up ? Math.max(trig, bar.open) : Math.min(trig, bar.open);
-      out.push(...this.fillOrder(o, o.type === 'stop_market' ? px : trig, false, bar.ts));
+      if (!(up ? hi >= trig : lo <= trig)) continue;
+      let px: Dec | null = null;
+      if (seg.kind === 'bar') px = dec(o.type === 'stop_market' ? (up ? Math.max(trig, seg.open) : Math.min(trig, seg.open)) : trig);
+      this.trigger(o, px, seg.ts);
     }
-    this.s.prices[symbol] = bar.close;
-    return out;
   }
 
-  private findOpen(symbol: string, clientId: string): ExOrder | undefined {
-    return this.s.orders.find((o) => o.symbol === symbol && o.clientId === clientId && OPEN.has(o.status));
+  /** Places the conditional's market order: it fills at `px` (bar mode) or against the book (tick mode). */
+  private trigger(a: SimOrder, px: Dec | null, ts: number): void {
+    const pos = this.s.positions[a.symbol];
+    const closing = !!pos && ((pos.side === 'long' && a.side === 'sell') || (pos.side === 'short' && a.side === 'buy'));
+    a.triggeredAt = ts;
+    a.updatedAt = ts;
+    let qty = a.closePosition ? (pos && closing ? dec(pos.qty) : new D(0)) : dec(a.qty);
+    if (a.reduceOnly && !a.closePosition) qty = closing ? D.min(qty, pos!.qty) : new D(0);
+    if (qty.lte(0)) {
+      a.status = 'expired';
+      a.algoStatus = 'EXPIRED';
+      a.reason = 'Reduce Only reject';
+      this.dirty(a);
+      this.emit({ kind: 'algo', order: { ...a }, ts });
+      return;
+    }
+    const child: SimOrder = {
+      ...a, id: ++this.s.seq, book: 'regular', type: 'market', status: 'new', algoStatus: null, qty: str(qty), filledQty: '0', avgPrice: null, cumQuote: '0',
+      price: null, stopPrice: a.stopPrice, timeInForce: 'GTC', actualOrderId: null, parentAlgoId: a.id, createdAt: ts, updatedAt: ts, triggeredAt: null, reason: null,
+    };
+    this.s.orders.push(child);
+    this.dirty(child);
+    a.actualOrderId = child.id;
+    a.algoStatus = 'TRIGGERED';
+    // As on Binance, the child's ORDER_TRADE_UPDATEs (same client id) come before the ALGO_UPDATE that names it.
+    this.emit({ kind: 'order', order: { ...child }, fill: null, exec: 'NEW', ts });
+    if (px) this.fillAt(child, qty, px, false, ts);
+    else this.takeFromBook(child, null, ts);
+    if (OPEN.has(child.status)) this.expire(child, ts, 'book exhausted');
+    a.filledQty = child.filledQty;
+    a.avgPrice = child.avgPrice;
+    a.cumQuote = child.cumQuote;
+    if (a.closePosition) a.qty = child.qty;
+    this.emit({ kind: 'algo', order: { ...a }, ts });
+    a.algoStatus = 'FINISHED';
+    a.status = dec(child.filledQty).gt(0) ? 'filled' : 'expired';
+    this.dirty(a);
+    this.emit({ kind: 'algo', order: { ...a }, ts });
   }
 
-  private upnl(p: SimPosition, mark: number): Dec {
-    const diff = dec(mark).sub(p.entryPrice).mul(p.qty);
-    return p.side === 'long' ? diff : diff.neg();
+  private checkLiquidation(symbol: string, ts: number): void {
+    const p = this.s.positions[symbol];
+    const lp = this.liquidationPrice(symbol);
+    if (!p || lp === null) return;
+    const mark = this.mark(symbol)!;
+    if (p.side === 'long' ? dec(mark).gt(lp) : dec(mark).lt(lp)) return;
+    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
+      o.status = 'cancelled';
+      o.updatedAt = ts;
+      if (o.book === 'algo') o.algoStatus = 'CANCELED';
+      this.dirty(o);
+      if (o.book === 'algo') this.emit({ kind: 'algo', order: { ...o }, ts });
+      else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts });
+    }
+    const id = ++this.s.seq;
+    const forced: SimOrder = {
+      id, book: 'regular', clientId: `autoclose-${id}`, symbol, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', status: 'new', algoStatus: null,
+      qty: p.qty, filledQty: '0', avgPrice: null, cumQuote: '0', price: null, stopPrice: null, timeInForce: 'IOC', reduceOnly: true, closePosition: false,
+      workingType: 'MARK_PRICE', actualOrderId: null, parentAlgoId: null, createdAt: ts, updatedAt: ts, triggeredAt: null, reason: 'liquidation',
+    };
+    this.s.orders.push(forced);
+    this.dirty(forced);
+    const px = floorToStep(mark, this.market(symbol).tickSize);
+    this.fillAt(forced, dec(p.qty), px, false, ts, 'CALCULATED');
   }
 
-  private fillOrder(o: ExOrder, price: number, isMaker: boolean, ts: number): ExFill[] {
+  private settleFunding(ts: number): void {
+    const every = this.o.fundingIntervalMs;
+    if (this.s.nextFundingTime === 0) this.s.nextFundingTime = Math.floor(ts / every) * every + every;
+    while (this.s.nextFundingTime <= ts) {
+      const at = this.s.nextFundingTime;
+      const symbols: string[] = [];
+      for (const [symbol, p] of Object.entries(this.s.positions)) {
+        const mark = this.mark(symbol) ?? Number(p.entryPrice);
+        const rate = this.fundingRate(symbol);
+        const amount = fundingPayment(p, mark, rate).toDecimalPlaces(8);
+        this.s.balance = str(dec(this.s.balance).add(amount));
+        const f: SimFunding = { id: ++this.s.seq, symbol, amount: str(amount), rate, markPrice: mark, ts: at };
+        this.s.funding.push(f);
+        this.changed.funding.push({ ...f });
+        symbols.push(symbol);
+      }
+      this.s.premium = {};
+      if (symbols.length) this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols, ts: at });
+      this.s.nextFundingTime = at + every;
+    }
+  }
+
+  // ---------------------------------------------------------------- fills
+
+  private remaining(o: SimOrder): Dec {
+    return dec(o.qty).sub(o.filledQty);
+  }
+
+  private marketable(o: SimOrder): boolean {
+    if (o.type !== 'limit' || this.s.prices[o.symbol] === undefined) return false;
+    const { bid, ask } = this.top(o.symbol);
+    return o.side === 'buy' ? dec(o.price!).gte(ask) : dec(o.price!).lte(bid);
+  }
+
+  /** Takes liquidity level by level (each level one trade) until done or past `limit`. */
+  private takeFromBook(o: SimOrder, limit: Dec | null, ts: number): void {
+    const m = this.market(o.symbol);
+    const { bid, ask } = this.top(o.symbol);
+    const tick = dec(m.tickSize);
+    for (let i = 0; i < 1000 && OPEN.has(o.status); i++) {
+      const px = o.side === 'buy' ? ask.add(tick.mul(i)) : bid.sub(tick.mul(i));
+      if (limit && (o.side === 'buy' ? px.gt(limit) : px.lt(limit))) break;
+      if (px.lte(0)) break;
+      const qty = D.min(this.remaining(o), m.bookLevelQty);
+      if (qty.lte(0)) break;
+      this.fillAt(o, qty, px, false, ts);
+    }
+  }
+
+  private expire(o: SimOrder, ts: number, reason: string): void {
+    o.status = 'expired';
+    o.updatedAt = ts;
+    o.reason = reason;
+    this.dirty(o);
+    this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'EXPIRED', ts });
+  }
+
+  /** Fills `qty` of `o` at `px`, enforcing reduce-only against the position at this moment. */
+  private fillAt(o: SimOrder, want: Dec, px: Dec, isMaker: boolean, ts: number, exec: ExecType = 'TRADE'): void {
     const m = this.market(o.symbol);
     const pos = this.s.positions[o.symbol];
-    let qty = dec(o.qty).sub(o.filledQty);
+    let qty = want;
     if (o.reduceOnly) {
       const closing = pos && ((pos.side === 'long' && o.side === 'sell') || (pos.side === 'short' && o.side === 'buy'));
-      if (!closing) {
-        o.status = 'expired';
-        o.updatedAt = ts;
-        return [];
-      }
-      qty = o.closePosition ? dec(pos.qty) : D.min(qty, pos.qty);
+      if (!closing) return this.expire(o, ts, 'reduce-only order would increase the position');
+      qty = D.min(qty, pos.qty);
     }
-    const px = dec(price).div(m.tickSize).round().mul(m.tickSize);
-    const fill = this.applyFill(o, qty, px, isMaker, ts);
-    o.filledQty = str(dec(o.filledQty).add(qty));
-    if (o.closePosition) o.qty = o.filledQty;
-    o.avgPrice = str(px);
-    o.status = 'filled';
+    if (qty.lte(0)) return;
+    px = px.div(m.tickSize).round().mul(m.tickSize);
+    const fee = px.mul(qty).mul(exec === 'CALCULATED' ? this.o.liquidationFeeRate : isMaker ? this.o.makerFee : this.o.takerFee).toDecimalPlaces(8);
+    const effect = applyToPosition(pos, o.side, qty, px, ts);
+    if (effect.position) this.s.positions[o.symbol] = effect.position;
+    else delete this.s.positions[o.symbol];
+    this.changed.positions.add(o.symbol);
+    let balance = dec(this.s.balance).add(effect.realized).sub(fee);
+    if (balance.lt(0)) balance = new D(0); // the insurance fund absorbs a liquidation's deficit
+    this.s.balance = str(balance);
+    const filled = dec(o.filledQty).add(qty);
+    o.cumQuote = str(dec(o.cumQuote).add(px.mul(qty)));
+    o.avgPrice = str(dec(o.cumQuote).div(filled).toDecimalPlaces(8));
+    o.filledQty = str(filled);
+    o.status = filled.gte(o.qty) ? 'filled' : 'partially_filled';
     o.updatedAt = ts;
-    return [fill];
-  }
-
-  private applyFill(o: ExOrder, qty: Dec, px: Dec, isMaker: boolean, ts: number): ExFill {
-    const fee = px.mul(qty).mul(isMaker ? this.opts.makerFee : this.opts.takerFee);
-    const dir = o.side === 'buy' ? 'long' : 'short';
-    const pos = this.s.positions[o.symbol];
-    let realized = new D(0);
-    if (!pos) {
-      this.s.positions[o.symbol] = { side: dir, qty: str(qty), entryPrice: str(px) };
-    } else if (pos.side === dir) {
-      const newQty = dec(pos.qty).add(qty);
-      const entry = dec(pos.entryPrice).mul(pos.qty).add(px.mul(qty)).div(newQty);
-      this.s.positions[o.symbol] = { side: dir, qty: str(newQty), entryPrice: str(entry) };
-    } else {
-      const closeQty = D.min(qty, pos.qty);
-      const diff = px.sub(pos.entryPrice).mul(closeQty);
-      realized = pos.side === 'long' ? diff : diff.neg();
-      const left = dec(pos.qty).sub(closeQty);
-      const flip = qty.sub(closeQty);
-      if (left.gt(0)) this.s.positions[o.symbol] = { ...pos, qty: str(left) };
-      else if (flip.gt(0)) this.s.positions[o.symbol] = { side: dir, qty: str(flip), entryPrice: str(px) };
-      else delete this.s.positions[o.symbol];
-    }
-    this.s.balance = str(dec(this.s.balance).add(realized).sub(fee));
+    this.dirty(o);
     const f: ExFill = {
-      symbol: o.symbol, tradeId: String(++this.s.seq), clientId: o.clientId, exchangeOrderId: o.exchangeId, side: o.side,
-      qty: str(qty), price: str(px), fee: str(fee), feeAsset: this.quote, realizedPnl: str(realized), isMaker, ts,
+      symbol: o.symbol, tradeId: String(++this.s.seq), clientId: o.clientId, exchangeOrderId: String(o.id), side: o.side,
+      qty: str(qty), price: str(px), fee: str(fee), feeAsset: this.quote, realizedPnl: str(effect.realized.toDecimalPlaces(8)), isMaker, ts,
     };
     this.s.fills.push(f);
-    return { ...f };
+    this.changed.fills.push({ ...f });
+    this.emit({ kind: 'order', order: { ...o }, fill: { ...f }, exec, ts });
+    this.emit({ kind: 'account', reason: exec === 'CALCULATED' ? 'LIQUIDATION' : 'ORDER', symbols: [o.symbol], ts });
+  }
+
+  private touch(now: number): void {
+    if (now > this.s.ts) this.s.ts = now;
+  }
+
+  private dirty(o: SimOrder): void {
+    this.changed.orders.set(o.id, o);
+  }
+
+  private emit(e: VenueEvent): void {
+    this.changed.events.push(e);
   }
 }
+
+/** The product's view of a venue order; a conditional reports its algo status, filled by its triggered order. */
+export function toExOrder(o: SimOrder): ExOrder {
+  return {
+    symbol: o.symbol, clientId: o.clientId, exchangeId: String(o.id), side: o.side, type: o.type, status: o.status, qty: o.qty, filledQty: o.filledQty,
+    avgPrice: o.avgPrice, price: o.price, stopPrice: o.stopPrice, reduceOnly: o.reduceOnly, closePosition: o.closePosition, conditional: o.book === 'algo',
+    createdAt: o.createdAt, updatedAt: o.updatedAt,
+  };
+}
+
+export const algoStatusOf = (o: SimOrder): AlgoStatus => o.algoStatus ?? 'NEW';
+export { signOf };

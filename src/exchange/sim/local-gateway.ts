@@ -1,50 +1,64 @@
-// The simulated venue as an in-process ExchangeGateway, its state saved to MariaDB after every change.
-// Guarantees: a call returns only after the venue state that includes its effect is durably saved.
-import type { Pool } from 'mariadb';
+// The simulated venue as an in-process ExchangeGateway (backtests at full speed), optionally saved to MariaDB.
+// Guarantees: a call returns, and user-data listeners hear of a change, only after the state including it is saved.
 import type { Candle, Timeframe } from '../../protocol/index.js';
+import { Serial } from '../../util/serial.js';
+import { ExchangeError } from '../errors.js';
 import type { ExchangeGateway } from '../gateway.js';
-import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest } from '../types.js';
-import { SimVenue, type Bar, type SimOptions, type SimState } from './core.js';
+import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, UserDataSubscription, UserEvent } from '../types.js';
+import { SimVenue, toExOrder, type Bar, type SimOptions } from './core.js';
+import type { SimOrder, VenueEvent } from './sim-types.js';
+import type { VenueStore } from './store.js';
 
-export const DEFAULT_MARKETS: MarketInfo[] = [
-  { symbol: 'BTC/USDT:USDT', id: 'BTCUSDT', base: 'BTC', quote: 'USDT', tickSize: '0.1', qtyStep: '0.001', minQty: '0.001', minNotional: '100', maxLeverage: 125 },
-  { symbol: 'ETH/USDT:USDT', id: 'ETHUSDT', base: 'ETH', quote: 'USDT', tickSize: '0.01', qtyStep: '0.001', minQty: '0.001', minNotional: '20', maxLeverage: 100 },
-  { symbol: 'SOL/USDT:USDT', id: 'SOLUSDT', base: 'SOL', quote: 'USDT', tickSize: '0.01', qtyStep: '1', minQty: '1', minNotional: '5', maxLeverage: 75 },
-];
-
-export class SimVenueStore {
-  constructor(private readonly pool: Pool, readonly venueId = 'paper') {}
-
-  async load(): Promise<SimState | null> {
-    const rows = await this.pool.query<Array<{ state: string }>>('SELECT state FROM sim_venue WHERE venue_id = ?', [this.venueId]);
-    return rows[0] ? (JSON.parse(rows[0].state) as SimState) : null;
-  }
-
-  async save(state: SimState, now: number): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO sim_venue (venue_id, state, version, updated_at) VALUES (?, ?, 1, ?)
-       ON DUPLICATE KEY UPDATE state = VALUES(state), version = version + 1, updated_at = VALUES(updated_at)`,
-      [this.venueId, JSON.stringify(state), now],
-    );
-  }
-}
+export { SIM_MARKETS as DEFAULT_MARKETS } from './markets.js';
+/** The venue's durable state (venue_* tables); the name earlier callers used. */
+export { VenueStore as SimVenueStore } from './store.js';
 
 export class LocalSimGateway implements ExchangeGateway {
   readonly name = 'sim-local';
+  private readonly listeners = new Set<(e: UserEvent) => void>();
+  private readonly serial = new Serial();
 
-  private constructor(private readonly venue: SimVenue, private readonly store: SimVenueStore | null, private readonly now: () => number) {}
+  private constructor(private readonly venue: SimVenue, private readonly store: VenueStore | null, private readonly now: () => number) {}
 
-  static async open(opts: SimOptions, store: SimVenueStore | null, now: () => number): Promise<LocalSimGateway> {
-    const state = store ? await store.load() : null;
-    return new LocalSimGateway(new SimVenue(opts, state ?? undefined), store, now);
+  static async open(opts: SimOptions, store: VenueStore | null, now: () => number): Promise<LocalSimGateway> {
+    const loaded = store ? await store.load() : null;
+    return new LocalSimGateway(new SimVenue(opts, loaded?.state), store, now);
   }
 
-  private async persist(): Promise<void> {
-    await this.store?.save(this.venue.state(), this.now());
+  /** Runs a mutation, saves what it changed, then tells listeners; one at a time. */
+  private mutate<T>(fn: () => T): Promise<T> {
+    return this.serial.run(async () => {
+      let out: T;
+      try {
+        out = fn();
+      } finally {
+        const changes = this.venue.drain();
+        if (this.store && (changes.orders.length || changes.fills.length || changes.positions.length || changes.funding.length)) {
+          await this.store.save(this.venue.accountSnapshot(), changes, [], null, this.now());
+        }
+        for (const e of changes.events) this.tell(e);
+      }
+      return out;
+    });
+  }
+
+  private tell(e: VenueEvent): void {
+    if (!this.listeners.size) return;
+    const ue: UserEvent | null =
+      e.kind === 'order' ? { kind: 'order', order: toExOrder(e.order), fill: e.fill, ts: e.ts }
+        : e.kind === 'algo' ? { kind: 'order', order: toExOrder(e.order), fill: null, ts: e.ts }
+          : {
+            kind: 'account', reason: e.reason, balances: this.venue.balance(), ts: e.ts,
+            positions: e.symbols.map((s) => {
+              const p = this.venue.position(s);
+              return { symbol: s, side: p?.side ?? null, qty: p?.qty ?? '0', entryPrice: p?.entryPrice ?? '0' };
+            }),
+          };
+    for (const l of this.listeners) l(ue);
   }
 
   async loadMarkets(): Promise<MarketInfo[]> {
-    return this.venue.opts.markets;
+    return this.venue.marketInfo();
   }
   async fetchBalance(): Promise<Balance[]> {
     return this.venue.balance();
@@ -53,20 +67,18 @@ export class LocalSimGateway implements ExchangeGateway {
     return this.venue.positions().filter((p) => !symbols || symbols.includes(p.symbol));
   }
   async fetchOpenOrders(symbol?: string): Promise<ExOrder[]> {
-    return this.venue.openOrders(symbol);
+    return this.venue.openOrders(symbol).filter((o) => o.parentAlgoId === null).map(toExOrder);
   }
   async createOrder(req: OrderRequest): Promise<ExOrder> {
-    const o = this.venue.placeOrder(req, this.now());
-    await this.persist();
-    return o;
+    return toExOrder(await this.mutate(() => this.venue.placeOrder(req, this.now())));
   }
-  async cancelOrder(symbol: string, clientId: string): Promise<ExOrder> {
-    const o = this.venue.cancelOrder(symbol, clientId, this.now());
-    await this.persist();
-    return o;
+  async cancelOrder(symbol: string, clientId: string, conditional?: boolean): Promise<ExOrder> {
+    const book = conditional ?? this.venue.findOrder(symbol, 'algo', { clientId })?.status === 'new' ? 'algo' : 'regular';
+    return toExOrder(await this.mutate(() => this.venue.cancelOrder(symbol, { clientId }, book, this.now())));
   }
   async fetchOrderByClientId(symbol: string, clientId: string): Promise<ExOrder | null> {
-    return this.venue.orderByClientId(symbol, clientId);
+    const o: SimOrder | null = this.venue.findOrder(symbol, 'algo', { clientId }) ?? this.venue.findOrder(symbol, 'regular', { clientId });
+    return o ? toExOrder(o) : null;
   }
   async fetchFills(symbol: string, since: number): Promise<ExFill[]> {
     return this.venue.fills(symbol, since);
@@ -77,14 +89,27 @@ export class LocalSimGateway implements ExchangeGateway {
   async fetchServerTime(): Promise<number> {
     return this.now();
   }
-  async close(): Promise<void> {}
+  async fetchMarkPrice(symbol: string): Promise<MarkPrice> {
+    const mark = this.venue.mark(symbol);
+    if (mark === undefined) throw new ExchangeError(`no price yet for ${symbol}`, 'retryable');
+    return { symbol, ts: this.venue.now, markPrice: mark, indexPrice: this.venue.price(symbol)!, fundingRate: this.venue.fundingRate(symbol), nextFundingTime: this.venue.nextFundingTime };
+  }
+  async setLeverage(symbol: string, leverage: number): Promise<void> {
+    await this.mutate(() => this.venue.setLeverage(symbol, leverage));
+  }
+  async subscribeUserData(listener: (e: UserEvent) => void): Promise<UserDataSubscription> {
+    this.listeners.add(listener);
+    listener({ kind: 'status', up: true, reason: 'in-process' });
+    return { up: true, close: async () => void this.listeners.delete(listener) };
+  }
+  async close(): Promise<void> {
+    await this.serial.idle();
+    this.listeners.clear();
+  }
 
-  /** Moves the venue's market; returns the fills it caused (saved before returning). */
+  /** Moves the venue's market by one bar; returns the fills it caused (saved before returning). */
   async onBar(symbol: string, bar: Bar): Promise<ExFill[]> {
-    const hadWork = this.venue.openOrders(symbol).length > 0;
-    const fills = this.venue.onBar(symbol, bar);
-    if (hadWork || fills.length) await this.persist();
-    return fills;
+    return this.mutate(() => this.venue.onBar(symbol, bar));
   }
 
   price(symbol: string): number | undefined {

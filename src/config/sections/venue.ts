@@ -1,0 +1,37 @@
+// Schema of the venue section: the simulated Binance-compatible venue (paper mode, `bosun venue`, tests).
+// Guarantees its market source, clock catch-up, matching and stream parameters are explicit and in range.
+import { z } from 'zod';
+
+export const venueSchema = z.strictObject({
+  /** Names the venue's rows in the venue_* tables (one database may hold several venues). */
+  venueId: z.string().regex(/^[a-z0-9_-]{1,32}$/),
+  host: z.string().min(1),
+  /** 0 = any free port (the embedded venue); `bosun venue --port` overrides. */
+  port: z.number().int().min(0).max(65_535),
+  /** Database of a standalone venue; null = the daemon's own database. */
+  dbUrl: z.string().regex(/^mariadb:\/\/[^/]+\/[A-Za-z0-9_]+$/, 'expected mariadb://user@host:port/database').nullable(),
+  market: z.strictObject({
+    source: z.enum(['synthetic', 'replay_csv', 'replay_db']),
+    /** replay_csv: one candle CSV per symbol, e.g. { "BTC/USDT:USDT": "../shared/data/btcusdt-1m-2023-03-01_21.csv" }. */
+    files: z.record(z.string(), z.string()),
+    /** replay_db: the database whose candles table is replayed; null = the venue's own database. */
+    dbUrl: z.string().regex(/^mariadb:\/\/[^/]+\/[A-Za-z0-9_]+$/).nullable(),
+  }),
+  /** Minutes of market a fresh venue has before its clock starts (served by klines for warm-up). */
+  historyMinutes: z.number().int().min(0).max(100_000),
+  /** A venue restarted within this many simulated minutes keeps its clock running and catches up; longer re-anchors. */
+  maxCatchUpMinutes: z.number().int().min(0),
+  /** Fraction of a tick's volume resting limit orders may take (partial fills); 0 = unlimited. */
+  participation: z.number().min(0).max(1),
+  fundingIntervalMs: z.number().int().min(60_000),
+  interestRate: z.number().min(-0.01).max(0.01),
+  liquidationFeeRate: z.number().min(0).max(0.05),
+  /** Weight of the last price in the mark price per tick. */
+  markSmoothing: z.number().min(0.01).max(1),
+  /** A tick is at least this many wall-clock ms apart at the configured speed (bounds frames per second). */
+  minWallStepMs: z.number().int().min(1),
+  maxStepsPerMinute: z.number().int().min(1).max(60),
+  loopMs: z.number().int().min(1).max(1000),
+  listenKeyValidityMs: z.number().int().min(1000),
+  maxConnectionMs: z.number().int().min(1000),
+});

@@ -1,0 +1,56 @@
+// Classifies ccxt/Binance failures as retryable, ambiguous or definitive, and says whether the request may have
+// been executed. Guarantees: nothing that might have executed is ever called "not executed" (5xx, timeouts, -1007
+// and broken connections are "maybe"), so a caller never repeats an order without resolving it first.
+import * as ccxt from 'ccxt';
+import { ExchangeError, type ExchangeErrorKind } from '../errors.js';
+
+export interface Classified {
+  kind: ExchangeErrorKind;
+  /** 'no': refused before execution (safe to repeat as is); 'maybe': outcome unknown. */
+  executed: 'no' | 'maybe';
+  code: number | string | undefined;
+  retryAfterMs?: number;
+  /** -1021: the clock offset must be measured again before repeating. */
+  resync?: boolean;
+  /** -2013 / -2011 / -20124: no such order. */
+  notFound?: boolean;
+}
+
+/** Binance's numeric code inside a ccxt error message (`binanceusdm {"code":-2019,"msg":"..."}`). */
+export const binanceCode = (message: string): number | undefined => {
+  const m = /"code"\s*:\s*"?(-?\d+)"?/.exec(message);
+  return m ? Number(m[1]) : undefined;
+};
+
+const NOT_EXECUTED_NETWORK = /ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|FailedToOpenSocket|UND_ERR_CONNECT_TIMEOUT/;
+const HTTP_STATUS = /\b(5\d\d)\b/;
+
+export function classify(err: unknown): Classified {
+  if (err instanceof ExchangeError) return { kind: err.kind, executed: err.kind === 'definitive' ? 'no' : 'maybe', code: err.code, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+  const msg = err instanceof Error ? err.message : String(err);
+  const code = binanceCode(msg);
+  const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+  if (code === -2013 || code === -2011 || code === -20124) return { kind: 'definitive', executed: 'no', code, notFound: true };
+  if (code === -1021 || err instanceof ccxt.InvalidNonce) return { kind: 'retryable', executed: 'no', code: code ?? -1021, resync: true };
+  if (code === -1007) return { kind: 'ambiguous', executed: 'maybe', code };
+  if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded || code === -1003 || code === -1015) {
+    return { kind: 'retryable', executed: 'no', code: code ?? 429, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  if (err instanceof ccxt.RequestTimeout) return { kind: 'ambiguous', executed: 'maybe', code: 'timeout' };
+  if (err instanceof ccxt.NetworkError) {
+    // Refused before any byte was sent: retryable. Anything else (reset, 5xx, maintenance): may have executed.
+    if (NOT_EXECUTED_NETWORK.test(msg)) return { kind: 'retryable', executed: 'no', code: 'network' };
+    const status = HTTP_STATUS.exec(msg)?.[1];
+    return { kind: 'retryable', executed: 'maybe', code: code ?? (status ? Number(status) : 'network') };
+  }
+  if (code === -1000 || code === -1001 || code === -1006) return { kind: 'retryable', executed: 'maybe', code };
+  if (err instanceof ccxt.BaseError) return { kind: 'definitive', executed: 'no', code: code ?? err.constructor.name };
+  return { kind: 'definitive', executed: 'no', code: undefined };
+}
+
+/** The product's error for a classified failure (ambiguous when it may have executed and is not definitive). */
+export function toExchangeError(err: unknown, c: Classified, what: string, mutating: boolean): ExchangeError {
+  const kind: ExchangeErrorKind = c.kind === 'definitive' ? 'definitive' : mutating && c.executed === 'maybe' ? 'ambiguous' : c.kind;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new ExchangeError(`${what}: ${msg}`, kind, c.code, c.retryAfterMs, { cause: err });
+}

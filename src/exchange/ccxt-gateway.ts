@@ -1,0 +1,323 @@
+// ExchangeGateway on ccxt binanceusdm (demo, testnet, mainnet, or the loopback venue in paper mode).
+// Guarantees: reads retry with backoff and jitter (429/418 honour Retry-After for every request; -1021 re-measures the
+// clock offset first); an order call is repeated only when the venue surely refused it, otherwise it fails as
+// ambiguous and the caller resolves it by client id; conditional orders go to and are read from the algo book.
+import type * as ccxt from 'ccxt';
+import type { Logger } from '../log/logger.js';
+import { TIMEFRAME_MS } from '../domain/timeframes.js';
+import { classify, toExchangeError } from './binance/classify.js';
+import { createClient, wsBaseUrl, type BosunBinanceUsdm, type Environment } from './binance/client.js';
+import * as parse from './binance/parse.js';
+import { ExchangeError } from './errors.js';
+import type { ExchangeGateway } from './gateway.js';
+import { UserStream } from './stream/user-stream.js';
+import type { Balance, Candle, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+
+export interface CcxtGatewayOptions {
+  environment: Environment;
+  /** Paper: the loopback venue's URL. */
+  url?: string | null;
+  apiKey?: string | undefined;
+  secret?: string | undefined;
+  recvWindowMs: number;
+  timeoutMs: number;
+  retry: { maxAttempts: number; baseMs: number; maxMs: number };
+  userStream: { keepAliveMs: number; pollMs: number; pingIntervalMs: number; pongTimeoutMs: number; reconnectInitialMs: number; reconnectMaxMs: number };
+  /** The market clock (the venue's simulated time in paper mode): decides which candles are closed. */
+  now: () => number;
+  log: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type CcxtOrder = { info: unknown };
+
+const WEEK = 7 * 86_400_000;
+/** How far back fills are looked for (Binance keeps a limited trade history). */
+const FILL_LOOKBACK_MS = 4 * WEEK;
+
+export class CcxtGateway implements ExchangeGateway {
+  readonly name: string;
+  readonly ex: BosunBinanceUsdm;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private blockedUntil = 0;
+  private timeSynced = false;
+  private readonly idToSymbol = new Map<string, string>();
+  /** orderId → client id, for trades (userTrades carry only the order id). */
+  private readonly clientIds = new Map<string, string>();
+  readonly stats = { calls: 0, retries: 0, resyncs: 0, rateLimited: 0, lastLatencyMs: null as number | null };
+
+  constructor(readonly o: CcxtGatewayOptions) {
+    this.ex = createClient({ environment: o.environment, url: o.url ?? null, apiKey: o.apiKey, secret: o.secret, recvWindowMs: o.recvWindowMs, timeoutMs: o.timeoutMs });
+    this.name = `binanceusdm-${o.environment}`;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  get wsBase(): string {
+    return wsBaseUrl({ environment: this.o.environment, url: this.o.url ?? null });
+  }
+
+  /** Measures the offset between our clock and the server's (signing uses it); done once and after each -1021. */
+  async syncTime(): Promise<number> {
+    const diff = await this.call('fetchTime', () => this.ex.loadTimeDifference(), false, false);
+    this.timeSynced = true;
+    return diff;
+  }
+
+  /**
+   * Runs one ccxt call. Retries when the venue surely did not act (rate limit, -1021, refused connection) or, for
+   * reads, on any non-definitive error; a mutating call that may have executed throws ambiguous at once.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>, mutating: boolean, needsTime = true): Promise<T> {
+    if (needsTime && !this.timeSynced) await this.syncTime();
+    const { maxAttempts, baseMs, maxMs } = this.o.retry;
+    for (let attempt = 1; ; attempt++) {
+      const wait = this.blockedUntil - Date.now();
+      if (wait > 0) await this.sleep(wait);
+      this.stats.calls++;
+      const t0 = Date.now();
+      try {
+        const out = await fn();
+        this.stats.lastLatencyMs = Date.now() - t0;
+        return out;
+      } catch (err) {
+        const c = classify(err);
+        if (c.retryAfterMs !== undefined || (c.code === 429 || c.code === -1003)) {
+          this.stats.rateLimited++;
+          const ra = c.retryAfterMs ?? Math.min(maxMs, baseMs * 2 ** attempt);
+          this.blockedUntil = Math.max(this.blockedUntil, Date.now() + ra);
+          this.o.log.warn({ what, code: c.code, retryAfterMs: ra }, 'rate limited by the exchange; backing off every request');
+        }
+        const repeatable = c.kind !== 'definitive' && (!mutating || c.executed === 'no');
+        if (!repeatable || attempt >= maxAttempts) throw toExchangeError(err, c, what, mutating);
+        if (c.resync) {
+          this.stats.resyncs++;
+          await this.ex.loadTimeDifference().catch(() => undefined);
+        }
+        this.stats.retries++;
+        const backoff = Math.min(maxMs, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() * 0.5);
+        await this.sleep(Math.round(backoff));
+      }
+    }
+  }
+
+  /** Exchange time minus ours, as last measured (null before the first measurement). */
+  get clockOffsetMs(): number | null {
+    return this.timeSynced ? -Number(this.ex.options['timeDifference'] ?? 0) : null;
+  }
+
+  private symbolOf(venueId: string): string {
+    return this.idToSymbol.get(venueId) ?? venueId;
+  }
+
+  async loadMarkets(): Promise<MarketInfo[]> {
+    const markets = await this.call('loadMarkets', () => this.ex.loadMarkets(true), false, false);
+    const out: MarketInfo[] = [];
+    for (const m of Object.values(markets) as ccxt.Market[]) {
+      if (!m || !m.swap || !m.linear || m.active === false) continue;
+      const info = m.info as { filters?: Array<Record<string, string>> };
+      const f = (t: string) => info.filters?.find((x) => x.filterType === t) ?? {};
+      this.idToSymbol.set(m.id!, m.symbol);
+      out.push({
+        symbol: m.symbol, id: m.id!, base: m.base, quote: m.quote, tickSize: f('PRICE_FILTER').tickSize ?? String(m.precision.price), qtyStep: f('LOT_SIZE').stepSize ?? String(m.precision.amount),
+        minQty: f('LOT_SIZE').minQty ?? String(m.limits.amount?.min ?? 0), minNotional: f('MIN_NOTIONAL').notional ?? String(m.limits.cost?.min ?? 0), maxLeverage: Number(m.limits.leverage?.max ?? 125),
+      });
+    }
+    return out;
+  }
+
+  private async ensureMarkets(): Promise<void> {
+    if (!this.ex.markets || !this.idToSymbol.size) await this.loadMarkets();
+  }
+
+  async fetchBalance(): Promise<Balance[]> {
+    await this.ensureMarkets();
+    const rows = (await this.call('fetchBalance', () => this.ex.fapiPrivateV2GetBalance(), false)) as Array<Record<string, string>>;
+    return rows.map((r) => ({ asset: r.asset!, total: r.balance!, free: r.availableBalance!, unrealizedPnl: r.crossUnPnl ?? '0' }));
+  }
+
+  async fetchPositions(symbols?: string[]): Promise<ExPosition[]> {
+    await this.ensureMarkets();
+    const rows = (await this.call('fetchPositions', () => this.ex.fapiPrivateV2GetPositionRisk(), false)) as Array<Record<string, string | number>>;
+    const out: ExPosition[] = [];
+    for (const r of rows) {
+      const amt = Number(r.positionAmt);
+      if (amt === 0 || (r.positionSide && r.positionSide !== 'BOTH')) continue;
+      const symbol = this.symbolOf(String(r.symbol));
+      if (symbols && !symbols.includes(symbol)) continue;
+      const liq = Number(r.liquidationPrice);
+      out.push({
+        symbol, side: amt > 0 ? 'long' : 'short', qty: String(r.positionAmt).replace('-', ''), entryPrice: String(r.entryPrice), markPrice: String(r.markPrice),
+        unrealizedPnl: String(r.unRealizedProfit), leverage: Number(r.leverage), liquidationPrice: liq > 0 ? String(r.liquidationPrice) : null, updatedAt: Number(r.updateTime ?? 0),
+      });
+    }
+    return out;
+  }
+
+  async fetchOpenOrders(symbol?: string): Promise<ExOrder[]> {
+    await this.ensureMarkets();
+    const [regular, algo] = await Promise.all([
+      this.call('fetchOpenOrders', () => this.ex.fetchOpenOrders(symbol), false),
+      this.call('fetchOpenOrders(trigger)', () => this.ex.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }), false),
+    ]);
+    const out = [
+      ...regular.map((o) => this.remember(parse.regularOrder(o.info, o.symbol ?? symbol!))),
+      ...algo.map((o) => parse.algoOrder(o.info, o.symbol ?? symbol!)),
+    ];
+    return out;
+  }
+
+  private remember(o: ExOrder): ExOrder {
+    if (!o.conditional) this.clientIds.set(o.exchangeId, o.clientId);
+    return o;
+  }
+
+  async createOrder(req: OrderRequest): Promise<ExOrder> {
+    await this.ensureMarkets();
+    const params: Record<string, unknown> = { clientOrderId: req.clientId };
+    if (req.reduceOnly && !req.closePosition) params.reduceOnly = true;
+    if (req.timeInForce && req.type === 'limit') params.timeInForce = req.timeInForce;
+    const qty = req.qty !== undefined ? Number(req.qty) : undefined;
+    let r: CcxtOrder;
+    switch (req.type) {
+      case 'market':
+        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'market', req.side, qty!, undefined, params), true);
+        return this.remember(parse.regularOrder(r.info, req.symbol));
+      case 'limit':
+        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'limit', req.side, qty!, Number(req.price), params), true);
+        return this.remember(parse.regularOrder(r.info, req.symbol));
+      case 'stop_market':
+      case 'take_profit_market': {
+        if (!req.stopPrice) throw new ExchangeError('a conditional order needs a stop price', 'definitive');
+        params[req.type === 'stop_market' ? 'stopLossPrice' : 'takeProfitPrice'] = Number(req.stopPrice);
+        if (req.closePosition) params.closePosition = true;
+        if (req.workingType) params.workingType = req.workingType;
+        r = await this.call('createOrder(algo)', () => this.ex.createOrder(req.symbol, 'market', req.side, qty as number, undefined, params), true);
+        return parse.algoOrder(r.info, req.symbol);
+      }
+    }
+  }
+
+  async cancelOrder(symbol: string, clientId: string, conditional?: boolean): Promise<ExOrder> {
+    await this.ensureMarkets();
+    const books = conditional === undefined ? [false, true] : [conditional];
+    let last: unknown = null;
+    for (const algo of books) {
+      try {
+        const r = await this.call('cancelOrder', () => this.ex.cancelOrder(undefined as unknown as string, symbol, algo ? { trigger: true, clientOrderId: clientId } : { clientOrderId: clientId }), true);
+        if (!algo) return this.remember(parse.regularOrder(r.info, symbol));
+        // The algo cancel answer is only { algoId, clientAlgoId, code, msg }: read the order back.
+        return (await this.fetchOrderByClientId(symbol, clientId)) ?? parse.algoOrder({ ...(r.info as object), algoStatus: 'CANCELED' }, symbol);
+      } catch (err) {
+        last = err;
+        if (!(err instanceof ExchangeError && classify(err.cause).notFound)) throw err;
+      }
+    }
+    throw last;
+  }
+
+  async fetchOrderByClientId(symbol: string, clientId: string): Promise<ExOrder | null> {
+    await this.ensureMarkets();
+    const get = (algo: boolean) =>
+      this.call(algo ? 'fetchOrder(algo)' : 'fetchOrder', () => this.ex.fetchOrder(undefined as unknown as string, symbol, algo ? { trigger: true, clientOrderId: clientId } : { clientOrderId: clientId }), false).then(
+        (o) => o as CcxtOrder,
+        (err: unknown) => {
+          if (err instanceof ExchangeError && classify(err.cause).notFound) return null;
+          throw err;
+        },
+      );
+    const [regular, algo] = await Promise.all([get(false), get(true)]);
+    if (algo) return parse.algoOrder(algo.info, symbol);
+    return regular ? this.remember(parse.regularOrder(regular.info, symbol)) : null;
+  }
+
+  /**
+   * Own fills since `since`, oldest first. Binance serves userTrades in windows of at most 7 days and 1000 rows, and
+   * keeps a limited history: we look back at most `FILL_LOOKBACK_MS` before the market clock's now.
+   */
+  async fetchFills(symbol: string, since: number): Promise<ExFill[]> {
+    await this.ensureMarkets();
+    const id = this.ex.market(symbol).id;
+    const now = this.o.now();
+    const out = new Map<string, ExFill>();
+    let from = Math.max(since, now - FILL_LOOKBACK_MS);
+    for (let guard = 0; from <= now + WEEK && guard < 1000; guard++) {
+      const to = from + WEEK - 1;
+      const rows = (await this.call('fetchMyTrades', () => this.ex.fapiPrivateGetUserTrades({ symbol: id, startTime: from, endTime: to, limit: 1000 }), false)) as unknown as Array<{ id: number; orderId: number; time: number }>;
+      for (const t of rows) {
+        if (!out.has(String(t.id))) out.set(String(t.id), parse.userTrade(t, symbol, await this.clientIdOf(symbol, String(t.orderId))));
+      }
+      if (rows.length >= 1000) from = Math.max(from + 1, Math.max(...rows.map((t) => Number(t.time))));
+      else if (to >= now) break;
+      else from = to + 1;
+    }
+    return [...out.values()].sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
+  }
+
+  /** The client id of an order id (trades carry only the order id); cached, asked once per order. */
+  private async clientIdOf(symbol: string, orderId: string): Promise<string | null> {
+    const known = this.clientIds.get(orderId);
+    if (known) return known;
+    const o = await this.call('fetchOrder', () => this.ex.fetchOrder(orderId, symbol), false).catch(() => null);
+    const id = (o?.info as { clientOrderId?: string } | undefined)?.clientOrderId ?? null;
+    if (id) this.clientIds.set(orderId, id);
+    return id;
+  }
+
+  async fetchOhlcv(symbol: string, tf: Timeframe, since: number, limit: number): Promise<Candle[]> {
+    await this.ensureMarkets();
+    const askedAt = this.o.now();
+    const id = this.ex.market(symbol).id;
+    const rows = (await this.call('fetchOHLCV', () => this.ex.fapiPublicGetKlines({ symbol: id, interval: tf, startTime: since, limit: Math.min(1500, limit) }), false, false)) as unknown[];
+    return rows.map((r) => parse.kline(r, symbol, tf, askedAt)).filter((c) => c.openTime >= since - (since % TIMEFRAME_MS[tf]));
+  }
+
+  async fetchServerTime(): Promise<number> {
+    return this.call('fetchTime', () => this.ex.fetchTime(), false, false) as Promise<number>;
+  }
+
+  async fetchMarkPrice(symbol: string): Promise<MarkPrice> {
+    await this.ensureMarkets();
+    const id = this.ex.market(symbol).id;
+    const r = (await this.call('premiumIndex', () => this.ex.fapiPublicGetPremiumIndex({ symbol: id }), false, false)) as unknown as Record<string, string | number>;
+    return { symbol, ts: Number(r.time), markPrice: Number(r.markPrice), indexPrice: Number(r.indexPrice), fundingRate: Number(r.lastFundingRate), nextFundingTime: Number(r.nextFundingTime) };
+  }
+
+  async setLeverage(symbol: string, leverage: number): Promise<void> {
+    await this.ensureMarkets();
+    await this.call('setLeverage', () => this.ex.setLeverage(leverage, symbol), false);
+  }
+
+  async subscribeUserData(listener: (e: UserEvent) => void): Promise<UserDataSubscription> {
+    await this.ensureMarkets();
+    const u = this.o.userStream;
+    const stream = new UserStream({
+      wsBase: this.wsBase,
+      createKey: async () => ((await this.call('listenKey', () => this.ex.fapiPrivatePostListenKey(), false, false)) as { listenKey: string }).listenKey,
+      keepAlive: async () => void (await this.call('listenKey keep-alive', () => this.ex.fapiPrivatePutListenKey(), false, false)),
+      keepAliveMs: u.keepAliveMs, pingIntervalMs: u.pingIntervalMs, pongTimeoutMs: u.pongTimeoutMs, reconnectInitialMs: u.reconnectInitialMs, reconnectMaxMs: u.reconnectMaxMs,
+      log: this.o.log,
+      onStatus: (up, reason) => listener({ kind: 'status', up, reason }),
+      onFrame: (f) => {
+        if (f.kind === 'order') {
+          const symbol = this.symbolOf(f.venueSymbol);
+          const order = { ...f.order, symbol };
+          if (!order.conditional) this.clientIds.set(order.exchangeId, order.clientId);
+          listener({ kind: 'order', order, fill: f.fill ? { ...f.fill, symbol } : null, ts: f.ts });
+        } else {
+          listener({ kind: 'account', reason: f.reason, balances: f.balances, positions: f.positions.map(({ venueSymbol, ...p }) => ({ ...p, symbol: this.symbolOf(venueSymbol) })), ts: f.ts });
+        }
+      },
+    });
+    stream.start();
+    return {
+      get up() {
+        return stream.up;
+      },
+      close: () => stream.stop(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.ex.close?.().catch(() => undefined);
+  }
+}

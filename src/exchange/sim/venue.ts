@@ -1,0 +1,320 @@
+// The simulated venue at run time: its own clock, the market it generates tick by tick, the core, durable state.
+// Guarantees: everything runs one at a time; a change is saved before any response, stream frame or user event
+// about it leaves; time never runs backwards across restarts (short outages are caught up, long ones re-anchor).
+import { dec, floorToStep, str } from '../../domain/decimal.js';
+import type { Logger } from '../../log/logger.js';
+import type { Candle } from '../../protocol/index.js';
+import { Serial } from '../../util/serial.js';
+import { ExchangeError } from '../errors.js';
+import { SimVenue } from './core.js';
+import type { MarketSource } from './market-source.js';
+import { simMarketsFor, type SimMarket } from './markets.js';
+import { runningCandle, stepsPerMinute, tickBetween } from './path.js';
+import type { ChangeSet, SimOptions, VenueEvent } from './sim-types.js';
+import type { VenueClockSpec, VenueStore } from './store.js';
+
+const MINUTE = 60_000;
+
+export interface VenueOptions {
+  venueId: string;
+  symbols: string[];
+  sim: Omit<SimOptions, 'markets'>;
+  speed: number;
+  source: MarketSource;
+  historyMinutes: number;
+  /** A restart within this much simulated time keeps the clock running (the gap is caught up); longer re-anchors. */
+  maxCatchUpMinutes: number;
+  minWallStepMs: number;
+  maxStepsPerMinute: number;
+  loopMs: number;
+  /** Where a fresh venue's clock starts (default: the market source's start), e.g. where a paper database left off. */
+  startAt?: number;
+  wallNow?: () => number;
+}
+
+export type MarketFrame =
+  | { kind: 'kline'; candle: Candle; ts: number }
+  | { kind: 'aggTrade'; symbol: string; id: number; price: number; qty: number; buyerMaker: boolean; ts: number }
+  | { kind: 'book'; symbol: string; updateId: number; bid: string; bidQty: string; ask: string; askQty: string; ts: number }
+  | { kind: 'mark'; symbol: string; mark: number; index: number; fundingRate: number; nextFundingTime: number; ts: number };
+
+export class Venue {
+  readonly core: SimVenue;
+  private readonly serial = new Serial();
+  private readonly markets: Map<string, SimMarket>;
+  private readonly wallNow: () => number;
+  private readonly steps: number;
+  private minute = 0;
+  private k = 0;
+  private cur = new Map<string, Candle | null>();
+  private prevClose = new Map<string, number | null>();
+  private toSave: Candle[] = [];
+  private frames: MarketFrame[] = [];
+  private unsaved: ChangeSet | null = null;
+  private clockDirty = false;
+  private timer: NodeJS.Timeout | null = null;
+  private looping = false;
+  private replayEnded = false;
+  private readonly marketListeners = new Set<(f: MarketFrame) => void>();
+  private readonly userListeners = new Set<(e: VenueEvent) => void>();
+  /** Set by a fault: user events are withheld (not lost) while true. */
+  lastSaveError: string | null = null;
+
+  private constructor(
+    readonly o: VenueOptions,
+    private readonly store: VenueStore,
+    private readonly log: Logger,
+    core: SimVenue,
+    public clock: VenueClockSpec,
+  ) {
+    this.core = core;
+    this.markets = new Map(core.opts.markets.map((m) => [m.symbol, m]));
+    this.wallNow = o.wallNow ?? Date.now;
+    this.steps = stepsPerMinute(o.speed, o.minWallStepMs, o.maxStepsPerMinute);
+  }
+
+  /** Opens the venue from its saved state (or creates it with `historyMinutes` of market), ready to start(). */
+  static async open(o: VenueOptions, store: VenueStore, log: Logger): Promise<Venue> {
+    const markets = simMarketsFor(o.symbols);
+    const wallNow = (o.wallNow ?? Date.now)();
+    const loaded = await store.load();
+    const core = new SimVenue({ ...o.sim, markets }, loaded?.state);
+    const last = new Map<string, Candle | null>();
+    for (const s of o.symbols) last.set(s, await store.lastCandle(s));
+    if (!loaded || ![...last.values()].some(Boolean)) {
+      const simStart = o.startAt ?? o.source.start(wallNow, o.historyMinutes);
+      const v = new Venue(o, store, log, core, { simStart, wallStart: wallNow, speed: o.speed, epoch: (loaded?.clock?.epoch ?? 0) + 1 });
+      await v.createHistory(Math.floor(simStart / MINUTE) * MINUTE);
+      log.info({ venue: o.venueId, simStart: new Date(simStart).toISOString(), speed: o.speed, history: o.historyMinutes, source: o.source.kind }, 'venue created');
+      return v;
+    }
+    const resume = Math.max(...[...last.values()].map((c) => (c ? c.openTime + MINUTE : 0)));
+    const spec = loaded.clock;
+    const simNow = spec ? spec.simStart + (wallNow - spec.wallStart) * spec.speed : resume;
+    const keep = spec && spec.speed === o.speed && simNow >= resume && simNow - resume <= o.maxCatchUpMinutes * MINUTE;
+    const clock = keep ? spec : { simStart: resume, wallStart: wallNow, speed: o.speed, epoch: (spec?.epoch ?? 0) + 1 };
+    const v = new Venue(o, store, log, core, clock);
+    v.clockDirty = !keep;
+    v.minute = resume;
+    for (const s of o.symbols) v.prevClose.set(s, last.get(s)?.close ?? null);
+    v.loadMinute();
+    log.info({ venue: o.venueId, epoch: clock.epoch, clock: keep ? 'continued (catching up)' : 're-anchored', resumeAt: new Date(resume).toISOString(), orders: core.openOrders().length, positions: core.positions().length }, 'venue restored');
+    await v.run(() => undefined);
+    return v;
+  }
+
+  private async createHistory(firstLive: number): Promise<void> {
+    const from = firstLive - this.o.historyMinutes * MINUTE;
+    for (const s of this.o.symbols) {
+      let prev: number | null = null;
+      let batch: Candle[] = [];
+      for (let t = from; t < firstLive; t += MINUTE) {
+        const c = this.o.source.candle(s, t, prev);
+        if (!c) continue;
+        prev = c.close;
+        batch.push(c);
+        this.core.onSegment(s, { ts: t + MINUTE, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, kind: 'bar' });
+        if (batch.length >= 2000) {
+          await this.store.save(this.core.accountSnapshot(), this.core.drain(), batch, null, this.now());
+          batch = [];
+        }
+      }
+      this.prevClose.set(s, prev);
+      await this.store.save(this.core.accountSnapshot(), this.core.drain(), batch, this.clock, this.now());
+    }
+    this.minute = firstLive;
+    this.loadMinute();
+  }
+
+  /** Venue (simulated) time now. */
+  now(): number {
+    return Math.floor(this.clock.simStart + (this.wallNow() - this.clock.wallStart) * this.clock.speed);
+  }
+
+  get stepsPerMinute(): number {
+    return this.steps;
+  }
+
+  onMarket(l: (f: MarketFrame) => void): () => void {
+    this.marketListeners.add(l);
+    return () => this.marketListeners.delete(l);
+  }
+
+  onUser(l: (e: VenueEvent) => void): () => void {
+    this.userListeners.add(l);
+    return () => this.userListeners.delete(l);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.looping) return;
+      this.looping = true;
+      this.run(() => undefined)
+        .catch((err) => this.log.warn({ err: (err as Error).message }, 'venue tick failed; retrying'))
+        .finally(() => (this.looping = false));
+    }, this.o.loopMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.serial.idle();
+  }
+
+  /** Brings the market up to now, runs `fn` on the core, saves, then publishes; one at a time. */
+  run<T>(fn: (core: SimVenue) => T): Promise<T> {
+    return this.serial.run(async () => {
+      this.catchUp(this.now());
+      let out: T | undefined;
+      let err: unknown = null;
+      try {
+        out = fn(this.core);
+      } catch (e) {
+        err = e;
+      }
+      await this.flush();
+      if (err) throw err;
+      return out as T;
+    });
+  }
+
+  /** Brings the market up to now and saves, then runs a read (e.g. of stored candles); one at a time. */
+  query<T>(fn: (core: SimVenue) => T | Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      this.catchUp(this.now());
+      await this.flush();
+      return fn(this.core);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const fresh = this.core.drain();
+    const c = this.unsaved ? mergeChanges(this.unsaved, fresh) : fresh;
+    const candles = this.toSave;
+    const dirty = c.orders.length || c.fills.length || c.funding.length || c.positions.length || candles.length || this.clockDirty;
+    if (dirty) {
+      try {
+        await this.store.save(this.core.accountSnapshot(), c, candles, this.clockDirty ? this.clock : null, this.now());
+        this.lastSaveError = null;
+      } catch (err) {
+        // Keep everything unsaved and unannounced; the next run retries. Callers see an unknown outcome.
+        this.unsaved = c;
+        this.lastSaveError = (err as Error).message;
+        throw new ExchangeError(`venue state could not be saved: ${(err as Error).message}`, 'ambiguous', 503);
+      }
+    }
+    this.unsaved = null;
+    this.toSave = [];
+    this.clockDirty = false;
+    const frames = this.frames;
+    this.frames = [];
+    for (const f of frames) for (const l of this.marketListeners) l(f);
+    for (const e of c.events) for (const l of this.userListeners) l(e);
+  }
+
+  private round(symbol: string): (x: number) => number {
+    const tick = this.markets.get(symbol)!.tickSize;
+    const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
+    const t = Number(tick);
+    return (x) => Number((Math.round(x / t) * t).toFixed(dp));
+  }
+
+  private loadMinute(): void {
+    for (const s of this.o.symbols) {
+      const c = this.o.source.candle(s, this.minute, this.prevClose.get(s) ?? null);
+      this.cur.set(s, c);
+    }
+    if (this.o.source.end !== null && this.minute > this.o.source.end && !this.replayEnded) {
+      this.replayEnded = true;
+      this.log.warn({ at: new Date(this.minute).toISOString() }, 'replay data exhausted: the venue keeps its clock but has no more market');
+    }
+  }
+
+  /** Processes every tick due by `now`; minutes that ended long ago are applied whole and not streamed. */
+  private catchUp(now: number): void {
+    const S = this.steps;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      if (this.k === 0 && now - (this.minute + MINUTE) > 2 * MINUTE) {
+        for (const [s, c] of this.cur) if (c) this.core.onSegment(s, { ts: this.minute + MINUTE, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, kind: 'bar' });
+        this.closeMinute();
+        continue;
+      }
+      const tEnd = this.minute + Math.round((MINUTE * (this.k + 1)) / S);
+      if (tEnd > now) break;
+      const f0 = this.k / S;
+      const f1 = (this.k + 1) / S;
+      for (const [s, c] of this.cur) {
+        if (!c) continue;
+        const round = this.round(s);
+        const t = tickBetween(c, f0, f1, round);
+        const vol = c.volume / S;
+        this.core.onSegment(s, { ts: tEnd, ...t, volume: vol, kind: 'tick' });
+        this.tickFrames(s, c, t.close, vol, f1, tEnd, round);
+      }
+      this.k++;
+      if (this.k === S) this.closeMinute();
+    }
+  }
+
+  private closeMinute(): void {
+    for (const [s, c] of this.cur) {
+      if (!c) continue;
+      this.toSave.push(c);
+      this.prevClose.set(s, c.close);
+    }
+    this.minute += MINUTE;
+    this.k = 0;
+    this.loadMinute();
+  }
+
+  private tickFrames(symbol: string, c: Candle, price: number, vol: number, f: number, ts: number, round: (x: number) => number): void {
+    const m = this.markets.get(symbol)!;
+    const base = (c.openTime / MINUTE) * 1000 + this.k * 2;
+    const buyShare = c.takerBuyVolume !== undefined && c.volume > 0 ? c.takerBuyVolume / c.volume : 0.5;
+    const q = (x: number) => Number(str(floorToStep(x, m.qtyStep)));
+    const buyQty = q(vol * buyShare);
+    const sellQty = q(vol - buyQty);
+    if (buyQty > 0) this.frames.push({ kind: 'aggTrade', symbol, id: base, price, qty: buyQty, buyerMaker: false, ts });
+    if (sellQty > 0) this.frames.push({ kind: 'aggTrade', symbol, id: base + 1, price: round(price), qty: sellQty, buyerMaker: true, ts });
+    this.frames.push({ kind: 'kline', candle: runningCandle(c, f, round), ts });
+    const { bid, ask } = this.core.top(symbol);
+    this.frames.push({ kind: 'book', symbol, updateId: base, bid: str(bid), bidQty: m.bookLevelQty, ask: str(ask), askQty: m.bookLevelQty, ts });
+    this.frames.push({ kind: 'mark', symbol, mark: this.core.mark(symbol)!, index: this.core.price(symbol)!, fundingRate: this.core.fundingRate(symbol), nextFundingTime: this.core.nextFundingTime, ts });
+  }
+
+  /** The forming 1m candle of a symbol, as the kline stream last showed it. */
+  current(symbol: string): Candle | null {
+    const c = this.cur.get(symbol);
+    if (!c || this.k === 0) return null;
+    return runningCandle(c, this.k / this.steps, this.round(symbol));
+  }
+
+  /** 1m candles with open time in [from, to]: closed ones from the store plus the forming one, at most `limit`. */
+  klines(symbol: string, from: number | null, to: number | null, limit: number): Promise<Candle[]> {
+    return this.query(async () => {
+      const upper = to ?? Number.MAX_SAFE_INTEGER;
+      const rows = from !== null ? await this.store.candles(symbol, from, upper, limit) : await this.store.latestCandles(symbol, upper, limit);
+      const cur = this.current(symbol);
+      if (cur && cur.openTime <= upper && (from === null || cur.openTime >= from) && (!rows.length || rows.at(-1)!.openTime < cur.openTime)) rows.push(cur);
+      return from === null ? rows.slice(-limit) : rows.slice(0, limit);
+    });
+  }
+
+  /** Validates and clamps a leverage change (POST /fapi/v1/leverage). */
+  setLeverage(symbol: string, lev: number): Promise<number> {
+    return this.run((core) => core.setLeverage(symbol, lev));
+  }
+
+  /** Notional-based maximum for the leverage bracket answer. */
+  maxNotional(symbol: string): string {
+    const m = this.markets.get(symbol)!;
+    return str(dec(50_000_000).div(m.maxLeverage).round());
+  }
+}
+
+function mergeChanges(a: ChangeSet, b: ChangeSet): ChangeSet {
+  const orders = new Map(a.orders.map((o) => [o.id, o]));
+  for (const o of b.orders) orders.set(o.id, o);
+  return { orders: [...orders.values()], fills: [...a.fills, ...b.fills], funding: [...a.funding, ...b.funding], positions: [...new Set([...a.positions, ...b.positions])], events: [...a.events, ...b.events] };
+}

@@ -1,0 +1,152 @@
+// Validation of Binance USD-M WebSocket frames (combined market streams and the user-data stream) with zod.
+// Guarantees: a frame either parses into a typed event, is recognised and ignored (an event kind we do not use),
+// or is reported malformed — it never throws and never yields a half-valid event.
+import { z } from 'zod';
+import { str } from '../../domain/decimal.js';
+import type { BookTop, Candle, MarkPrice, Trade } from '../../protocol/index.js';
+import type { AccountPosition, Balance, ExFill, ExOrder } from '../types.js';
+import { algoStatus, statusOf, typeOf } from '../binance/parse.js';
+
+const price = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+const dec = z.string().regex(/^-?\d+(\.\d+)?$/);
+const ms = z.number().int().nonnegative();
+
+const aggTrade = z.looseObject({ e: z.literal('aggTrade'), E: ms, s: z.string(), a: z.number().int(), p: price, q: price, T: ms, m: z.boolean() });
+const kline = z.looseObject({
+  e: z.literal('kline'), E: ms, s: z.string(),
+  k: z.looseObject({ t: ms, T: ms, s: z.string(), i: z.string(), o: price, c: price, h: price, l: price, v: price, V: price.optional(), x: z.boolean() }),
+});
+const bookTicker = z.looseObject({ e: z.literal('bookTicker'), u: z.number().int(), E: ms.optional(), T: ms.optional(), s: z.string(), b: price, B: price, a: price, A: price });
+const markPrice = z.looseObject({ e: z.literal('markPriceUpdate'), E: ms, s: z.string(), p: price, i: price.optional(), r: z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number).optional(), T: ms.optional() });
+const level = z.tuple([price, price]);
+const depth = z.looseObject({ e: z.literal('depthUpdate'), E: ms, T: ms.optional(), s: z.string(), b: z.array(level), a: z.array(level) });
+const marketData = z.discriminatedUnion('e', [aggTrade, kline, bookTicker, markPrice, depth]);
+const KNOWN_MARKET = new Set(['aggTrade', 'kline', 'bookTicker', 'markPriceUpdate', 'depthUpdate']);
+
+export type MarketEvent =
+  | { kind: 'trade'; venueSymbol: string; trade: Trade }
+  | { kind: 'kline'; venueSymbol: string; candle: Omit<Candle, 'symbol'>; eventTime: number }
+  | { kind: 'book'; venueSymbol: string; book: Omit<BookTop, 'symbol'> }
+  | { kind: 'mark'; venueSymbol: string; mark: Omit<MarkPrice, 'symbol'> };
+
+export type Parsed<T> = { ok: true; event: T } | { ok: false; ignored: true } | { ok: false; ignored: false; error: string };
+
+const issues = (e: z.ZodError) => e.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+function safeJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+  }
+}
+
+/** One combined-stream frame (`{ stream, data }`) or a raw market event. */
+export function parseMarketFrame(text: string): Parsed<MarketEvent> {
+  const j = safeJson(text);
+  if (!j.ok) return { ok: false, ignored: false, error: j.error };
+  const v = j.value as { data?: unknown; e?: unknown; result?: unknown; id?: unknown };
+  if (v && typeof v === 'object' && 'result' in v && 'id' in v) return { ok: false, ignored: true };
+  const data = v && typeof v === 'object' && 'data' in v ? v.data : v;
+  const e = (data as { e?: unknown } | null)?.e;
+  if (typeof e === 'string' && !KNOWN_MARKET.has(e)) return { ok: false, ignored: true };
+  const r = marketData.safeParse(data);
+  if (!r.success) return { ok: false, ignored: false, error: issues(r.error) };
+  const d = r.data;
+  switch (d.e) {
+    case 'aggTrade':
+      return { ok: true, event: { kind: 'trade', venueSymbol: d.s, trade: { id: String(d.a), ts: d.T, price: d.p, qty: d.q, side: d.m ? 'sell' : 'buy' } } };
+    case 'kline': {
+      const k = d.k;
+      if (k.i !== '1m') return { ok: false, ignored: true };
+      // A closed kline becomes a stored candle: it must be self-consistent. A running one only proves the stream is alive.
+      if (k.x && (k.h < Math.max(k.o, k.c, k.l) || k.l > Math.min(k.o, k.c))) return { ok: false, ignored: false, error: 'kline high/low inconsistent with open/close' };
+      return { ok: true, event: { kind: 'kline', venueSymbol: d.s, eventTime: d.E, candle: { tf: '1m', openTime: k.t, open: k.o, high: k.h, low: k.l, close: k.c, volume: k.v, ...(k.V !== undefined ? { takerBuyVolume: k.V } : {}), closed: k.x } } };
+    }
+    case 'bookTicker':
+      if (d.b > d.a) return { ok: false, ignored: false, error: 'bid above ask' };
+      return { ok: true, event: { kind: 'book', venueSymbol: d.s, book: { ts: d.T ?? d.E ?? 0, bids: [[d.b, d.B]], asks: [[d.a, d.A]] } } };
+    case 'depthUpdate':
+      return { ok: true, event: { kind: 'book', venueSymbol: d.s, book: { ts: d.T ?? d.E, bids: d.b, asks: d.a } } };
+    case 'markPriceUpdate':
+      return {
+        ok: true,
+        event: { kind: 'mark', venueSymbol: d.s, mark: { ts: d.E, markPrice: d.p, ...(d.i !== undefined ? { indexPrice: d.i } : {}), ...(d.r !== undefined ? { fundingRate: d.r } : {}), ...(d.T ? { nextFundingTime: d.T } : {}) } },
+      };
+  }
+}
+
+// ---------------------------------------------------------------- user-data stream
+
+const orderUpdate = z.looseObject({
+  e: z.literal('ORDER_TRADE_UPDATE'), E: ms, T: ms,
+  o: z.looseObject({
+    s: z.string(), c: z.string(), S: z.enum(['BUY', 'SELL']), o: z.string(), q: dec, p: dec, ap: dec, sp: dec, x: z.string(), X: z.string(), i: z.number().int(),
+    l: dec, z: dec, L: dec, N: z.string().nullable().optional(), n: dec.optional(), T: ms, t: z.number().int(), m: z.boolean(), R: z.boolean(), cp: z.boolean().optional(), rp: dec.optional(),
+  }),
+});
+const algoUpdate = z.looseObject({
+  e: z.literal('ALGO_UPDATE'), E: ms, T: ms,
+  o: z.looseObject({ caid: z.string(), aid: z.number().int(), o: z.string(), s: z.string(), S: z.enum(['BUY', 'SELL']), q: dec, X: z.string(), aq: dec.optional(), ap: dec.optional(), tp: dec.optional(), cp: z.boolean().optional(), R: z.boolean().optional(), tt: ms.optional() }),
+});
+const accountUpdate = z.looseObject({
+  e: z.literal('ACCOUNT_UPDATE'), E: ms, T: ms,
+  a: z.looseObject({
+    m: z.string(),
+    B: z.array(z.looseObject({ a: z.string(), wb: dec, cw: dec })),
+    P: z.array(z.looseObject({ s: z.string(), pa: dec, ep: dec, ps: z.string() })),
+  }),
+});
+const listenKeyExpired = z.looseObject({ e: z.literal('listenKeyExpired') });
+const userData = z.discriminatedUnion('e', [orderUpdate, algoUpdate, accountUpdate, listenKeyExpired]);
+const KNOWN_USER = new Set(['ORDER_TRADE_UPDATE', 'ALGO_UPDATE', 'ACCOUNT_UPDATE', 'listenKeyExpired']);
+
+export type UserFrame =
+  | { kind: 'order'; venueSymbol: string; order: Omit<ExOrder, 'symbol'>; fill: Omit<ExFill, 'symbol'> | null; ts: number }
+  | { kind: 'account'; reason: string; balances: Balance[]; positions: Array<Omit<AccountPosition, 'symbol'> & { venueSymbol: string }>; ts: number }
+  | { kind: 'expired' };
+
+const nz = (s: string): string | null => (Number(s) === 0 ? null : str(s));
+
+export function parseUserFrame(text: string): Parsed<UserFrame> {
+  const j = safeJson(text);
+  if (!j.ok) return { ok: false, ignored: false, error: j.error };
+  const v = j.value as { data?: unknown };
+  const data = v && typeof v === 'object' && 'data' in v && 'stream' in v ? v.data : v;
+  const e = (data as { e?: unknown } | null)?.e;
+  if (typeof e === 'string' && !KNOWN_USER.has(e)) return { ok: false, ignored: true };
+  const r = userData.safeParse(data);
+  if (!r.success) return { ok: false, ignored: false, error: issues(r.error) };
+  const d = r.data;
+  if (d.e === 'listenKeyExpired') return { ok: true, event: { kind: 'expired' } };
+  if (d.e === 'ORDER_TRADE_UPDATE') {
+    const o = d.o;
+    const order: Omit<ExOrder, 'symbol'> = {
+      clientId: o.c, exchangeId: String(o.i), side: o.S === 'BUY' ? 'buy' : 'sell', type: typeOf(o.o), status: statusOf(o.X), qty: str(o.q), filledQty: str(o.z),
+      avgPrice: nz(o.ap), price: nz(o.p), stopPrice: nz(o.sp), reduceOnly: o.R, closePosition: !!o.cp, conditional: false, createdAt: o.T, updatedAt: o.T,
+    };
+    const traded = (o.x === 'TRADE' || o.x === 'CALCULATED') && Number(o.l) > 0;
+    const fill: Omit<ExFill, 'symbol'> | null = traded
+      ? { tradeId: String(o.t), clientId: o.c, exchangeOrderId: String(o.i), side: order.side, qty: str(o.l), price: str(o.L), fee: str(o.n ?? '0'), feeAsset: o.N ?? 'USDT', realizedPnl: str(o.rp ?? '0'), isMaker: o.m, ts: o.T }
+      : null;
+    return { ok: true, event: { kind: 'order', venueSymbol: o.s, order, fill, ts: d.E } };
+  }
+  if (d.e === 'ALGO_UPDATE') {
+    const o = d.o;
+    const filled = str(o.aq ?? '0');
+    const order: Omit<ExOrder, 'symbol'> = {
+      clientId: o.caid, exchangeId: String(o.aid), side: o.S === 'BUY' ? 'buy' : 'sell', type: typeOf(o.o), status: algoStatus(o.X, filled), qty: str(o.q), filledQty: filled,
+      avgPrice: nz(o.ap ?? '0'), price: null, stopPrice: nz(o.tp ?? '0'), reduceOnly: !!o.R || !!o.cp, closePosition: !!o.cp, conditional: true, createdAt: d.T, updatedAt: d.T,
+    };
+    return { ok: true, event: { kind: 'order', venueSymbol: o.s, order, fill: null, ts: d.E } };
+  }
+  const a = d.a;
+  return {
+    ok: true,
+    event: {
+      kind: 'account', reason: a.m, ts: d.E,
+      balances: a.B.map((b) => ({ asset: b.a, total: str(b.wb), free: str(b.cw), unrealizedPnl: '0' })),
+      positions: a.P.filter((p) => p.ps === 'BOTH').map((p) => ({ venueSymbol: p.s, side: Number(p.pa) > 0 ? 'long' : Number(p.pa) < 0 ? 'short' : null, qty: str(p.pa.replace('-', '')), entryPrice: str(p.ep) })),
+    },
+  };
+}
