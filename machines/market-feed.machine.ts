@@ -76,6 +76,31 @@ const gapIn = (c: FeedContext, candle: Candle) => {
   return last !== null && last !== undefined && candle.openTime > last + MINUTE;
 };
 
+/** `last` after emitting `candles` in order (what emitCandles would leave). */
+function advance(last: Record<string, number | null>, candles: Candle[]): Record<string, number | null> {
+  const out = { ...last };
+  for (const c of [...candles].sort((a, b) => a.openTime - b.openTime)) {
+    const prev = out[c.symbol];
+    if (prev === null || prev === undefined || c.openTime > prev) out[c.symbol] = c.openTime;
+  }
+  return out;
+}
+
+/** Minutes-gaps the buffered candles would leave after `last`, taken in order per symbol. */
+function holesIn(last: Record<string, number | null>, buffer: Candle[]): number {
+  let holes = 0;
+  const at = { ...last };
+  for (const c of [...buffer].sort((a, b) => a.openTime - b.openTime)) {
+    const prev = at[c.symbol];
+    if (prev !== null && prev !== undefined) {
+      if (c.openTime <= prev) continue;
+      if (c.openTime > prev + MINUTE) holes++;
+    }
+    at[c.symbol] = c.openTime;
+  }
+  return holes;
+}
+
 /** The part of XState's `enqueue` the shared steps below use. */
 interface Enqueue {
   emit(e: PublishEvent): void;
@@ -175,25 +200,39 @@ export const marketFeedMachine = setup({
             from: Object.fromEntries(context.symbols.map((s) => [s, Math.max(oldest, context.last[s] !== null && context.last[s] !== undefined ? context.last[s]! + MINUTE : floor - context.initialHistoryMinutes * MINUTE)])),
           };
         },
-        onDone: {
-          target: 'streaming',
-          actions: [
-            enqueueActions(({ context, event, enqueue }) => emitCandles(context, enqueue as unknown as Enqueue, event.output, 'backfill')),
-            enqueueActions(({ context, enqueue }) => {
-              // What the stream delivered meanwhile; a hole REST could not fill is the venue's, not ours.
-              const first = new Map<string, Candle>();
-              for (const c of context.buffer) if (!first.has(c.symbol) || c.openTime < first.get(c.symbol)!.openTime) first.set(c.symbol, c);
-              const holes = [...first.values()].filter((c) => gapIn(context, c)).length;
-              if (holes) {
-                enqueue.assign({ stats: { ...context.stats, gapsUnfillable: context.stats.gapsUnfillable + holes } });
-                enqueue.emit({ type: 'market.alert', payload: { severity: 'warning', code: 'feed.gap_unfillable', text: `${holes} candle gap(s) the exchange could not backfill` } });
-              }
-              enqueue.assign({ lastFrameAt: context.now(), attempts: 0 });
-            }),
-            enqueueActions(({ context, enqueue }) => emitCandles(context, enqueue as unknown as Enqueue, context.buffer, 'stream')),
-            assign({ buffer: [] }),
-          ],
-        },
+        onDone: [
+          {
+            // The buffered stream candles still skip minutes (frames the venue never sent): fetch those too, as long
+            // as each round brings something new.
+            guard: ({ context, event }) => {
+              const last = advance(context.last, event.output);
+              return holesIn(last, context.buffer) > 0 && Object.keys(last).some((s) => last[s] !== context.last[s]);
+            },
+            target: 'backfilling',
+            reenter: true,
+            actions: [
+              enqueueActions(({ context, event, enqueue }) => emitCandles(context, enqueue as unknown as Enqueue, event.output, 'backfill')),
+              assign({ stats: ({ context }) => ({ ...context.stats, gapsBackfilled: context.stats.gapsBackfilled + 1 }) }),
+            ],
+          },
+          {
+            target: 'streaming',
+            actions: [
+              enqueueActions(({ context, event, enqueue }) => emitCandles(context, enqueue as unknown as Enqueue, event.output, 'backfill')),
+              enqueueActions(({ context, enqueue }) => {
+                // Whatever hole remains, REST could not fill: it is the venue's, not ours.
+                const holes = holesIn(context.last, context.buffer);
+                if (holes) {
+                  enqueue.assign({ stats: { ...context.stats, gapsUnfillable: context.stats.gapsUnfillable + holes } });
+                  enqueue.emit({ type: 'market.alert', payload: { severity: 'warning', code: 'feed.gap_unfillable', text: `${holes} candle gap(s) the exchange could not backfill` } });
+                }
+                enqueue.assign({ lastFrameAt: context.now(), attempts: 0 });
+              }),
+              enqueueActions(({ context, enqueue }) => emitCandles(context, enqueue as unknown as Enqueue, context.buffer, 'stream')),
+              assign({ buffer: [] }),
+            ],
+          },
+        ],
         onError: { target: 'reconnecting', actions: assign({ lastError: ({ event }) => `backfill failed: ${(event.error as Error).message}` }) },
       },
       on: {

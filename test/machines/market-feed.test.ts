@@ -113,6 +113,26 @@ test('a candle gap on the stream is backfilled over REST before the new candle; 
   assert.is(f.ctx().stats.gapsBackfilled, 1);
 });
 
+test('stream candles buffered during a backfill that skip minutes send it back for those minutes first', async () => {
+  const clock = new SimClock(T0 + 15_000);
+  const f = feed(clock);
+  f.actor.send({ type: 'feed.loaded', last: { [S]: T0 - 10 * M }, recent: [] });
+  f.actor.send({ type: 'ws.open' });
+  // While the REST call is in flight the stream delivers T0, then (frames lost) T0+3m.
+  clock.advanceTo(T0 + 4 * M + 1000);
+  f.actor.send({ type: 'stream.candle', candle: market.get(T0)! });
+  f.actor.send({ type: 'stream.candle', candle: market.get(T0 + 3 * M)! });
+  await flush();
+  assert.is(f.actor.getSnapshot().value, 'streaming');
+  assert.is(f.backfills.length, 2, 'a second round for the minutes the stream skipped');
+  assert.is(f.backfills[1]!.from[S], T0);
+  const got = ones(f.emitted);
+  assert.ok(contiguous(got), 'no gap');
+  assert.is(new Set(got.map((c) => c.openTime)).size, got.length, 'no duplicate');
+  assert.is(got.at(-1)!.openTime, T0 + 3 * M);
+  assert.is(f.ctx().stats.gapsUnfillable, 0);
+});
+
 test('silent disconnect: stale after staleAfterMs without frames, back on a frame; dead after twice that → reconnect with backoff', async () => {
   const speed = 60;
   const clock = new SimClock(T0);

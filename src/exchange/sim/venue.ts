@@ -131,6 +131,11 @@ export class Venue {
     return Math.floor(this.clock.simStart + (this.wallNow() - this.clock.wallStart) * this.clock.speed);
   }
 
+  /** Minutes that ended this long ago are applied whole, without frames (catch-up after a restart or a stall). */
+  private get quietAfterMs(): number {
+    return Math.max(2 * MINUTE, 5000 * this.clock.speed);
+  }
+
   get stepsPerMinute(): number {
     return this.steps;
   }
@@ -235,7 +240,7 @@ export class Venue {
   private catchUp(now: number): void {
     const S = this.steps;
     for (let guard = 0; guard < 1_000_000; guard++) {
-      if (this.k === 0 && now - (this.minute + MINUTE) > 2 * MINUTE) {
+      if (this.k === 0 && now - (this.minute + MINUTE) > this.quietAfterMs) {
         for (const [s, c] of this.cur) if (c) this.core.onSegment(s, { ts: this.minute + MINUTE, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, kind: 'bar' });
         this.closeMinute();
         continue;
