@@ -1,6 +1,7 @@
 // The whole daemon config as one strict schema, composed from per-section schemas.
 // Guarantees a parsed Config is complete: config/default.json supplies every value, files override.
 import { z } from 'zod';
+import { backtestSchema } from './sections/backtest.js';
 import { clockSchema, controlSchema, dbSchema, logSchema, modeSchema } from './sections/core.js';
 import { exchangeSchema } from './sections/exchange.js';
 import { marketSchema } from './sections/market.js';
@@ -28,6 +29,7 @@ export const configSchema = z
     control: controlSchema,
     ops: opsSchema,
     log: logSchema,
+    backtest: backtestSchema,
   })
   .superRefine((c, ctx) => {
     const allowed: Record<string, string[]> = { paper: ['paper'], testnet: ['demo', 'testnet'], mainnet: ['mainnet'] };

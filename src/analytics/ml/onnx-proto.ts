@@ -1,6 +1,5 @@
-// A minimal protobuf writer/reader for ONNX ModelProto: enough to write standard-op models (e.g. a logistic
-// regression) and to read a model's metadata_props. Field numbers follow onnx/onnx.proto (IR version 8).
-// Guarantees byte-exact, deterministic output for the same model description.
+// A minimal protobuf writer/reader for ONNX ModelProto (field numbers of onnx/onnx.proto, IR 8): standard-op models (a
+// logistic regression), `ai.onnx.ml` tree ensembles (boosted trees), metadata_props. Guarantees byte-exact, deterministic output.
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -67,7 +66,7 @@ export interface TensorSpec {
   values: ArrayLike<number>;
 }
 
-export type Attr = { name: string; f: number } | { name: string; i: number } | { name: string; s: string } | { name: string; floats: number[] } | { name: string; ints: number[] } | { name: string; strings: string[] };
+export type Attr = { name: string; f: number } | { name: string; i: number } | { name: string; s: string } | { name: string; floats: number[] } | { name: string; ints: number[] } | { name: string; strings: string[] } | { name: string; t: TensorSpec };
 
 export interface NodeSpec {
   op: string;
@@ -123,6 +122,7 @@ function attr(a: Attr): Writer {
   else if ('s' in a) { w.int(20, 3); w.str(4, a.s); }
   else if ('floats' in a) { w.int(20, 6); for (const f of a.floats) w.float(7, f); }
   else if ('ints' in a) { w.int(20, 7); for (const i of a.ints) w.int(8, i); }
+  else if ('t' in a) { w.int(20, 4); w.msg(5, tensor(a.t)); }
   else { w.int(20, 8); for (const s of a.strings) w.str(9, s); }
   return w;
 }
@@ -181,21 +181,70 @@ export function encodeModel(m: ModelSpec): Uint8Array {
   return w.finish();
 }
 
-/** A logistic regression p = σ(x·w + b) on standard ops (MatMul, Add, Sigmoid): input "x" [N, n], output "p_up" [N, 1]. */
-export function logisticModel(weights: number[], bias: number, metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * A logistic regression p = σ(x·w + b) on standard ops (MatMul, Add, Sigmoid): input "x" [N, n], output "p_up" [N, 1],
+ * in float32 (default) or float64 (`DataType.DOUBLE`: the same numbers as a float64 TypeScript model, to ~1e-16).
+ */
+export function logisticModel(weights: number[], bias: number, metadata: Record<string, string> = {}, dataType: typeof DataType.FLOAT | typeof DataType.DOUBLE = DataType.FLOAT): Uint8Array {
   const n = weights.length;
   return encodeModel({
     producer: 'bosun', graphName: 'logistic', opsets: { '': 13 }, metadata,
     initializers: [
-      { name: 'W', dims: [n, 1], dataType: DataType.FLOAT, values: weights },
-      { name: 'B', dims: [1], dataType: DataType.FLOAT, values: [bias] },
+      { name: 'W', dims: [n, 1], dataType, values: weights },
+      { name: 'B', dims: [1], dataType, values: [bias] },
     ],
     nodes: [
       { op: 'MatMul', inputs: ['x', 'W'], outputs: ['z0'] },
       { op: 'Add', inputs: ['z0', 'B'], outputs: ['z'] },
       { op: 'Sigmoid', inputs: ['z'], outputs: ['p_up'] },
     ],
-    inputs: [{ name: 'x', elemType: DataType.FLOAT, shape: ['N', n] }],
+    inputs: [{ name: 'x', elemType: dataType, shape: ['N', n] }],
+    outputs: [{ name: 'p_up', elemType: dataType, shape: ['N', 1] }],
+  });
+}
+
+/** One tree: node 0 is the root; a split sends x[feature] <= threshold to `left`. */
+export type TreeSpec = Array<{ feature: number; threshold: number; left: number; right: number } | { value: number }>;
+
+/**
+ * Boosted trees as `ai.onnx.ml` TreeEnsembleRegressor (opset 3, thresholds and leaf values as float64 tensors, BRANCH_LEQ)
+ * summing leaves onto `base` (log-odds), then Sigmoid: input "x" [N, n] float64, output "p_up" [N, 1] float32.
+ * Thresholds compare in float64, so a row takes exactly the branches a float64 evaluator takes.
+ */
+export function treeEnsembleModel(nFeatures: number, base: number, trees: TreeSpec[], metadata: Record<string, string> = {}): Uint8Array {
+  const a = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], modes: [] as string[], thresholds: [] as number[], trueIds: [] as number[], falseIds: [] as number[], tTree: [] as number[], tNode: [] as number[], weights: [] as number[] };
+  trees.forEach((tree, t) => {
+    tree.forEach((node, id) => {
+      a.treeIds.push(t);
+      a.nodeIds.push(id);
+      if ('value' in node) {
+        a.featureIds.push(0); a.modes.push('LEAF'); a.thresholds.push(0); a.trueIds.push(0); a.falseIds.push(0);
+        a.tTree.push(t); a.tNode.push(id); a.weights.push(node.value);
+      } else {
+        if (node.feature < 0 || node.feature >= nFeatures) throw new RangeError(`tree ${t} node ${id} reads feature ${node.feature} of ${nFeatures}`);
+        a.featureIds.push(node.feature); a.modes.push('BRANCH_LEQ'); a.thresholds.push(node.threshold); a.trueIds.push(node.left); a.falseIds.push(node.right);
+      }
+    });
+  });
+  const t64 = (name: string, values: number[]): Attr => ({ name, t: { name, dims: [values.length], dataType: DataType.DOUBLE, values } });
+  return encodeModel({
+    producer: 'bosun', graphName: 'gbdt', opsets: { '': 13, 'ai.onnx.ml': 3 }, metadata,
+    initializers: [],
+    nodes: [
+      {
+        op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['logit'],
+        attrs: [
+          { name: 'n_targets', i: 1 }, { name: 'aggregate_function', s: 'SUM' }, { name: 'post_transform', s: 'NONE' },
+          { name: 'nodes_treeids', ints: a.treeIds }, { name: 'nodes_nodeids', ints: a.nodeIds }, { name: 'nodes_featureids', ints: a.featureIds },
+          { name: 'nodes_modes', strings: a.modes }, { name: 'nodes_truenodeids', ints: a.trueIds }, { name: 'nodes_falsenodeids', ints: a.falseIds },
+          t64('nodes_values_as_tensor', a.thresholds),
+          { name: 'target_treeids', ints: a.tTree }, { name: 'target_nodeids', ints: a.tNode }, { name: 'target_ids', ints: a.tTree.map(() => 0) },
+          t64('target_weights_as_tensor', a.weights), t64('base_values_as_tensor', [base]),
+        ],
+      },
+      { op: 'Sigmoid', inputs: ['logit'], outputs: ['p_up'] },
+    ],
+    inputs: [{ name: 'x', elemType: DataType.DOUBLE, shape: ['N', nFeatures] }],
     outputs: [{ name: 'p_up', elemType: DataType.FLOAT, shape: ['N', 1] }],
   });
 }
