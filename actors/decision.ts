@@ -6,6 +6,7 @@ import { decisionEffects, restoreDecisionState } from '../src/decision/host-effe
 import { activeBreakers, dayStart, describeBreakers } from '../src/decision/risk.js';
 import { runActor } from '../src/host/host.js';
 import { loadLearning } from '../src/store/repos/learning.js';
+import { loadOverrides } from '../src/store/repos/overrides.js';
 
 runActor(async (ctx) => {
   const { config, clock, log } = ctx;
@@ -18,7 +19,7 @@ runActor(async (ctx) => {
     onHealth: (err) => ctx.setDegraded(err ? `decision writes failing: ${err.message}` : null),
   });
   if (restored.risk.breakers.length) log.warn({ breakers: restored.risk.breakers.map((b) => b.code) }, 'breakers still in force after restart');
-  log.info({ strategy: restored.cfg.strategy, kind: restored.cfg.preset.kind, learning: config.decision.learning.enabled }, 'decision engine ready');
+  log.info({ strategy: restored.cfg.strategy, kind: restored.cfg.preset.kind, learning: config.decision.learning.enabled, overrides: restored.overrides }, 'decision engine ready');
   return {
     machine: decisionMachine.provide({ actions: fx.actions }),
     input: { ...restored, now: () => clock.now() },
@@ -33,6 +34,12 @@ runActor(async (ctx) => {
     },
     commands: {
       /** `bosun learning …` changed learning_insights: re-read them. */
+      /** `bosun walkforward` changed signal_weight_overrides (ML demoted or re-elevated): re-read them. */
+      'overrides.reload': async (_args, a) => {
+        const overrides = await loadOverrides(pool, restored.cfg.strategy);
+        a.send({ type: 'decision.overrides', overrides });
+        return { ok: true, overrides };
+      },
       'learning.reload': async (_args, a) => {
         if (!config.decision.learning.enabled) return { ok: true, learning: 'disabled' };
         a.send({ type: 'decision.learning', learning: await loadLearning(pool, restored.cfg.strategy) });

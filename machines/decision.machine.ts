@@ -23,6 +23,8 @@ export interface DecisionInput {
   /** Per symbol, the time of the last snapshot decided on: nothing is decided twice (a restarted analytics re-sends its last one). */
   decidedTs: Record<string, number>;
   learning: LearningState;
+  /** Signal weight multipliers from walk-forward validation (signal_weight_overrides), applied with or without learning. */
+  overrides?: Record<string, number>;
 }
 
 export interface DecisionContext extends DecisionInput {
@@ -38,6 +40,7 @@ export type DecisionEvent =
   | { type: 'decision.equity'; equity: EquityPoint }
   | { type: 'decision.closed'; event: PositionEvent }
   | { type: 'decision.learning'; learning: LearningState }
+  | { type: 'decision.overrides'; overrides: Record<string, number> }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
 
@@ -136,6 +139,7 @@ export const decisionMachine = setup({
       }),
     },
     'decision.learning': { actions: assign({ learning: ({ event }) => event.learning }) },
+    'decision.overrides': { actions: assign({ overrides: ({ event }) => event.overrides }) },
     'control.pause': { actions: assign({ risk: ({ context }) => ({ ...context.risk, paused: true }) }) },
     'control.resume': {
       target: '.route',
@@ -173,7 +177,7 @@ export const decisionMachine = setup({
           const risk0: RiskState = { ...context.risk, regimes: { ...context.risk.regimes, [s.symbol]: s.regime?.label ?? null } };
           const { decision, rawDir } = decide(s, {
             risk: risk0, fallbackEquity: context.fallbackEquity, prev: context.prev[s.symbol] ?? null,
-            prevDir: context.prevDir[s.symbol] ?? null, learning: context.learning,
+            prevDir: context.prevDir[s.symbol] ?? null, learning: context.learning, overrides: context.overrides ?? {},
           }, context.cfg);
           enqueue({ type: 'persistDecision', params: decision });
           enqueue.emit({ type: 'decision.made', payload: decision, tsEvent: s.ts });

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { NotRunningError } from '../control/socket.js';
 import { BosunError, ExitCode } from '../errors.js';
+import * as backtestCmd from './commands/backtest.js';
 import * as configCmd from './commands/config.js';
 import * as controlCmd from './commands/control.js';
 import * as doctorCmd from './commands/doctor.js';
@@ -10,12 +11,15 @@ import * as inputCmd from './commands/input.js';
 import * as learningCmd from './commands/learning.js';
 import * as dataCmd from './commands/data.js';
 import * as migrateCmd from './commands/migrate.js';
+import * as promoteCmd from './commands/promote.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
+import * as trainCmd from './commands/train.js';
 import * as venueCmd from './commands/venue.js';
+import * as walkforwardCmd from './commands/walkforward.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

@@ -18,6 +18,7 @@ import { createPool, safeDbUrl, type Pool } from '../store/pool.js';
 import { loadSupervisorSpec } from '../supervisor/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { clockSpecFor, saveAnchor } from './clock-anchor.js';
+import { recordConfigRun, requireMainnetPromotion } from './config-run.js';
 import { buildStatus } from './status.js';
 import { ensurePaperKeys, fetchVenueClock, sameClock, startEmbeddedVenue, type EmbeddedVenue } from './venue-link.js';
 
@@ -55,6 +56,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     throw new ConfigError(`${config.mode} mode trades on Binance (${config.exchange.environment}): set BOSUN_API_KEY and BOSUN_API_SECRET in the environment (never in a config file)`);
   }
   const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 2 });
+  await requireMainnetPromotion(pool, config, opts.configFile).catch(async (err) => {
+    await pool.end().catch(() => undefined);
+    throw err;
+  });
   // Paper: the venue (embedded, or external at exchange.url) owns simulated time; every actor adopts its clock.
   let venue: EmbeddedVenue | null = null;
   let runConfig = config;
@@ -78,6 +83,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     log.info({ venue: url, embedded: !!venue, venueId: venueClock.venueId, epoch: venueClock.epoch, simNow: new Date(venueClock.now).toISOString() }, 'paper mode on the loopback venue; adopted its clock');
   }
   const clock = clockFromSpec(clockSpec);
+  const configRun = await recordConfigRun(pool, config, clock, log);
   const sup = new Supervisor({
     spec, config: runConfig, clock: clockSpec, log, now: () => clock.now(),
     resolveEntry: (entry) => pathToFileURL(`${distRoot}/${entry}`),
@@ -112,6 +118,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       await ops.close();
       server?.close();
       if (config.clock.speed !== 1) await saveAnchor(pool, clock.now()).catch(() => undefined);
+      await configRun.stop();
       await pool.end().catch(() => undefined);
       clearTimeout(hard);
       log.info({ code }, 'stopped');

@@ -24,6 +24,8 @@ export interface EngineState {
   prev: Snapshot | null;
   prevDir: { dir: Dir; ts: number } | null;
   learning: LearningState;
+  /** Signal weight multipliers decided outside the learning loop (walk-forward demotes the ML signal); always applied. */
+  overrides?: Record<string, number>;
 }
 
 export interface EngineResult {
@@ -65,11 +67,18 @@ function levels(s: Snapshot, dir: 1 | -1, r: RiskConfig): Levels | string {
   return { stop, stopDist, targetDist, targets: r.takeProfits.map((t) => ({ price: price + dir * t.at * targetDist, fraction: t.fraction })) };
 }
 
+/** Learning multipliers × overrides, per source. */
+export function weightMultipliers(learned: Record<string, number>, overrides: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { ...learned };
+  for (const [k, m] of Object.entries(overrides)) out[k] = (out[k] ?? 1) * m;
+  return out;
+}
+
 export function decide(s: Snapshot, st: EngineState, cfg: EngineConfig): EngineResult {
   const now = s.ts;
   const { preset, risk: rc } = cfg;
   const hours = cfg.decision.hours;
-  const r = evaluate(preset, s, st.prev, cfg.decision.signals, hours, cfg.decision.learning.enabled ? st.learning.weights : {});
+  const r = evaluate(preset, s, st.prev, cfg.decision.signals, hours, weightMultipliers(cfg.decision.learning.enabled ? st.learning.weights : {}, st.overrides ?? {}));
   const g = applyGates({ s, r, gates: preset.gates, hours, prevDir: st.prevDir });
   const vetoes: Veto[] = [...r.vetoes, ...g.vetoes];
   const verdict = g.neutralise ? 'NEUTRAL' : r.verdict;

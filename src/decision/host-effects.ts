@@ -8,6 +8,7 @@ import { BatchWriter } from '../store/batch-writer.js';
 import { lastSnapshot } from '../store/repos/analytics.js';
 import { insertDecisions, intentStats, lastDecisionTs, lastIntentExpiry, lastRawDirections } from '../store/repos/decisions.js';
 import { loadLearning, recordOutcome } from '../store/repos/learning.js';
+import { loadOverrides } from '../store/repos/overrides.js';
 import { activeBreakerRows, clearBreakers, closedTrades, fireBreakers, getRiskValue, setRiskValue } from '../store/repos/risk.js';
 import { Serial } from '../util/serial.js';
 import type { EngineConfig } from './engine.js';
@@ -29,6 +30,7 @@ export interface Restored {
   prevDir: Record<string, { dir: Dir; ts: number } | null>;
   decidedTs: Record<string, number>;
   learning: LearningState;
+  overrides: Record<string, number>;
 }
 
 /** Everything the engine needs from MariaDB after a restart: breakers in force, cooldowns, counters, positions, last snapshots. */
@@ -64,7 +66,8 @@ export async function restoreDecisionState(pool: Pool, config: Config, now: numb
   const prevDir = await lastRawDirections(pool, config.symbols);
   const decidedTs = await lastDecisionTs(pool);
   const learning = config.decision.learning.enabled ? await loadLearning(pool, cfg.strategy) : emptyLearning();
-  return { cfg, fallbackEquity: risk.equity ?? config.execution.paperStartingBalance, risk, prev, prevDir, decidedTs, learning };
+  const overrides = await loadOverrides(pool, cfg.strategy);
+  return { cfg, fallbackEquity: risk.equity ?? config.execution.paperStartingBalance, risk, prev, prevDir, decidedTs, learning, overrides };
 }
 
 export interface EffectsDeps {

@@ -4,13 +4,13 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import { PortBus } from '../bus/port-bus.js';
-import { isTopic } from '../bus/topics.js';
 import type { Bus } from '../bus/bus.js';
 import { clockFromSpec, type Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
 import { exposeOn } from '../control/comlink.js';
 import { closeLogger, createLogger, type Logger } from '../log/logger.js';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
+import { bridge } from './bridge.js';
 import type { Envelope, Payloads, Topic } from '../protocol/index.js';
 import { createPool, type Pool } from '../store/pool.js';
 import type { ActorStatus, ControlApi, Lifecycle, WorkerBoot, WorkerReport } from '../supervisor/worker-protocol.js';
@@ -123,18 +123,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
       const a = createActor(def.machine, { clock, ...(def.input !== undefined ? { input: def.input } : {}) });
       actor = a;
       a.subscribe({ error: crash });
-      a.on('*', (ev: { type: string; payload?: unknown; tsEvent?: number }) => {
-        if (!isTopic(ev.type)) return;
-        bus.publish(ev.type, ev.payload as never, ev.tsEvent !== undefined ? { tsEvent: ev.tsEvent } : {});
-        metrics.onPublish(ev.type, ev.payload);
-      });
-      for (const [topic, toEvent] of Object.entries(def.routes) as Array<[Topic, (env: Envelope) => EventObject | null]>) {
-        bus.subscribe(topic, (env) => {
-          if (stopping) return;
-          const ev = toEvent(env);
-          if (ev) a.send(ev);
-        });
-      }
+      bridge(a, bus, def.routes, { onPublish: (type, payload) => metrics.onPublish(type, payload), closed: () => stopping });
       a.start();
       await def.onStart?.(a);
       setLifecycle(degraded ? 'degraded' : 'running');

@@ -32,7 +32,7 @@ export const backtestSchema = z.strictObject({
     /** Windows advance by this much (testDays: adjacent test windows). */
     stepDays: days,
     minWindows: z.number().int().min(1),
-    /** The ML signal is demoted when out-of-sample accuracy ≤ 0.5 + margin. */
+    /** The ML signal is demoted when out-of-sample balanced accuracy ≤ 0.5 + margin (or its log-loss is no better than the base rate's). */
     accuracyMargin: z.number().min(0).max(0.5),
     /** Weight multiplier of a demoted ML signal (seed 001: 0.10 → 0.03). */
     demotedMultiplier: fraction,

@@ -1,0 +1,232 @@
+// The execution machine's effects for backtests: the simulated venue's core in process and an in-memory ledger in
+// place of the exchange gateway and MariaDB. Same order flow as the execution worker: market entry inside the
+// intent's zone, stop-loss and take-profit (closePosition) once filled, leftovers cancelled when flat.
+// Guarantees each venue fill reaches the ledger once, positions derive from fills only, and a closed position
+// becomes exactly one trade record.
+import { fromPromise } from 'xstate';
+import type { FillNotice, ReconcileOutput } from '../../machines/execution.machine.js';
+import { dec, floorToStep, roundToStep, str, type Dec } from '../domain/decimal.js';
+import { clientOrderId, type Leg } from '../domain/ids.js';
+import { ExchangeError } from '../exchange/errors.js';
+import type { Bar, SimVenue } from '../exchange/sim/core.js';
+import type { ExFill, MarketInfo, OrderRequest } from '../exchange/types.js';
+import type { Intent, PositionEvent, PositionView, Side } from '../protocol/index.js';
+import type { TradeRecord } from './metrics.js';
+
+interface OrderMeta {
+  decisionId: string | null;
+  leg: Leg;
+}
+
+interface OpenPosition {
+  id: number;
+  symbol: string;
+  side: Side;
+  qty: Dec;
+  maxQty: Dec;
+  entryPrice: Dec;
+  stopLoss: string | null;
+  takeProfit: string | null;
+  realized: Dec;
+  fees: Dec;
+  funding: Dec;
+  decisionId: string | null;
+  openedAt: number;
+}
+
+const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten' };
+
+export interface SimExecutionOptions {
+  venue: SimVenue;
+  markets: MarketInfo[];
+  now: () => number;
+  /** Regime label of a decision's snapshot (for the trade record). */
+  regimeOf: (decisionId: string | null) => string;
+  /** Called for every async effect so the driver can wait for quiescence. */
+  track: <T>(p: Promise<T>) => Promise<T>;
+}
+
+export class SimExecution {
+  private readonly orders = new Map<string, OrderMeta>();
+  private readonly intents = new Map<string, Intent>();
+  private readonly positions = new Map<string, OpenPosition>();
+  private readonly seenFills = new Set<string>();
+  private positionSeq = 0;
+  readonly trades: TradeRecord[] = [];
+  private actor: { send(e: FillNotice): void } | null = null;
+
+  constructor(private readonly o: SimExecutionOptions) {}
+
+  attach(actor: { send(e: FillNotice): void }): void {
+    this.actor = actor;
+  }
+
+  private market(symbol: string): MarketInfo {
+    const m = this.o.markets.find((x) => x.symbol === symbol);
+    if (!m) throw new ExchangeError(`market ${symbol} is not listed on the simulated venue`, 'definitive');
+    return m;
+  }
+
+  /** Rounds like OrderManager.normalize: quantity down to the step, prices to the nearest tick. */
+  private place(req: OrderRequest, meta: OrderMeta): void {
+    const m = this.market(req.symbol);
+    const r: OrderRequest = {
+      ...req,
+      ...(req.qty !== undefined ? { qty: str(floorToStep(req.qty, m.qtyStep)) } : {}),
+      ...(req.stopPrice !== undefined ? { stopPrice: str(roundToStep(req.stopPrice, m.tickSize)) } : {}),
+      ...(req.price !== undefined ? { price: str(roundToStep(req.price, m.tickSize)) } : {}),
+    };
+    this.orders.set(r.clientId, meta);
+    this.o.venue.placeOrder(r, this.o.now());
+  }
+
+  /** The machine's invoked actors (same names and inputs as the execution worker provides). */
+  actors() {
+    const t = this.o.track;
+    return {
+      boot: fromPromise(() => t(Promise.resolve())),
+      reconcile: fromPromise<ReconcileOutput>(() => t(Promise.resolve({ positions: [], anomalies: [] }))),
+      enter: fromPromise<void, { intent: Intent }>(({ input: { intent } }) => t((async () => {
+        const price = this.o.venue.price(intent.symbol);
+        if (price === undefined) throw new ExchangeError('no market price yet', 'definitive');
+        if (dec(price).lt(intent.entry.low) || dec(price).gt(intent.entry.high)) {
+          throw new ExchangeError(`price ${price} left the entry zone ${intent.entry.low}–${intent.entry.high}`, 'definitive');
+        }
+        this.intents.set(intent.decisionId, intent);
+        this.place(
+          { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', 0), side: intent.side === 'long' ? 'buy' : 'sell', type: 'market', qty: intent.qty },
+          { decisionId: intent.decisionId, leg: 'entry' },
+        );
+      })())),
+      protect: fromPromise<void, { symbol: string }>(({ input }) => t((async () => {
+        const p = this.positions.get(input.symbol);
+        if (p) this.protect(p);
+      })())),
+      cleanup: fromPromise<void, { symbol: string }>(({ input }) => t((async () => {
+        if (this.positions.has(input.symbol)) return;
+        for (const o of this.o.venue.openOrders(input.symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(input.symbol, { clientId: o.clientId }, o.book, this.o.now());
+      })())),
+    };
+  }
+
+  /** Whichever of stop-loss and take-profit the venue does not hold (as OrderManager.ensureProtection). */
+  private protect(p: OpenPosition): void {
+    const open = this.o.venue.openOrders(p.symbol);
+    const exitSide = p.side === 'long' ? 'sell' : 'buy';
+    const decision = p.decisionId ?? `pos-${p.id}`;
+    const sign = p.side === 'long' ? -1 : 1;
+    if (!open.some((o) => o.book === 'algo' && o.type === 'stop_market' && o.side === exitSide)) {
+      const stop = p.stopLoss ?? str(p.entryPrice.mul(1 + sign * 0.02));
+      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'sl', 0), side: exitSide, type: 'stop_market', stopPrice: stop, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'sl' });
+    }
+    if (!open.some((o) => o.book === 'algo' && o.type === 'take_profit_market' && o.side === exitSide)) {
+      const tp = p.takeProfit ?? str(p.entryPrice.mul(1 - sign * 0.04));
+      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'tp', 0), side: exitSide, type: 'take_profit_market', stopPrice: tp, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'tp' });
+    }
+  }
+
+  /** Moves the venue by one bar and applies its fills to the ledger, telling the machine about each. */
+  onBar(symbol: string, bar: Bar): ExFill[] {
+    this.o.venue.onBar(symbol, bar);
+    // The change log is read (and emptied) every bar: funding first (it settles before the bar trades), then fills.
+    const changes = this.o.venue.drain();
+    for (const f of changes.funding) {
+      const p = this.positions.get(f.symbol);
+      if (p) p.funding = p.funding.add(f.amount);
+    }
+    for (const f of changes.fills) this.onFill(f);
+    return changes.fills;
+  }
+
+  private view(symbol: string, p: OpenPosition | null): PositionView {
+    if (!p) return { symbol, positionId: null, side: null, qty: '0', entryPrice: null, stopLoss: null, takeProfit: null, unrealizedPnl: '0' };
+    const mark = this.o.venue.price(symbol);
+    const diff = mark === undefined ? dec(0) : dec(mark).sub(p.entryPrice).mul(p.qty);
+    return { symbol, positionId: p.id, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice), stopLoss: p.stopLoss, takeProfit: p.takeProfit, unrealizedPnl: str(p.side === 'long' ? diff : diff.neg()) };
+  }
+
+  private event(p: OpenPosition, exit?: { price: string; reason: string }): PositionEvent {
+    return {
+      positionId: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice),
+      ...(exit ? { exitPrice: exit.price } : {}), realizedPnl: str(p.realized), fees: str(p.fees), ...(exit ? { reason: exit.reason } : {}), decisionId: p.decisionId,
+    };
+  }
+
+  /** As Ledger.recordFill: once per trade id; opens, increases, reduces or closes the symbol's position. */
+  private onFill(f: ExFill): void {
+    const key = `${f.symbol}|${f.tradeId}`;
+    if (this.seenFills.has(key)) return;
+    this.seenFills.add(key);
+    const meta = f.clientId ? this.orders.get(f.clientId) ?? null : null;
+    const dir: Side = f.side === 'buy' ? 'long' : 'short';
+    const pos = this.positions.get(f.symbol) ?? null;
+    let outcome: FillNotice['outcome'];
+    let p: OpenPosition;
+    let exit: { price: string; reason: string } | undefined;
+    if (!pos) {
+      const intent = meta?.leg === 'entry' && meta.decisionId ? this.intents.get(meta.decisionId) : undefined;
+      p = {
+        id: ++this.positionSeq, symbol: f.symbol, side: dir, qty: dec(f.qty), maxQty: dec(f.qty), entryPrice: dec(f.price),
+        stopLoss: intent?.stopLoss ?? null,
+        takeProfit: intent?.takeProfits[0]?.price ?? null,
+        realized: dec(0), fees: dec(f.fee), funding: dec(0), decisionId: meta?.decisionId ?? null, openedAt: f.ts,
+      };
+      this.positions.set(f.symbol, p);
+      outcome = 'opened';
+    } else if (pos.side === dir) {
+      const qty = pos.qty.add(f.qty);
+      pos.entryPrice = pos.entryPrice.mul(pos.qty).add(dec(f.price).mul(f.qty)).div(qty);
+      pos.qty = qty;
+      if (qty.gt(pos.maxQty)) pos.maxQty = qty;
+      pos.fees = pos.fees.add(f.fee);
+      p = pos;
+      outcome = 'increased';
+    } else {
+      const closeQty = dec(f.qty).gt(pos.qty) ? pos.qty : dec(f.qty);
+      const diff = dec(f.price).sub(pos.entryPrice).mul(closeQty);
+      pos.realized = pos.realized.add(pos.side === 'long' ? diff : diff.neg());
+      pos.fees = pos.fees.add(f.fee);
+      pos.qty = pos.qty.sub(closeQty);
+      p = pos;
+      if (pos.qty.isZero()) {
+        exit = { price: str(f.price), reason: meta ? (EXIT_REASON[meta.leg] ?? 'external') : f.clientId?.startsWith('autoclose-') ? 'liquidation' : 'external' };
+        this.positions.delete(f.symbol);
+        this.trades.push(this.record(pos, f.ts, exit.price, exit.reason));
+        outcome = 'closed';
+      } else outcome = 'reduced';
+    }
+    this.actor?.send({ type: 'execution.fill', leg: meta?.leg ?? 'unknown', outcome, position: this.view(f.symbol, outcome === 'closed' ? null : p), event: this.event(p, exit) });
+  }
+
+  private record(p: OpenPosition, exitTime: number, exitPrice: string, exitReason: string): TradeRecord {
+    return {
+      id: this.trades.length + 1, decisionId: p.decisionId, symbol: p.symbol, side: p.side,
+      entryTime: p.openedAt, entryPrice: str(p.entryPrice), exitTime, exitPrice, qty: str(p.maxQty),
+      stopLoss: p.stopLoss, takeProfit: p.takeProfit, fees: str(p.fees), funding: str(p.funding),
+      grossPnl: str(p.realized), pnl: str(p.realized.sub(p.fees).add(p.funding)), exitReason, regime: this.o.regimeOf(p.decisionId),
+    };
+  }
+
+  /** Positions still open at the end, marked to `mark` as trades with exit reason `open_at_end` (no exit fee). */
+  markOpen(at: number, markOf: (symbol: string) => number): TradeRecord[] {
+    return [...this.positions.values()].map((p) => {
+      const diff = dec(markOf(p.symbol)).sub(p.entryPrice).mul(p.qty);
+      const marked = { ...p, realized: p.realized.add(p.side === 'long' ? diff : diff.neg()) };
+      return { ...this.record(marked, at, str(markOf(p.symbol)), 'open_at_end'), id: this.trades.length + 1 };
+    });
+  }
+
+  /** Unrealized PnL of every open position at `markOf`. */
+  unrealized(markOf: (symbol: string) => number): Dec {
+    let u = dec(0);
+    for (const p of this.positions.values()) {
+      const diff = dec(markOf(p.symbol)).sub(p.entryPrice).mul(p.qty);
+      u = u.add(p.side === 'long' ? diff : diff.neg());
+    }
+    return u;
+  }
+
+  get openCount(): number {
+    return this.positions.size;
+  }
+}

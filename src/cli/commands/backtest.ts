@@ -1,0 +1,48 @@
+// `bosun backtest`: the strategy replayed on history through the live machines, measured, reported (table, --json,
+// --html) and recorded in backtest_runs with the config hash. Guarantees the same inputs give byte-identical JSON.
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { configIdentity } from '../../backtest/config-hash.js';
+import { configFor, loadData, symbolFor, withDb, type DataFlags } from '../../backtest/cli-support.js';
+import { runBacktest } from '../../backtest/engine.js';
+import { renderHtml } from '../../backtest/report-html.js';
+import { renderTable } from '../../backtest/report-text.js';
+import { resultJson } from '../../backtest/result.js';
+import { safeDbUrl } from '../../store/pool.js';
+import { insertBacktestRun } from '../../store/repos/backtest.js';
+import { loadOverrides } from '../../store/repos/overrides.js';
+import type { CliContext } from '../shared.js';
+
+type Opts = DataFlags & { json?: string; html?: string; quiet?: boolean };
+
+export function register(program: Command, _ctx: CliContext): void {
+  program
+    .command('backtest')
+    .description('replay history through the analytics, decision and execution machines on the simulated venue; report and record the result')
+    .option('--data <file>', 'candle CSV (open_time,open,high,low,close,volume)')
+    .option('--from <time>', 'first candle (ISO 8601 or epoch ms); with --data it cuts the file')
+    .option('--to <time>', 'end, exclusive')
+    .option('-s, --symbol <symbol>', 'symbol (default: the config\'s first)')
+    .option('-c, --config <file>', 'config file (strategy, risk, fees; its database records the run)')
+    .option('--strategy <name>', 'preset to run instead of the config\'s decision.strategy')
+    .option('--json <file>', 'write the result (metrics and trades) as JSON')
+    .option('--html <file>', 'write a self-contained HTML report with equity and drawdown charts')
+    .option('-q, --quiet', 'no table on stdout')
+    .action(async (o: Opts) => {
+      const { config } = configFor(o);
+      const symbol = symbolFor(config, o);
+      await withDb(config, async (pool) => {
+        const data = await loadData(o, config, symbol, pool);
+        const overrides = await loadOverrides(pool, config.decision.strategy);
+        const run = await runBacktest({ config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 } });
+        const json = resultJson(run.result);
+        const sha = createHash('sha256').update(json).digest('hex');
+        if (o.json) writeFileSync(o.json, json);
+        if (o.html) writeFileSync(o.html, renderHtml(run.result));
+        const id = await insertBacktestRun(pool, run.result, sha, Date.now());
+        if (!o.quiet) process.stdout.write(renderTable(run.result));
+        process.stdout.write(`\nrecorded as backtest run #${id} in ${safeDbUrl(config.db.url)} (config ${run.result.config.hash.slice(0, 12)}, result sha256 ${sha.slice(0, 12)})${o.json ? `; JSON ${o.json}` : ''}${o.html ? `; HTML ${o.html}` : ''}\n`);
+      });
+    });
+}
