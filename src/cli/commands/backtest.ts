@@ -5,8 +5,6 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configIdentity } from '../../backtest/config-hash.js';
 import { configFor, loadData, symbolFor, withDb, type DataFlags } from '../../backtest/cli-support.js';
-import { runBacktest } from '../../backtest/engine.js';
-import { renderHtml } from '../../backtest/report-html.js';
 import { renderTable } from '../../backtest/report-text.js';
 import { resultJson } from '../../backtest/result.js';
 import { safeDbUrl } from '../../store/pool.js';
@@ -30,6 +28,8 @@ export function register(program: Command, _ctx: CliContext): void {
     .option('--html <file>', 'write a self-contained HTML report with equity and drawdown charts')
     .option('-q, --quiet', 'no table on stdout')
     .action(async (o: Opts) => {
+      // The engine (XState, the machines, analytics) loads only when a backtest runs, not with every bosun command.
+      const [{ runBacktest }, { renderHtml }] = await Promise.all([import('../../backtest/engine.js'), import('../../backtest/report-html.js')]);
       const { config } = configFor(o);
       const symbol = symbolFor(config, o);
       await withDb(config, async (pool) => {

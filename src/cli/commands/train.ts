@@ -4,14 +4,9 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { loadModel } from '../../analytics/pool-worker.js';
 import { engineParams } from '../../analytics/params.js';
 import { configFor, loadData, symbolFor, UsageError, withDb, type DataFlags } from '../../backtest/cli-support.js';
 import { BosunError } from '../../errors.js';
-import { buildDataset, shuffleLabels } from '../../train/dataset.js';
-import { modelScores } from '../../train/evaluate.js';
-import { checkParity, modelToOnnx } from '../../train/onnx.js';
-import { trainModel } from '../../train/train.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = DataFlags & { out: string; model?: string; shuffleLabels?: string; name?: string };
@@ -30,6 +25,9 @@ export function register(program: Command, _ctx: CliContext): void {
     .option('--name <name>', 'model name in its metadata (default: the file name)')
     .option('--shuffle-labels <seed>', 'placebo: train on labels shuffled with this seed (a model that must learn nothing)')
     .action(async (o: Opts) => {
+      const [{ loadModel }, { buildDataset, shuffleLabels }, { modelScores }, { checkParity, modelToOnnx }, { trainModel }] = await Promise.all([
+        import('../../analytics/pool-worker.js'), import('../../train/dataset.js'), import('../../train/evaluate.js'), import('../../train/onnx.js'), import('../../train/train.js'),
+      ]);
       const { config } = configFor(o);
       const symbol = symbolFor(config, o);
       const kind = o.model ?? config.backtest.train.model;

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configIdentity } from '../../backtest/config-hash.js';
 import { configFor, loadData, symbolFor, UsageError, withDb, type DataFlags } from '../../backtest/cli-support.js';
-import { walkforward, type WindowReport } from '../../backtest/walkforward.js';
+import type { WindowReport } from '../../backtest/walkforward.js';
 import type { Config } from '../../config/schema.js';
 import { NotRunningError, request } from '../../control/socket.js';
 import { fromRoot } from '../../paths.js';
@@ -50,6 +50,7 @@ export function register(program: Command, _ctx: CliContext): void {
     .option('--no-strategy-metrics', 'skip the per-window strategy backtests')
     .option('--json <file>', 'write the report as JSON')
     .action(async (o: Opts) => {
+      const { walkforward } = await import('../../backtest/walkforward.js');
       const { config: base } = configFor(o);
       const kind = o.model ?? base.backtest.train.model;
       if (kind !== 'logistic' && kind !== 'gbdt') throw new UsageError(`--model ${kind}: use logistic or gbdt`);
