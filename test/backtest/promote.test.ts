@@ -19,6 +19,8 @@ import { synthCandles } from '../helpers/market-data.js';
 
 const dir = tempDir('promote');
 const DAY = 86_400_000;
+/** The mainnet daemon needs keys (any: it is refused before it uses them). */
+const KEYS = { BOSUN_API_KEY: 'test-key', BOSUN_API_SECRET: 'test-secret' };
 let main: TestDb;
 let testnet: TestDb;
 let mainFile: string;
@@ -50,7 +52,7 @@ test('a config that fails the gate is refused with every reason; the mainnet dae
   const [row] = await main.pool.query<Array<{ passed: number; reasons: unknown; requested_by: string }>>('SELECT * FROM promotions');
   assert.is(row!.passed, 0);
   assert.is(row!.requested_by, 'test');
-  const run = await cliAsync(['run', '--config', mainFile, '--confirm-mainnet']);
+  const run = await cliAsync(['run', '--config', mainFile, '--confirm-mainnet'], KEYS);
   assert.is(run.code, 78, run.stderr);
   assert.match(run.stderr, /refusing to start on MAINNET: .* was never promoted to mainnet; promotion request #1 was refused: backtest #1/);
   const wrongMode = await cliAsync(['promote', '--config', testnetFile, '--to', 'mainnet']);
@@ -114,7 +116,7 @@ test('a config whose runs pass the gate is promoted and may start; edited afterw
   assert.is(again.code, 1);
   assert.match(again.stderr, new RegExp(`no backtest of this config \\(hash ${configIdentity(edited).hash.slice(0, 12)}\\): the latest backtest of its strategy, #2, ran config ${id.hash.slice(0, 12)} — the config was edited since`));
   assert.match(again.stderr, /no walk-forward of this config/);
-  const run = await cliAsync(['run', '--config', mainFile, '--confirm-mainnet']);
+  const run = await cliAsync(['run', '--config', mainFile, '--confirm-mainnet'], KEYS);
   assert.is(run.code, 78);
   assert.match(run.stderr, new RegExp(`config ${configIdentity(edited).hash.slice(0, 12)}\\) was never promoted to mainnet; promotion request #3 was refused: no backtest of this config`));
   const rows = await main.pool.query<Array<{ passed: number; config_hash: string }>>('SELECT passed, config_hash FROM promotions ORDER BY id');
