@@ -7,7 +7,7 @@ export const TOPICS = [
   'analytics.snapshot',
   'decision.made', 'decision.alert', 'decision.halt',
   'execution.position', 'execution.order_updated', 'execution.position_opened', 'execution.position_closed', 'execution.alert',
-  'reconcile.anomaly', 'reconcile.equity',
+  'reconcile.anomaly', 'reconcile.equity', 'reconcile.drift',
   'supervisor.alert',
 ] as const satisfies readonly Topic[];
 

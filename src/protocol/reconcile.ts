@@ -15,7 +15,17 @@ export interface EquityPoint {
   weekPnl: string;
 }
 
+/**
+ * The reconciler's verdict after every periodic check: the symbols whose DB position differs from the exchange.
+ * Execution refuses new entries on a symbol listed here until a later check lists it no more (empty = all clear).
+ */
+export interface DriftStatus {
+  ts: number;
+  symbols: string[];
+}
+
 export interface ReconcilePayloads {
   'reconcile.anomaly': Anomaly;
   'reconcile.equity': EquityPoint;
+  'reconcile.drift': DriftStatus;
 }
