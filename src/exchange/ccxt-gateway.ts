@@ -11,7 +11,7 @@ import * as parse from './binance/parse.js';
 import { ExchangeError } from './errors.js';
 import type { ExchangeGateway } from './gateway.js';
 import { UserStream } from './stream/user-stream.js';
-import type { Balance, Candle, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface CcxtGatewayOptions {
   environment: Environment;
@@ -251,6 +251,21 @@ export class CcxtGateway implements ExchangeGateway {
       else from = to + 1;
     }
     return [...out.values()].sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
+  }
+
+  /** Funding payments (income type FUNDING_FEE) since `since`, oldest first, paged 1000 at a time. */
+  async fetchFunding(symbol: string, since: number): Promise<FundingPayment[]> {
+    await this.ensureMarkets();
+    const id = this.ex.market(symbol).id;
+    const out = new Map<string, FundingPayment>();
+    let from = Math.max(since, this.o.now() - FILL_LOOKBACK_MS);
+    for (let guard = 0; guard < 100; guard++) {
+      const rows = (await this.call('fetchFunding', () => this.ex.fapiPrivateGetIncome({ symbol: id, incomeType: 'FUNDING_FEE', startTime: from, limit: 1000 }), false)) as unknown as Array<{ income: string; asset: string; time: number; tranId: number | string }>;
+      for (const r of rows) out.set(String(r.tranId), { symbol, tranId: String(r.tranId), amount: String(r.income), asset: r.asset, ts: Number(r.time) });
+      if (rows.length < 1000) break;
+      from = Math.max(from + 1, Math.max(...rows.map((r) => Number(r.time))));
+    }
+    return [...out.values()].sort((a, b) => a.ts - b.ts);
   }
 
   /** The client id of an order id (trades carry only the order id); cached, asked once per order. */

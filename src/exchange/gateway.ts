@@ -1,6 +1,6 @@
 // The ExchangeGateway interface: everything execution, reconciliation, the feed and data download need.
 // Guarantees one venue-neutral contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
-import type { Balance, Candle, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface ExchangeGateway {
   readonly name: string;
@@ -16,6 +16,8 @@ export interface ExchangeGateway {
   fetchOrderByClientId(symbol: string, clientId: string): Promise<ExOrder | null>;
   /** Own fills since `since` (UTC ms), oldest first. */
   fetchFills(symbol: string, since: number): Promise<ExFill[]>;
+  /** Funding payments since `since` (UTC ms), oldest first (optional: a venue without funding has none). */
+  fetchFunding?(symbol: string, since: number): Promise<FundingPayment[]>;
   /** Candles from `since`, oldest first; the last one may still be forming (`closed: false`). */
   fetchOhlcv(symbol: string, tf: Timeframe, since: number, limit: number): Promise<Candle[]>;
   fetchServerTime(): Promise<number>;

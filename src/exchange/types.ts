@@ -89,6 +89,17 @@ export interface ExFill {
   ts: number;
 }
 
+/** A funding payment from the exchange's income history. */
+export interface FundingPayment {
+  symbol: string;
+  /** The exchange's transaction id: unique per payment. */
+  tranId: string;
+  /** Positive: received; negative: paid (quote currency). */
+  amount: string;
+  asset: string;
+  ts: number;
+}
+
 /** What the venue's user-data stream says, in the product's terms. */
 export type UserEvent =
   | { kind: 'order'; order: ExOrder; fill: ExFill | null; ts: number }

@@ -58,6 +58,11 @@ const exToEvent = (o: ExOrder): OrderEvent =>
 export class Ledger {
   constructor(private readonly pool: Pool, private readonly now: () => number) {}
 
+  /** The pool, for reconciliation's own writes (src/execution/reconcile-ledger.ts). */
+  get db(): Pool {
+    return this.pool;
+  }
+
   /** Commits the order row before any exchange call (write-ahead). Idempotent on the client id. */
   async insertPending(req: OrderRequest, meta: { decisionId: string | null; positionId: number | null; leg: Leg; attempt: number }): Promise<void> {
     const t = this.now();

@@ -1,10 +1,17 @@
-// Reconciliation of the DB ledger with the exchange: fills first, then orders, positions, protection.
-// Guarantees: the exchange is the truth; every difference is repaired and reported; a second run changes nothing.
-import { dec, str } from '../domain/decimal.js';
+// Startup reconciliation of the DB ledger with the exchange: fills, orders, foreign orders, positions, protection, funding.
+// Guarantees: the exchange is the truth; every difference is repaired, audited (reconcile_audit) and reported with a
+// stable code; a second run changes nothing and reports nothing; ids it creates are deterministic; it stops at the
+// first check after its signal aborts or its timeout passes, and then rejects with ReconcileAbortedError.
+import { D, dec, str } from '../domain/decimal.js';
+import type { Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
+import type { ExFill } from '../exchange/types.js';
 import type { Anomaly } from '../protocol/index.js';
+import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
+import { sameQty, samePrice } from './reconcile-compare.js';
+import * as rl from './reconcile-ledger.js';
 
 export interface ReconcileReport {
   anomalies: Anomaly[];
@@ -12,8 +19,10 @@ export interface ReconcileReport {
   positions: PositionRow[];
 }
 
-/** How far back to look for fills before the last one we stored (clock skew, same-ms fills). */
+/** How far back to look for fills before the last point known complete (clock skew, same-ms fills). */
 const FILL_OVERLAP_MS = 60_000;
+/** A DB that has never stored a fill of a symbol looks back this far (the exchange keeps a limited history anyway). */
+const FRESH_LOOKBACK_MS = 24 * 3_600_000;
 
 export interface ReconcileOptions {
   /**
@@ -23,42 +32,94 @@ export interface ReconcileOptions {
    */
   settleMs: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Open exchange orders the DB does not know: adopted into the ledger or cancelled (default cancel). */
+  foreignOrders?: 'adopt' | 'cancel';
+  /** Aborts the run at its next step; the promise rejects with ReconcileAbortedError. */
+  signal?: AbortSignal;
+  /** Rejects with ReconcileAbortedError (and stops at the next step) when not done within this many ms. */
+  timeoutMs?: number;
+  /** Stop and target distance for a position with none known (an imported one), as fractions of its entry. */
+  defaultStopPct?: number;
+  defaultTpPct?: number;
 }
+
+export class ReconcileAbortedError extends Error {
+  constructor(reason: string) {
+    super(`reconciliation aborted: ${reason}`);
+    this.name = 'ReconcileAbortedError';
+  }
+}
+
+const EXIT_REASON: Partial<Record<string, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten' };
 
 export async function reconcile(
   gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
 ): Promise<ReconcileReport> {
+  const ctl = new AbortController();
+  const abort = (why: string) => ctl.abort(new ReconcileAbortedError(why));
+  const onOuter = () => abort(String(opts.signal?.reason instanceof Error ? opts.signal.reason.message : (opts.signal?.reason ?? 'aborted')));
+  if (opts.signal?.aborted) onOuter();
+  opts.signal?.addEventListener('abort', onOuter);
+  const timer = opts.timeoutMs ? setTimeout(() => abort(`not done within ${opts.timeoutMs} ms`), opts.timeoutMs) : null;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(ctl.signal.reason as Error);
+    if (ctl.signal.aborted) fail();
+    else ctl.signal.addEventListener('abort', fail);
+  });
+  aborted.catch(() => undefined);
+  try {
+    return await Promise.race([run(gw, ledger, orders, symbols, now, opts, () => {
+      if (ctl.signal.aborted) throw ctl.signal.reason as Error;
+    }), aborted]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuter);
+  }
+}
+
+async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions, check: () => void): Promise<ReconcileReport> {
+  const pool = ledger.db;
   const anomalies: Anomaly[] = [];
   const note = (kind: string, severity: Anomaly['severity'], text: string, symbol?: string, data?: Record<string, unknown>) =>
     anomalies.push({ kind, code: `reconcile.${kind}`, severity, text, ...(symbol ? { symbol } : {}), ...(data ? { data } : {}) });
+  const audit = (code: string, why: string): rl.Audit => ({ ts: now, code: `reconcile.${code}`, why });
 
   // 1. Fills the DB has not seen (stream down, process dead): applying them in order rebuilds positions.
   let fillsApplied = 0;
-  const since = Math.max(0, ((await ledger.lastFillTs()) ?? 0) - FILL_OVERLAP_MS);
+  const watermarks = new Map<string, number>();
   for (const symbol of symbols) {
+    check();
+    const since = await fillsSince(ledger, symbol, now);
     const fills = (await gw.fetchFills(symbol, since)).sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
     for (const f of fills) {
-      const r = await ledger.recordFill(f);
+      check();
+      const order = f.clientId ? await ledger.order(f.clientId) : null;
+      const open = order?.leg === 'entry' ? await rl.intentProtection(pool, order.decision_id) : undefined;
+      const r = await ledger.recordFill(f, open, f.clientId?.startsWith('autoclose') ? 'liquidation' : 'external');
       if (r.kind === 'duplicate') continue;
       fillsApplied++;
       note('missed_fill', 'warning', `fill ${f.tradeId} (${f.side} ${f.qty} @ ${f.price}) was missing from the DB; applied (${r.kind})`, symbol, { tradeId: f.tradeId, clientId: f.clientId });
     }
+    watermarks.set(symbol, Math.max(now - FILL_OVERLAP_MS, ...fills.map((f) => f.ts)));
   }
 
   // 2. Orders: pending_submit rows are resolved by client id; open rows take the exchange's status.
   const rows = (await ledger.openOrders()).filter((r) => symbols.includes(r.symbol));
   const missing = [];
-  for (const row of rows) if (!(await gw.fetchOrderByClientId(row.symbol, row.client_id))) missing.push(row);
+  for (const row of rows) {
+    check();
+    if (!(await gw.fetchOrderByClientId(row.symbol, row.client_id))) missing.push(row);
+  }
   if (missing.some((r) => r.status === 'pending_submit') && opts.settleMs > 0) await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
   for (const row of rows) {
+    check();
     const ex = await gw.fetchOrderByClientId(row.symbol, row.client_id);
     if (!ex) {
       if (row.status === 'pending_submit') {
         await ledger.markNeverPlaced(row.client_id, 'not found on the exchange at reconciliation');
         note('pending_never_placed', 'info', `order ${row.client_id} (${row.leg}) was written but never reached the exchange`, row.symbol);
-      } else {
-        await ledger.markNeverPlaced(row.client_id, 'missing on the exchange');
-        note('order_missing', 'warning', `order ${row.client_id} (${row.leg}, ${row.status}) is unknown to the exchange`, row.symbol);
+      } else if (await rl.settleOrder(pool, row.client_id, 'expired', audit('order_missing', 'open in the DB, unknown to the exchange'))) {
+        note('order_missing', 'warning', `order ${row.client_id} (${row.leg}, ${row.status}) is unknown to the exchange: expired in the DB`, row.symbol);
       }
       continue;
     }
@@ -68,35 +129,124 @@ export async function reconcile(
     else if (after !== before) note('order_status', 'info', `order ${row.client_id} moved ${before} → ${after}`, row.symbol);
   }
 
-  // 3. Positions: the exchange is the truth.
-  const exPositions = await gw.fetchPositions(symbols);
+  // 3. Open orders the DB does not know (placed by hand, or by a DB that was restored): adopted or cancelled.
+  const policy = opts.foreignOrders ?? 'cancel';
   for (const symbol of symbols) {
-    const ex = exPositions.find((p) => p.symbol === symbol && dec(p.qty).gt(0));
-    const db = await ledger.openPosition(symbol);
-    if (ex && !db) {
-      await ledger.importPosition(symbol, ex.side, ex.qty, ex.entryPrice, now);
-      note('orphan_position', 'critical', `exchange holds ${ex.side} ${ex.qty} ${symbol} @ ${ex.entryPrice} unknown to the DB: imported`, symbol);
-    } else if (!ex && db) {
-      await ledger.closeExternally(db, 'external', now);
-      note('position_gone', 'warning', `DB position ${db.id} (${db.side} ${db.qty}) is not on the exchange and no fill explains it: closed as external`, symbol);
-    } else if (ex && db) {
-      const qtyDiff = !dec(ex.qty).eq(db.qty) || ex.side !== db.side;
-      const pxDiff = dec(ex.entryPrice).sub(db.entry_price).abs().gt(dec(ex.entryPrice).mul('0.0001'));
-      if (qtyDiff || pxDiff) {
-        await ledger.correctPosition(db, ex.qty, ex.entryPrice);
-        note('position_mismatch', 'warning', `position ${db.id}: DB ${db.side} ${str(db.qty)} @ ${str(db.entry_price)}, exchange ${ex.side} ${ex.qty} @ ${ex.entryPrice}: DB corrected`, symbol);
+    check();
+    const open = await gw.fetchOpenOrders(symbol);
+    const known = await rl.knownClientIds(pool, open.map((o) => o.clientId));
+    for (const o of open.filter((x) => !known.has(x.clientId)).sort((a, b) => a.clientId.localeCompare(b.clientId))) {
+      check();
+      const what = `${o.type} ${o.side} ${o.qty}${o.price ? ` @ ${o.price}` : ''}${o.stopPrice ? ` stop ${o.stopPrice}` : ''} (${o.clientId})`;
+      if (policy === 'adopt') {
+        if (await rl.adoptOrder(pool, o, audit('foreign_order', 'open on the exchange, unknown to the DB: adopted'))) {
+          note('foreign_order', 'warning', `open order ${what} was unknown to the DB: adopted`, symbol, { clientId: o.clientId, action: 'adopt' });
+        }
+      } else {
+        const c = await gw.cancelOrder(symbol, o.clientId, o.conditional);
+        await rl.auditOnly(pool, symbol, `order:${o.clientId}`, { status: o.status, type: o.type, side: o.side, qty: o.qty }, { status: c.status }, audit('foreign_order', 'open on the exchange, unknown to the DB: cancelled'));
+        note('foreign_order', 'warning', `open order ${what} was unknown to the DB: cancelled`, symbol, { clientId: o.clientId, action: 'cancel' });
       }
     }
   }
 
-  // 4. Protection: every open position has a stop-loss and a take-profit on the exchange.
+  // 4. Positions: the exchange is the truth.
+  check();
+  const exPositions = await gw.fetchPositions(symbols);
+  const steps = new Map((orders ? symbols.map((s) => [s, safeStep(orders, s)] as const) : []));
+  for (const symbol of symbols) {
+    check();
+    const ex = exPositions.find((p) => p.symbol === symbol && dec(p.qty).gt(0));
+    const db = await ledger.openPosition(symbol);
+    if (ex && !db) {
+      const openedAt = ex.updatedAt > 0 ? ex.updatedAt : now;
+      const p = await rl.importPosition(pool, symbol, ex, openedAt, null, audit('orphan_position', 'held on the exchange, unknown to the DB: imported'));
+      note('orphan_position', 'critical', `exchange holds ${ex.side} ${ex.qty} ${symbol} @ ${ex.entryPrice} unknown to the DB: imported as position ${p.id}`, symbol, { positionId: p.id });
+    } else if (!ex && db) {
+      const c = await closeFromFills(gw, ledger, db, now);
+      await rl.closePosition(pool, db.id, c, audit('position_gone', `not on the exchange and no unseen fill closed it; exit from ${c.exitPrice === null ? 'no fill' : 'the fills'}`));
+      note('position_gone', 'warning', `DB position ${db.id} (${db.side} ${str(db.qty)}) is not on the exchange: closed (${c.reason}${c.exitPrice ? ` @ ${c.exitPrice}` : ''}, pnl ${c.realizedPnl})`, symbol, { positionId: db.id, reason: c.reason });
+    } else if (ex && db && (ex.side !== db.side || !sameQty(ex.qty, db.qty, steps.get(symbol)) || !samePrice(ex.entryPrice, db.entry_price))) {
+      await rl.correctPosition(pool, db.id, ex, audit('position_mismatch', 'quantity, side or average price differs from the exchange'));
+      note('position_mismatch', 'warning', `position ${db.id}: DB ${db.side} ${str(db.qty)} @ ${str(db.entry_price)}, exchange ${ex.side} ${ex.qty} @ ${ex.entryPrice}: DB corrected`, symbol, { positionId: db.id });
+    }
+  }
+
+  // 5. Protection: every open position has a stop-loss and a take-profit on the exchange; nothing is left where flat.
   const positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
   if (orders) {
     for (const p of positions) {
-      const { placed } = await orders.ensureProtection(p);
+      check();
+      if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, opts);
+      const fresh = (await ledger.openPosition(p.symbol)) ?? p;
+      const { placed } = await orders.ensureProtection(fresh, opts.defaultStopPct, opts.defaultTpPct);
       if (placed.length) note('protection_placed', placed.includes('sl') ? 'critical' : 'warning', `position ${p.id} ${p.symbol} lacked ${placed.join(' and ')} on the exchange: placed`, p.symbol);
     }
-    for (const symbol of symbols) if (!positions.some((p) => p.symbol === symbol)) await orders.cancelLeftovers(symbol);
+    for (const symbol of symbols) {
+      check();
+      if (positions.some((p) => p.symbol === symbol)) continue;
+      const n = await orders.cancelLeftovers(symbol);
+      if (n) note('leftover_cancelled', 'info', `${n} protective order(s) left on the exchange while flat: cancelled`, symbol);
+    }
   }
-  return { anomalies, fillsApplied, positions };
+
+  // 6. Funding payments (PnL), then the point up to which the DB's fills are known complete.
+  if (gw.fetchFunding) {
+    check();
+    await syncFunding(pool, (s, t) => gw.fetchFunding!(s, t), symbols, now);
+  }
+  for (const [symbol, ts] of watermarks) await advanceFillWatermark(pool, symbol, ts, now);
+  return { anomalies, fillsApplied, positions: (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol)) };
+}
+
+/** Where to fetch fills from: the point known complete, else the first stored fill, else a day back; minus overlap. */
+async function fillsSince(ledger: Ledger, symbol: string, now: number): Promise<number> {
+  const wm = await fillWatermark(ledger.db, symbol);
+  if (wm !== null) return Math.max(0, wm - FILL_OVERLAP_MS);
+  const first = (await ledger.db.query<Array<{ t: number | null }>>('SELECT MIN(ts) AS t FROM fills WHERE symbol = ?', [symbol]))[0]?.t;
+  return Math.max(0, (first === null || first === undefined ? now - FRESH_LOOKBACK_MS : Number(first)) - FILL_OVERLAP_MS);
+}
+
+const safeStep = (orders: OrderManager, symbol: string): string | undefined => {
+  try {
+    return orders.market(symbol).qtyStep;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * How a DB position the exchange no longer holds ended, from the exchange's fills since it opened: the last run of
+ * fills on the exit side gives exit price (volume-weighted), fees and reason (the leg of their order: a stop-loss fill
+ * reads `stop_loss`); without such fills it is `external` at no known price.
+ */
+async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, now: number): Promise<rl.ExternalClose> {
+  const exitSide = p.side === 'long' ? 'sell' : 'buy';
+  const fills: ExFill[] = (await gw.fetchFills(p.symbol, Math.max(0, p.opened_at - FILL_OVERLAP_MS))).filter((f) => f.ts >= p.opened_at).sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
+  const run: ExFill[] = [];
+  for (let i = fills.length - 1; i >= 0 && fills[i]!.side === exitSide; i--) run.unshift(fills[i]!);
+  if (!run.length) return { exitPrice: null, realizedPnl: '0', fees: '0', reason: 'external', closedAt: now };
+  const qty = run.reduce((s, f) => s.add(f.qty), new D(0));
+  const px = run.reduce((s, f) => s.add(dec(f.price).mul(f.qty)), new D(0)).div(qty);
+  const closeQty = D.min(qty, dec(p.qty));
+  const diff = px.sub(p.entry_price).mul(closeQty);
+  const last = run[run.length - 1]!;
+  const order = last.clientId ? await ledger.order(last.clientId) : null;
+  const reason = last.clientId?.startsWith('autoclose') ? 'liquidation' : ((order && EXIT_REASON[order.leg as Leg]) ?? 'external');
+  return { exitPrice: str(px.toDecimalPlaces(12)), realizedPnl: str((p.side === 'long' ? diff : diff.neg()).toDecimalPlaces(12)), fees: str(run.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts };
+}
+
+/**
+ * Stop and target for a position that has none (imported): `defaultStopPct` / `defaultTpPct` from its entry, but
+ * never on the wrong side of the mark (a stop the mark already crossed would trigger at once or be refused).
+ */
+async function defaultProtection(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, opts: ReconcileOptions): Promise<void> {
+  const sl = opts.defaultStopPct ?? 0.02;
+  const tp = opts.defaultTpPct ?? 0.04;
+  const mark = dec((await gw.fetchMarkPrice(p.symbol)).markPrice);
+  const entry = dec(p.entry_price);
+  const long = p.side === 'long';
+  const stop = long ? D.min(entry.mul(1 - sl), mark.mul(1 - sl / 4)) : D.max(entry.mul(1 + sl), mark.mul(1 + sl / 4));
+  const target = long ? D.max(entry.mul(1 + tp), mark.mul(1 + tp / 4)) : D.min(entry.mul(1 - tp), mark.mul(1 - tp / 4));
+  await ledger.setProtection(p.id, p.stop_loss === null ? str(stop.toDecimalPlaces(8)) : null, p.take_profit === null ? str(target.toDecimalPlaces(8)) : null);
 }

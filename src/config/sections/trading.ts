@@ -20,6 +20,10 @@ export const executionSchema = z.strictObject({
 
 export const reconcilerSchema = z.strictObject({
   intervalSec: z.number().int().min(1),
+  /** Open orders on the exchange that the DB does not know: adopt them into the ledger, or cancel them. Never ignored. */
+  foreignOrders: z.enum(['adopt', 'cancel']),
+  /** A drift seen by the periodic check is confirmed by a second look this much later (a fill in flight is not drift). */
+  confirmMs: z.number().int().min(0).max(60_000),
 });
 
 export { notifierSchema } from './notifier.js';

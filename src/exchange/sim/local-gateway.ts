@@ -4,7 +4,7 @@ import type { Candle, Timeframe } from '../../protocol/index.js';
 import { Serial } from '../../util/serial.js';
 import { ExchangeError } from '../errors.js';
 import type { ExchangeGateway } from '../gateway.js';
-import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, UserDataSubscription, UserEvent } from '../types.js';
+import type { Balance, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, UserDataSubscription, UserEvent } from '../types.js';
 import { SimVenue, toExOrder, type Bar, type SimOptions } from './core.js';
 import type { SimOrder, VenueEvent } from './sim-types.js';
 import type { VenueStore } from './store.js';
@@ -82,6 +82,9 @@ export class LocalSimGateway implements ExchangeGateway {
   }
   async fetchFills(symbol: string, since: number): Promise<ExFill[]> {
     return this.venue.fills(symbol, since);
+  }
+  async fetchFunding(symbol: string, since: number): Promise<FundingPayment[]> {
+    return this.venue.fundingHistory(symbol).filter((f) => f.ts >= since).map((f) => ({ symbol, tranId: String(f.id), amount: f.amount, asset: this.venue.quote, ts: f.ts }));
   }
   async fetchOhlcv(_symbol: string, _tf: Timeframe, _since: number, _limit: number): Promise<Candle[]> {
     return [];
