@@ -1,8 +1,9 @@
-// reconciler machine: idle ⇄ checking every N clock-seconds; each check reports equity and drift.
-// Pure: the check is an invoked actor; the next deadline is kept in context and re-armed from it.
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+// reconciler machine: idle ⇄ checking every N clock-seconds; each check reports equity, drift and new anomalies.
+// Pure: the check is an invoked actor; the next deadline is kept in context and re-armed from it. After every check
+// `reconcile.drift` says which symbols drift (empty = clear); an anomaly is published when it appears, not every check.
+import { enqueueActions, fromPromise, setup } from 'xstate';
 import type { PublishEvent } from '../src/host/host.js';
-import type { Anomaly, EquityPoint } from '../src/protocol/index.js';
+import type { Anomaly, DriftStatus, EquityPoint } from '../src/protocol/index.js';
 
 export interface ReconcilerInput {
   intervalMs: number;
@@ -13,14 +14,22 @@ export interface ReconcilerContext extends ReconcilerInput {
   nextAt: number;
   checks: number;
   lastError: string | null;
+  /** `code|symbol` of the anomalies seen by the last check (published once, when they appeared). */
+  active: string[];
+  /** Symbols drifting at the last check. */
+  drifting: string[];
 }
 
 export interface CheckOutput {
   equity: EquityPoint | null;
   anomalies: Anomaly[];
+  /** Symbols whose DB position differs from the exchange (absent: the check could not tell). */
+  drift?: DriftStatus;
 }
 
 export type ReconcilerEvent = { type: 'reconciler.check_now' } | { type: 'control.pause' } | { type: 'control.resume' };
+
+const key = (a: Anomaly) => `${a.code}|${a.symbol ?? ''}`;
 
 export const reconcilerMachine = setup({
   types: {
@@ -37,7 +46,7 @@ export const reconcilerMachine = setup({
   },
 }).createMachine({
   id: 'reconciler',
-  context: ({ input }) => ({ ...input, nextAt: input.now() + input.intervalMs, checks: 0, lastError: null }),
+  context: ({ input }) => ({ ...input, nextAt: input.now() + input.intervalMs, checks: 0, lastError: null, active: [], drifting: [] }),
   initial: 'idle',
   states: {
     idle: {
@@ -50,14 +59,29 @@ export const reconcilerMachine = setup({
         onDone: {
           target: 'idle',
           actions: enqueueActions(({ context, event, enqueue }) => {
-            enqueue.assign({ checks: context.checks + 1, nextAt: context.now() + context.intervalMs, lastError: null });
-            if (event.output.equity) enqueue.emit({ type: 'reconcile.equity', payload: event.output.equity });
-            for (const a of event.output.anomalies) enqueue.emit({ type: 'reconcile.anomaly', payload: a });
+            const out = event.output;
+            const now = context.now();
+            const active = out.anomalies.map(key);
+            enqueue.assign({ checks: context.checks + 1, nextAt: now + context.intervalMs, lastError: null, active, ...(out.drift ? { drifting: out.drift.symbols } : {}) });
+            if (out.equity) enqueue.emit({ type: 'reconcile.equity', payload: out.equity });
+            for (const a of out.anomalies) if (!context.active.includes(key(a))) enqueue.emit({ type: 'reconcile.anomaly', payload: a });
+            if (!out.drift) return;
+            enqueue.emit({ type: 'reconcile.drift', payload: out.drift });
+            const cleared = context.drifting.filter((s) => !out.drift!.symbols.includes(s));
+            for (const symbol of cleared) {
+              enqueue.emit({ type: 'reconcile.anomaly', payload: { kind: 'drift_cleared', code: 'reconcile.drift_cleared', severity: 'info', symbol, text: `${symbol}: the DB agrees with the exchange again` } });
+            }
           }),
         },
         onError: {
           target: 'idle',
-          actions: assign({ nextAt: ({ context }) => context.now() + context.intervalMs, lastError: ({ event }) => (event.error as Error).message }),
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const message = (event.error as Error).message;
+            enqueue.assign({ nextAt: context.now() + context.intervalMs, lastError: message });
+            if (context.lastError === null) {
+              enqueue.emit({ type: 'reconcile.anomaly', payload: { kind: 'check_failed', code: 'reconcile.check_failed', severity: 'warning', text: `periodic reconciliation failed: ${message}` } });
+            }
+          }),
         },
       },
     },

@@ -50,7 +50,7 @@ export class ReconcileAbortedError extends Error {
   }
 }
 
-const EXIT_REASON: Partial<Record<string, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten' };
+const EXIT_REASON: Partial<Record<string, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
 
 export async function reconcile(
   gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
