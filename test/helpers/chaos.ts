@@ -1,0 +1,187 @@
+// The crash test: `bosun venue` as its own process, the paper daemon on it, kill -9 at random points of the order
+// lifecycle and restart, N times. Guarantees every restart that finishes reconciling is checked against the venue.
+import type { Pool } from 'mariadb';
+import { createTestDb, type TestDb } from './db.js';
+import { daemonConfig, startDaemon, type DaemonHandle } from './daemon.js';
+import { duplicateClientIds, placed, readVenue, secondsUntilProtected, settledDiff } from './chaos-checks.js';
+import { startVenueProcess, type VenueProcess } from './venue-process.js';
+import { sleep, waitFor } from './wait.js';
+
+export interface ChaosOptions {
+  iterations: number;
+  seed: number;
+  /** Venue clock speed (simulated seconds per wall second). */
+  speed?: number;
+  symbols?: string[];
+  /** Stop-loss deadline after a restart finished reconciling (wall ms). */
+  protectMs?: number;
+  /** How long a kill waits for the next order or fill on the venue before it kills anyway. */
+  eventWaitMs?: number;
+  /** The whole run is aborted (and fails) past this. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  iterations: number;
+  kills: number;
+  duplicates: number;
+  maxUnprotectedSec: number;
+  mismatches: number;
+  checks: number;
+  killsBy: Record<string, number>;
+  failures: string[];
+  summary: string;
+}
+
+const KEYS = { BOSUN_API_KEY: 'chaos-venue-key-0123456789', BOSUN_API_SECRET: 'chaos-venue-secret-0123456789' };
+const KINDS = ['startup', 'order', 'fill', 'random'] as const;
+
+/** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A config that trades all the time: any vote enters, no cooldowns, tight stops and targets so positions turn over. */
+export function tradingOverrides(url: string, symbols: string[]) {
+  return {
+    symbols,
+    exchange: { url, stream: { reconnectInitialMs: 200, staleAfterMs: 3000 }, userStream: { pollMs: 300 } },
+    analytics: { warmupCandles: 60 },
+    decision: {
+      strategy: 'chaos', cooldownSec: 0, intentTtlSec: 120,
+      presets: {
+        chaos: {
+          kind: 'imba', description: 'crash test: any vote trades',
+          weights: { rsi_mr: 1, atr_momentum: 1, vwap_pullback: 1, vwap_bands_mr: 1, bb_squeeze: 1, ema_pinch: 1, cvd: 1, obi: 1 },
+          regimeMultiplier: 1, trendSignals: [], meanReversionSignals: [], volatileSignals: [],
+          sentiment: { extremeFear: -1, extremeGreed: 1, boost: 1, cut: 1 },
+          thresholds: { strongBuy: 0.02, buy: 0.01, sell: -0.01, strongSell: -0.02 },
+          gates: { hours: false, rangingVeto: false, minAgreement: null, mlAgreementMin: null, debounceSec: null, fundingMaxAbs: null, entryGrades: null, volatileMinStrength: null, maxRiskScore: null },
+        },
+      },
+    },
+    risk: { maxTradesPerDay: 100000, lossCooldownMin: [0], stops: 'percent', stopPct: 0.002, takeProfitPct: 0.003, riskPerTrade: 0.002, maxPositions: 3, btcRegimeGate: { enabled: false }, dailyDrawdown: 0.9, weeklyDrawdown: 0.95, emergencyDrawdown: 0.99 },
+    execution: { loopMs: 250 },
+    log: { level: 'warn' },
+  };
+}
+
+const placedCount = (v: Parameters<typeof placed>[0]) => placed(v).length;
+const maxId = async (pool: Pool, sql: string) => Number((await pool.query<Array<{ n: number | null }>>(sql))[0]?.n ?? 0);
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const log = o.log ?? (() => undefined);
+  const rand = rng(o.seed);
+  const symbols = o.symbols ?? ['BTC/USDT:USDT', 'ETH/USDT:USDT'];
+  const protectMs = o.protectMs ?? 5000;
+  const eventWaitMs = o.eventWaitMs ?? 8000;
+  const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
+  const r = { kills: 0, duplicates: 0, maxUnprotectedSec: 0, mismatches: 0, checks: 0, killsBy: {} as Record<string, number>, failures: [] as string[] };
+  let venueDb: TestDb | null = null;
+  let db: TestDb | null = null;
+  let venue: VenueProcess | null = null;
+  let d: DaemonHandle | null = null;
+  let readyMs = 4000;
+  const fail = (what: string) => {
+    r.failures.push(what);
+    log(`FAIL ${what}`);
+  };
+  try {
+    venueDb = await createTestDb('chaosvenue', { migrate: false });
+    db = await createTestDb('chaosdaemon', { migrate: false });
+    // A jumpier synthetic market than the default so stops and targets trigger within seconds.
+    const market = { synthetic: { seed: o.seed, startPrice: 30000, volatility: 0.004, regimeMinutes: 60, baseVolume: 25 } };
+    venue = await startVenueProcess({ dbUrl: venueDb.url, overrides: { clock: { speed: o.speed ?? 600 }, symbols, market, log: { level: 'warn' } }, env: KEYS });
+    const { dir } = daemonConfig({ dbUrl: db.url });
+    const overrides = tradingOverrides(venue.url, symbols);
+    const control = venue.control;
+
+    /** Starts the daemon and waits until execution has finished startup reconciliation; null if it died first. */
+    const start = () => startDaemon({ dbUrl: db!.url, dir, overrides, env: KEYS });
+    // Readiness is execution leaving startup reconciliation (the other actors may still be starting).
+    const reconciled = (h: DaemonHandle) =>
+      waitFor('execution done reconciling', async () => {
+        if (h.proc.exitCode !== null) throw new Error(`the daemon exited ${h.proc.exitCode}: ${h.output().slice(-2000)}`);
+        const a = (await h.status()).actors.find((x) => x.id === 'execution');
+        return a && a.lifecycle === 'running' && !/booting|reconciling/.test(String(a.machineState)) ? a : null;
+      }, 60_000, 25);
+    const check = async (label: string, readyAt: number) => {
+      r.checks++;
+      const prot = await secondsUntilProtected(control, readyAt, protectMs + 10_000);
+      r.maxUnprotectedSec = Math.max(r.maxUnprotectedSec, prot.sec);
+      if (prot.missing.length || prot.sec > protectMs / 1000) {
+        const v = await readVenue(control);
+        const orders = v.orders.filter((x) => x.book === 'algo').slice(-6).map((x) => `${x.clientId} ${x.symbol} ${x.side} ${x.type} ${x.algoStatus}`);
+        fail(`${label}: ${prot.missing.length ? `still unprotected: ${prot.missing.join(', ')}` : `${prot.worst} was unprotected ${prot.sec.toFixed(2)} s`}; last conditional orders: ${orders.join('; ')}\n${d!.output().split('\n').filter((l) => /execution|reconcil/.test(l)).slice(-12).join('\n')}`);
+      }
+      const diff = await settledDiff(control, db!.pool, 8000);
+      if (diff.length) {
+        r.mismatches++;
+        fail(`${label}: venue and DB disagree: ${diff.slice(0, 8).join('; ')}`);
+      }
+      const dups = duplicateClientIds(await readVenue(control));
+      if (dups.length > r.duplicates) fail(`${label}: client ids placed twice on the venue: ${dups.join(', ')}`);
+      r.duplicates = Math.max(r.duplicates, dups.length);
+      const v = await readVenue(control);
+      log(`${label}: protected after ${prot.sec.toFixed(2)} s; venue ${placedCount(v)} orders, ${v.fills.length} fills, ${v.positions.length} positions`);
+    };
+
+    for (let i = 1; i <= o.iterations; i++) {
+      if (Date.now() > deadline) throw new Error(`chaos run exceeded its time limit after ${i - 1} iterations`);
+      const kind = i === 1 ? 'order' : KINDS[Math.floor(rand() * KINDS.length)]!;
+      const spawnedAt = Date.now();
+      d = start();
+      let what: string = kind;
+      if (kind === 'startup') {
+        await sleep(rand() * readyMs);
+      } else {
+        await reconciled(d);
+        const readyAt = Date.now();
+        readyMs = readyAt - spawnedAt;
+        log(`iteration ${i}: reconciled ${readyMs} ms after spawn`);
+        await check(`iteration ${i} (after restart)`, readyAt);
+        if (kind === 'random') await sleep(rand() * 2500);
+        else {
+          const sql = kind === 'order' ? 'SELECT MAX(order_id) AS n FROM venue_orders' : 'SELECT MAX(trade_id) AS n FROM venue_fills';
+          const before = await maxId(venueDb.pool, sql);
+          const seen = await waitFor(`a new venue ${kind}`, async () => (await maxId(venueDb!.pool, sql)) > before, eventWaitMs, 5).catch(() => false);
+          if (!seen) what = `${kind} (none within ${eventWaitMs} ms)`;
+          await sleep(rand() * 30);
+        }
+      }
+      if (d.proc.exitCode !== null) fail(`iteration ${i}: the daemon exited on its own (${d.proc.exitCode}): ${d.output().slice(-1500)}`);
+      d.proc.kill('SIGKILL');
+      await d.exited;
+      d = null;
+      r.kills++;
+      r.killsBy[kind] = (r.killsBy[kind] ?? 0) + 1;
+      log(`iteration ${i}: killed at ${what} after ${Date.now() - spawnedAt} ms`);
+    }
+    d = start();
+    await reconciled(d);
+    await check('final restart', Date.now());
+    await d.waitRunning(60_000);
+    const d0 = d;
+    const stopped = await d.stop('SIGTERM');
+    d = null;
+    if (stopped.code !== 0) fail(`the daemon did not stop cleanly on SIGTERM: ${JSON.stringify(stopped)}: ${d0.output().slice(-2500)}`);
+  } catch (err) {
+    fail(`aborted: ${(err as Error).message}${d ? `\n${d.output().slice(-3000)}` : ''}`);
+  } finally {
+    await d?.stop('SIGKILL');
+    await venue?.stop('SIGKILL');
+    await venueDb?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+  }
+  const sec = Math.round(r.maxUnprotectedSec * 100) / 100;
+  const summary = `chaos: iterations=${o.iterations} kills=${r.kills} duplicates=${r.duplicates} maxUnprotectedSec=${sec} mismatches=${r.mismatches}`;
+  return { iterations: o.iterations, ...r, maxUnprotectedSec: sec, summary };
+}
