@@ -68,9 +68,11 @@ export async function reconcile(
   });
   aborted.catch(() => undefined);
   try {
-    return await Promise.race([run(gw, ledger, orders, symbols, now, opts, () => {
+    const work = run(gw, ledger, orders, symbols, now, opts, () => {
       if (ctl.signal.aborted) throw ctl.signal.reason as Error;
-    }), aborted]);
+    });
+    work.catch(() => undefined); // after an abort it stops at its next check; its rejection is not news
+    return await Promise.race([work, aborted]);
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuter);

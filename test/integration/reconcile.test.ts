@@ -1,0 +1,152 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dec } from '../../src/domain/decimal.js';
+import { clientOrderId } from '../../src/domain/ids.js';
+import { reconcile, ReconcileAbortedError, type ReconcileOptions } from '../../src/execution/reconcile.js';
+import { BTC, reconWorld, venueStops, type ReconWorld } from '../helpers/recon.js';
+import { startTestVenue, type TestVenue } from '../helpers/venue-server.js';
+
+// Startup reconciliation against the loopback venue through the real CcxtGateway: each case of issue 6 point 5.
+let v: TestVenue | null = null;
+test.after.each(async () => {
+  await v?.stop();
+  v = null;
+});
+
+const SYMBOLS = [BTC];
+const open = async (tag: string) => {
+  v = await startTestVenue(tag);
+  return reconWorld(v);
+};
+const run = (w: ReconWorld, o: Partial<ReconcileOptions> = {}) => reconcile(w.gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300, ...o });
+const codes = (r: { anomalies: Array<{ code: string }> }) => r.anomalies.map((a) => a.code).sort();
+const exPos = async (w: ReconWorld) => (await w.gw.fetchPositions(SYMBOLS))[0] ?? null;
+/** Every fill before now is known (as if its history were no longer available from the exchange). */
+const forgetHistory = async (w: ReconWorld) =>
+  v!.db.pool.query('INSERT INTO reconcile_state (symbol, fills_complete_to, updated_at) VALUES (?, ?, 0) ON DUPLICATE KEY UPDATE fills_complete_to = VALUES(fills_complete_to)', [BTC, w.now() + 120_000]);
+
+test('exchange position unknown to the DB: rebuilt from its fills when the exchange has them, imported from the position when not; stop-loss attached now; second run silent', async () => {
+  const w = await open('recorphan');
+  await w.gw.createOrder({ symbol: BTC, clientId: 'by-hand-1', side: 'buy', type: 'market', qty: await w.qty(BTC, 500) });
+  const r1 = await run(w);
+  assert.equal(codes(r1), ['reconcile.missed_fill', 'reconcile.protection_placed'], JSON.stringify(r1.anomalies));
+  const p1 = (await w.ledger.openPosition(BTC))!;
+  assert.is(dec(p1.qty).toString(), dec((await exPos(w))!.qty).toString());
+  assert.ok(venueStops(v!, BTC).some((o) => o.type === 'stop_market' && o.side === 'sell'), 'stop-loss on the venue');
+  assert.equal((await run(w)).anomalies, [], 'second run reports nothing');
+
+  // Same again where the fills are out of reach: the position itself is imported, with an audit row.
+  await v!.db.pool.query('DELETE FROM positions');
+  await v!.db.pool.query('DELETE FROM fills');
+  await v!.db.pool.query('DELETE FROM orders');
+  for (const o of venueStops(v!, BTC)) await w.gw.cancelOrder(BTC, o.clientId, true);
+  await forgetHistory(w);
+  const r2 = await run(w);
+  assert.equal(codes(r2), ['reconcile.orphan_position', 'reconcile.protection_placed'], JSON.stringify(r2.anomalies));
+  const p2 = (await w.ledger.openPosition(BTC))!;
+  const ex = (await exPos(w))!;
+  assert.is(p2.side, ex.side);
+  assert.is(dec(p2.qty).toString(), dec(ex.qty).toString());
+  assert.ok(dec(p2.entry_price).sub(ex.entryPrice).abs().lte(dec(ex.entryPrice).mul('0.0001')));
+  const stop = venueStops(v!, BTC).find((o) => o.type === 'stop_market')!;
+  assert.ok(dec(stop.stopPrice!).lt(ex.markPrice), `stop ${stop.stopPrice} below the mark ${ex.markPrice}`);
+  const audit = await w.audit();
+  assert.ok(audit.some((a) => a.code === 'reconcile.orphan_position' && a.subject === `position:${p2.id}`), JSON.stringify(audit));
+  assert.equal((await run(w)).anomalies, []);
+});
+
+test('DB position gone from the exchange: closed from the fills (stop-loss → stop_loss, exit price and PnL from the fill)', async () => {
+  const w = await open('recgone');
+  await w.ours({ decision: 'g-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 500) }, 'entry');
+  const p = (await w.ledger.openPosition(BTC))!;
+  await w.om.ensureProtection({ ...p, stop_loss: dec(p.entry_price).mul('0.99').toFixed(1) });
+  const stop = Number(venueStops(v!, BTC).find((o) => o.type === 'stop_market')!.stopPrice);
+  await w.moveTo(BTC, stop * 0.995);
+  assert.is(await exPos(w), null, 'the stop closed it on the venue');
+  await forgetHistory(w); // so the fill is not simply replayed: the close must come from the position check
+  const r = await run(w);
+  assert.ok(codes(r).includes('reconcile.position_gone'), JSON.stringify(r.anomalies));
+  const closed = (await v!.db.pool.query<Array<{ exit_reason: string; exit_price: string; realized_pnl: string; status: string }>>('SELECT * FROM positions WHERE id = ?', [p.id]))[0]!;
+  const fill = v!.server.venue.core.allFills().at(-1)!;
+  assert.is(closed.status, 'closed');
+  assert.is(closed.exit_reason, 'stop_loss');
+  assert.is(dec(closed.exit_price).toString(), dec(fill.price).toString());
+  assert.is(dec(closed.realized_pnl).toFixed(6), dec(fill.price).sub(p.entry_price).mul(p.qty).toFixed(6));
+  assert.ok((await w.audit()).some((a) => a.code === 'reconcile.position_gone'));
+  assert.equal((await run(w)).anomalies, []);
+});
+
+test('position without stop-loss or take-profit: both placed at once; pending_submit rows resolved by client id (placed → its fill applied, never sent → never_placed)', async () => {
+  const w = await open('recprot');
+  await w.ours({ decision: 'p-1', symbol: BTC, side: 'sell', type: 'market', qty: await w.qty(BTC, 400) }, 'entry');
+  // Crash after the exchange call, before its answer was stored: the row is still pending_submit, the fill unseen.
+  const q = await w.qty(BTC, 300);
+  const sent = { symbol: BTC, clientId: clientOrderId('p-2', 'entry', 0), side: 'sell' as const, type: 'market' as const, qty: q };
+  await w.ledger.insertPending(sent, { decisionId: null, positionId: null, leg: 'entry', attempt: 0 });
+  await w.gw.createOrder(sent);
+  const never = { symbol: BTC, clientId: clientOrderId('p-3', 'entry', 0), side: 'sell' as const, type: 'market' as const, qty: q };
+  await w.ledger.insertPending(never, { decisionId: null, positionId: null, leg: 'entry', attempt: 0 });
+  const r = await run(w);
+  assert.equal(codes(r), ['reconcile.missed_fill', 'reconcile.pending_never_placed', 'reconcile.protection_placed'], JSON.stringify(r.anomalies));
+  assert.is((await w.ledger.order(sent.clientId))!.status, 'filled');
+  assert.is((await w.ledger.order(never.clientId))!.status, 'never_placed');
+  assert.is(v!.server.venue.core.ordersWithClientId(never.clientId).length, 0, 'never sent by reconciliation either');
+  const stops = venueStops(v!, BTC);
+  assert.ok(stops.some((o) => o.type === 'stop_market' && o.side === 'buy'), JSON.stringify(stops));
+  assert.ok(stops.some((o) => o.type === 'take_profit_market' && o.side === 'buy'), JSON.stringify(stops));
+  assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec((await exPos(w))!.qty).toString());
+  assert.equal((await run(w)).anomalies, []);
+});
+
+test('open orders unknown to the DB: adopted (a stop reads as our stop-loss) or cancelled per config, never ignored; audited', async () => {
+  const w = await open('recforeign');
+  const mark = Number((await w.gw.fetchMarkPrice(BTC)).markPrice);
+  const q = await w.qty(BTC, 300);
+  await w.gw.createOrder({ symbol: BTC, clientId: 'manual-limit-1', side: 'buy', type: 'limit', qty: q, price: (mark * 0.8).toFixed(1), timeInForce: 'GTC' });
+  const r1 = await run(w, { foreignOrders: 'adopt' });
+  assert.equal(codes(r1), ['reconcile.foreign_order']);
+  const row = (await w.ledger.order('manual-limit-1'))!;
+  assert.is(row.status, 'new');
+  assert.is(row.leg, 'adopted');
+  assert.equal((await run(w, { foreignOrders: 'adopt' })).anomalies, [], 'adopted: known from now on');
+
+  await w.gw.createOrder({ symbol: BTC, clientId: 'manual-limit-2', side: 'sell', type: 'limit', qty: q, price: (mark * 1.3).toFixed(1), timeInForce: 'GTC' });
+  const r2 = await run(w, { foreignOrders: 'cancel' });
+  assert.equal(codes(r2), ['reconcile.foreign_order']);
+  assert.is(v!.server.venue.core.ordersWithClientId('manual-limit-2')[0]!.status, 'cancelled');
+  assert.ok((await w.audit()).some((a) => a.subject === 'order:manual-limit-2' && JSON.stringify(a.after_state).includes('cancelled')));
+  assert.equal((await run(w, { foreignOrders: 'cancel' })).anomalies, []);
+});
+
+test('quantity and average price differ: the exchange is the truth, the DB corrected with an audit row (before/after)', async () => {
+  const w = await open('recqty');
+  await w.ours({ decision: 'q-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 600) }, 'entry');
+  await run(w); // protection
+  const p = (await w.ledger.openPosition(BTC))!;
+  await v!.db.pool.query('UPDATE positions SET qty = qty + 0.004, entry_price = entry_price * 1.002 WHERE id = ?', [p.id]);
+  const r = await run(w);
+  assert.equal(codes(r), ['reconcile.position_mismatch']);
+  const ex = (await exPos(w))!;
+  const fixed = (await w.ledger.openPosition(BTC))!;
+  assert.is(dec(fixed.qty).toString(), dec(ex.qty).toString());
+  assert.ok(dec(fixed.entry_price).sub(ex.entryPrice).abs().lte(dec(ex.entryPrice).mul('0.0001')));
+  const a = (await w.audit()).find((x) => x.code === 'reconcile.position_mismatch')!;
+  const before = (typeof a.before_state === 'string' ? JSON.parse(a.before_state) : a.before_state) as { qty: string };
+  assert.is(dec(before.qty).toString(), dec(p.qty).add('0.004').toString());
+  assert.equal((await run(w)).anomalies, []);
+});
+
+test('an exchange that does not answer within the timeout: rejects with ReconcileAbortedError, nothing placed', async () => {
+  const w = await open('rectimeout');
+  await w.gw.createOrder({ symbol: BTC, clientId: 'by-hand-t', side: 'buy', type: 'market', qty: await w.qty(BTC, 500) });
+  const before = v!.server.venue.core.allOrders().length;
+  v!.server.faults.add({ method: 'GET', path: '/fapi/v1/userTrades', fault: { kind: 'latency', ms: 4000 } });
+  const err = await run(w, { timeoutMs: 800 }).then(() => null, (e: unknown) => e);
+  assert.instance(err, ReconcileAbortedError);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is(v!.server.venue.core.allOrders().length, before, 'no protective order placed after the abort');
+  assert.is(await w.ledger.openPosition(BTC), null);
+  v!.server.faults.clear();
+});
+
+test.run();
