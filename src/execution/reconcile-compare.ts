@@ -46,8 +46,9 @@ export const samePrice = (ex: string | Dec, db: string | Dec): boolean => dec(ex
 /** The exchange position per symbol (only non-zero ones). */
 const byExSymbol = (ps: ExPosition[]) => new Map(ps.filter((p) => dec(p.qty).gt(0)).map((p) => [p.symbol, p]));
 
-export const hasStop = (orders: ExOrder[], symbol: string, side: 'long' | 'short'): boolean =>
-  orders.some((o) => o.symbol === symbol && o.conditional && o.type === 'stop_market' && o.side === (side === 'long' ? 'sell' : 'buy'));
+/** A stop-loss on the exchange covers the position: it closes all of it, or at least its quantity. */
+export const hasStop = (orders: ExOrder[], symbol: string, side: 'long' | 'short', qty: string | Dec): boolean =>
+  orders.some((o) => o.symbol === symbol && o.conditional && o.type === 'stop_market' && o.side === (side === 'long' ? 'sell' : 'buy') && (o.closePosition || dec(o.qty).gte(qty)));
 
 /** Every difference between the two views for `symbols`, in a stable order (symbol, then kind). */
 export function compare(symbols: string[], ex: ExchangeView, db: LedgerView, qtyStep: (symbol: string) => string | undefined = () => undefined): Drift[] {
@@ -64,7 +65,7 @@ export function compare(symbols: string[], ex: ExchangeView, db: LedgerView, qty
         data: { positionId: d.id, db: { side: d.side, qty: dec(d.qty).toString(), entryPrice: dec(d.entry_price).toString() }, exchange: pos(e) },
       });
     }
-    if (e && !hasStop(ex.openOrders, symbol, e.side)) out.push({ kind: 'unprotected', symbol, text: `${e.side} ${e.qty} has no stop-loss on the exchange` });
+    if (e && !hasStop(ex.openOrders, symbol, e.side, e.qty)) out.push({ kind: 'unprotected', symbol, text: `${e.side} ${e.qty} has no stop-loss on the exchange` });
     const open = ex.openOrders.filter((o) => o.symbol === symbol).sort((a, b) => a.clientId.localeCompare(b.clientId));
     for (const o of open) {
       if (!db.knownClientIds.has(o.clientId)) out.push({ kind: 'foreign_order', symbol, text: `open ${o.type} ${o.side} order ${o.clientId} is unknown to the DB`, data: { clientId: o.clientId, type: o.type } });

@@ -10,7 +10,8 @@ import type { Anomaly } from '../protocol/index.js';
 import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
-import { sameQty, samePrice } from './reconcile-compare.js';
+import { hasStop, sameQty, samePrice } from './reconcile-compare.js';
+import { crossedLevel, exitNow } from './reconcile-exit.js';
 import * as rl from './reconcile-ledger.js';
 
 export interface ReconcileReport {
@@ -175,15 +176,27 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   }
 
   // 5. Protection: every open position has a stop-loss and a take-profit on the exchange; nothing is left where flat.
-  const positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
+  let positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
   if (orders) {
     for (const p of positions) {
       check();
+      const open = await gw.fetchOpenOrders(p.symbol);
+      if (!hasStop(open, p.symbol, p.side, p.qty)) {
+        // No stop on the exchange and the mark already beyond its level: the stop would have fired (and a new one
+        // would trigger at once or be refused), so the position is closed at market now, as the stop would have.
+        const crossed = await crossedLevel(gw, p);
+        if (crossed) {
+          const fills = await exitNow(gw, ledger, orders, p, crossed.leg, now);
+          note('stop_crossed', 'critical', `position ${p.id} ${p.symbol} had no stop on the exchange and the mark ${crossed.mark} is beyond its ${crossed.leg === 'sl' ? 'stop-loss' : 'take-profit'} ${crossed.level}: closed at market`, p.symbol, { positionId: p.id, fills });
+          if (!(await ledger.openPosition(p.symbol))) continue;
+        }
+      }
       if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, opts);
       const fresh = (await ledger.openPosition(p.symbol)) ?? p;
       const { placed } = await orders.ensureProtection(fresh, opts.defaultStopPct, opts.defaultTpPct);
       if (placed.length) note('protection_placed', placed.includes('sl') ? 'critical' : 'warning', `position ${p.id} ${p.symbol} lacked ${placed.join(' and ')} on the exchange: placed`, p.symbol);
     }
+    positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
     for (const symbol of symbols) {
       check();
       if (positions.some((p) => p.symbol === symbol)) continue;

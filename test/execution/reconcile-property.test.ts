@@ -127,6 +127,9 @@ async function scenario(seed: number): Promise<Scenario> {
       await db.pool.query("INSERT INTO positions (symbol, side, status, qty, entry_price, opened_at, updated_at) VALUES (?, 'long', 'open', '0.005', ?, ?, ?)", [s, price[s], T0 - 5000, t.now]);
     } else if (open && r() < 0.3) {
       await db.pool.query('UPDATE positions SET qty = qty + 0.003, entry_price = entry_price * 1.01 WHERE id = ?', [open.id]);
+    } else if (open && r() < 0.2) {
+      // A stop moved (trailing) and then lost in a crash; the price has passed it since.
+      await db.pool.query("UPDATE positions SET stop_loss = IF(side = 'long', ?, ?) WHERE id = ?", [price[s]! * 1.05, price[s]! * 0.95, open.id]);
     }
   }
   t.now += 60_000;

@@ -136,6 +136,21 @@ test('quantity and average price differ: the exchange is the truth, the DB corre
   assert.equal((await run(w)).anomalies, []);
 });
 
+test('no stop on the exchange and the mark already beyond the stop level: closed at market as stop_loss (a new stop would fire at once)', async () => {
+  const w = await open('reccrossed');
+  await w.ours({ decision: 'x-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 500) }, 'entry');
+  const p = (await w.ledger.openPosition(BTC))!;
+  // A trailing stop had moved above the entry; its order was lost in the crash; the price fell back below it.
+  await w.ledger.setProtection(p.id, dec(p.entry_price).mul('1.05').toFixed(1), dec(p.entry_price).mul('1.10').toFixed(1));
+  const r = await run(w);
+  assert.equal(codes(r), ['reconcile.stop_crossed'], JSON.stringify(r.anomalies));
+  assert.is(await exPos(w), null, 'flat on the venue');
+  const row = (await v!.db.pool.query<Array<{ status: string; exit_reason: string }>>('SELECT status, exit_reason FROM positions WHERE id = ?', [p.id]))[0]!;
+  assert.equal(row, { status: 'closed', exit_reason: 'stop_loss' });
+  assert.equal(venueStops(v!, BTC), [], 'no stop left behind');
+  assert.equal((await run(w)).anomalies, []);
+});
+
 test('an exchange that does not answer within the timeout: rejects with ReconcileAbortedError, nothing placed', async () => {
   const w = await open('rectimeout');
   await w.gw.createOrder({ symbol: BTC, clientId: 'by-hand-t', side: 'buy', type: 'market', qty: await w.qty(BTC, 500) });
