@@ -5,7 +5,7 @@
 import { D, dec, str } from '../domain/decimal.js';
 import type { Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
-import type { ExFill } from '../exchange/types.js';
+import type { ExFill, ExOrder } from '../exchange/types.js';
 import type { Anomaly } from '../protocol/index.js';
 import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
@@ -106,17 +106,31 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
     watermarks.set(symbol, Math.max(now - FILL_OVERLAP_MS, ...fills.map((f) => f.ts)));
   }
 
-  // 2. Orders: pending_submit rows are resolved by client id; open rows take the exchange's status.
+  // 2. Orders: pending_submit rows are resolved by client id; open rows take the exchange's status. Rows the
+  // exchange lists as open need no look-up; a missing pending_submit is looked up again once the venue can no longer
+  // accept it.
   const rows = (await ledger.openOrders()).filter((r) => symbols.includes(r.symbol));
-  const missing = [];
-  for (const row of rows) {
+  const openOnEx = new Map<string, ExOrder>();
+  for (const symbol of new Set(rows.map((r) => r.symbol))) {
     check();
-    if (!(await gw.fetchOrderByClientId(row.symbol, row.client_id))) missing.push(row);
+    for (const o of await gw.fetchOpenOrders(symbol)) openOnEx.set(o.clientId, o);
   }
-  if (missing.some((r) => r.status === 'pending_submit') && opts.settleMs > 0) await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
+  const seen = new Map<string, ExOrder | null>();
   for (const row of rows) {
     check();
-    const ex = await gw.fetchOrderByClientId(row.symbol, row.client_id);
+    seen.set(row.client_id, openOnEx.get(row.client_id) ?? (await gw.fetchOrderByClientId(row.symbol, row.client_id)));
+  }
+  const missing = rows.filter((r) => !seen.get(r.client_id));
+  if (missing.some((r) => r.status === 'pending_submit') && opts.settleMs > 0) {
+    await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
+    for (const row of missing) {
+      check();
+      seen.set(row.client_id, await gw.fetchOrderByClientId(row.symbol, row.client_id));
+    }
+  }
+  for (const row of rows) {
+    check();
+    const ex = seen.get(row.client_id) ?? null;
     if (!ex) {
       if (row.status === 'pending_submit') {
         await ledger.markNeverPlaced(row.client_id, 'not found on the exchange at reconciliation');

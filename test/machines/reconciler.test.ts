@@ -157,4 +157,36 @@ test('a difference gone by the second look (a fill in flight) is not drift; fund
   w.actor.stop();
 });
 
+test('a check that fails: one reconcile.check_failed alert (not one per interval), no drift verdict, next interval retried', async () => {
+  const clock = new SimClock(T0);
+  let fail = true;
+  let calls = 0;
+  const m = reconcilerMachine.provide({
+    actors: {
+      check: fromPromise<CheckOutput>(async () => {
+        calls++;
+        if (fail) throw new Error('exchange unreachable');
+        return { equity: null, anomalies: [], drift: { ts: clock.now(), symbols: [] } };
+      }),
+    },
+  });
+  const actor = createActor(m, { clock, input: { intervalMs: MIN, now: () => clock.now() } });
+  const out: Array<{ type: string; code?: string }> = [];
+  actor.on('reconcile.anomaly', (e) => out.push({ type: e.type, code: (e.payload as Anomaly).code }));
+  actor.on('reconcile.drift', (e) => out.push({ type: e.type }));
+  actor.start();
+  for (let i = 0; i < 3; i++) {
+    clock.advance(MIN);
+    await waitFor('a check', () => calls > i && actor.getSnapshot().value === 'idle', 5000, 5);
+  }
+  assert.equal(out, [{ type: 'reconcile.anomaly', code: 'reconcile.check_failed' }]);
+  assert.is(actor.getSnapshot().context.lastError, 'exchange unreachable');
+  fail = false;
+  clock.advance(MIN);
+  await waitFor('a good check', () => calls === 4 && actor.getSnapshot().value === 'idle', 5000, 5);
+  assert.equal(out.at(-1), { type: 'reconcile.drift' });
+  assert.is(actor.getSnapshot().context.lastError, null);
+  actor.stop();
+});
+
 test.run();
