@@ -22,6 +22,6 @@ const t0 = Date.now();
 console.error(`chaos: seed=${seed} iterations=${iterations}`);
 const r = await runChaos({ iterations, seed, timeoutMs: timeoutSec * 1000, log: values.quiet ? undefined : (l) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}`) });
 for (const f of r.failures) console.error(`failure: ${f}`);
-console.error(`chaos: kills by point ${JSON.stringify(r.killsBy)}, ${r.checks} restarts checked, ${((Date.now() - t0) / 1000).toFixed(1)} s, seed ${seed}`);
+console.error(`chaos: kills by point ${JSON.stringify(r.killsBy)}, ${r.checks} restarts checked, venue ${r.venueOrders} orders and ${r.venueFills} fills, ${((Date.now() - t0) / 1000).toFixed(1)} s, seed ${seed}`);
 console.log(r.summary);
 process.exit(r.failures.length ? 1 : 0);

@@ -17,6 +17,8 @@ export interface ChaosOptions {
   protectMs?: number;
   /** How long a kill waits for the next order or fill on the venue before it kills anyway. */
   eventWaitMs?: number;
+  /** Upper bound of a random kill's delay after reconciliation (wall ms). */
+  randomKillMs?: number;
   /** The whole run is aborted (and fails) past this. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -29,13 +31,18 @@ export interface ChaosResult {
   maxUnprotectedSec: number;
   mismatches: number;
   checks: number;
+  /** What the venue saw over the whole run (orders the daemon placed, fills). */
+  venueOrders: number;
+  venueFills: number;
   killsBy: Record<string, number>;
   failures: string[];
   summary: string;
 }
 
 const KEYS = { BOSUN_API_KEY: 'chaos-venue-key-0123456789', BOSUN_API_SECRET: 'chaos-venue-secret-0123456789' };
-const KINDS = ['startup', 'order', 'fill', 'random'] as const;
+/** Where a kill is aimed, with its weight: during startup (boot or reconciliation), right after the venue accepted an
+ * order, right after a venue fill, or at a random delay after reconciliation. */
+const KINDS = [['startup', 3], ['order', 3], ['fill', 2], ['random', 2]] as const;
 
 /** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
 function rng(seed: number) {
@@ -56,7 +63,7 @@ export function tradingOverrides(url: string, symbols: string[]) {
     exchange: { url, stream: { reconnectInitialMs: 200, staleAfterMs: 3000 }, userStream: { pollMs: 300 } },
     analytics: { warmupCandles: 60 },
     decision: {
-      strategy: 'chaos', cooldownSec: 0, intentTtlSec: 120,
+      strategy: 'chaos', cooldownSec: 0, intentTtlSec: 900,
       presets: {
         chaos: {
           kind: 'imba', description: 'crash test: any vote trades',
@@ -75,6 +82,12 @@ export function tradingOverrides(url: string, symbols: string[]) {
 }
 
 const placedCount = (v: Parameters<typeof placed>[0]) => placed(v).length;
+const pick = (x: number) => {
+  const total = KINDS.reduce((a, [, w]) => a + w, 0);
+  let acc = 0;
+  for (const [k, w] of KINDS) if (x * total < (acc += w)) return k;
+  return KINDS[0][0];
+};
 const maxId = async (pool: Pool, sql: string) => Number((await pool.query<Array<{ n: number | null }>>(sql))[0]?.n ?? 0);
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
@@ -84,7 +97,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const protectMs = o.protectMs ?? 5000;
   const eventWaitMs = o.eventWaitMs ?? 8000;
   const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
-  const r = { kills: 0, duplicates: 0, maxUnprotectedSec: 0, mismatches: 0, checks: 0, killsBy: {} as Record<string, number>, failures: [] as string[] };
+  const r = { venueOrders: 0, venueFills: 0, kills: 0, duplicates: 0, maxUnprotectedSec: 0, mismatches: 0, checks: 0, killsBy: {} as Record<string, number>, failures: [] as string[] };
   let venueDb: TestDb | null = null;
   let db: TestDb | null = null;
   let venue: VenueProcess | null = null;
@@ -136,7 +149,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     for (let i = 1; i <= o.iterations; i++) {
       if (Date.now() > deadline) throw new Error(`chaos run exceeded its time limit after ${i - 1} iterations`);
-      const kind = i === 1 ? 'order' : KINDS[Math.floor(rand() * KINDS.length)]!;
+      const kind = i === 1 ? 'order' : pick(rand());
       const spawnedAt = Date.now();
       d = start();
       let what: string = kind;
@@ -148,12 +161,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         readyMs = readyAt - spawnedAt;
         log(`iteration ${i}: reconciled ${readyMs} ms after spawn`);
         await check(`iteration ${i} (after restart)`, readyAt);
-        if (kind === 'random') await sleep(rand() * 2500);
+        if (kind === 'random') await sleep(rand() * (o.randomKillMs ?? 2500));
         else {
           const sql = kind === 'order' ? 'SELECT MAX(order_id) AS n FROM venue_orders' : 'SELECT MAX(trade_id) AS n FROM venue_fills';
           const before = await maxId(venueDb.pool, sql);
           const seen = await waitFor(`a new venue ${kind}`, async () => (await maxId(venueDb!.pool, sql)) > before, eventWaitMs, 5).catch(() => false);
-          if (!seen) what = `${kind} (none within ${eventWaitMs} ms)`;
+          if (!seen) what = `no ${kind} within ${eventWaitMs} ms`;
           await sleep(rand() * 30);
         }
       }
@@ -162,12 +175,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await d.exited;
       d = null;
       r.kills++;
-      r.killsBy[kind] = (r.killsBy[kind] ?? 0) + 1;
+      r.killsBy[what.startsWith('no ') ? 'no_event' : kind] = (r.killsBy[what.startsWith('no ') ? 'no_event' : kind] ?? 0) + 1;
       log(`iteration ${i}: killed at ${what} after ${Date.now() - spawnedAt} ms`);
     }
     d = start();
     await reconciled(d);
     await check('final restart', Date.now());
+    const end = await readVenue(control);
+    [r.venueOrders, r.venueFills] = [placedCount(end), end.fills.length];
     await d.waitRunning(60_000);
     const d0 = d;
     const stopped = await d.stop('SIGTERM');
