@@ -257,12 +257,19 @@ async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: PositionRo
   if (!run.length) return { exitPrice: null, realizedPnl: '0', fees: '0', reason: 'external', closedAt: now };
   const qty = run.reduce((s, f) => s.add(f.qty), new D(0));
   const px = run.reduce((s, f) => s.add(dec(f.price).mul(f.qty)), new D(0)).div(qty);
-  const closeQty = D.min(qty, dec(p.qty));
-  const diff = px.sub(p.entry_price).mul(closeQty);
   const last = run[run.length - 1]!;
   const order = last.clientId ? await ledger.order(last.clientId) : null;
   const reason = last.clientId?.startsWith('autoclose') ? 'liquidation' : ((order && EXIT_REASON[order.leg as Leg]) ?? 'external');
-  return { exitPrice: str(px.toDecimalPlaces(12)), realizedPnl: str((p.side === 'long' ? diff : diff.neg()).toDecimalPlaces(12)), fees: str(run.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts };
+  // Fills already in the DB were booked (PnL and fees) when they were applied: only unbooked ones add to the position.
+  const booked = await rl.knownFills(ledger.db, p.symbol, run[0]!.ts);
+  const fresh = run.filter((f) => !booked.has(`${f.symbol}|${f.tradeId}`));
+  const freshQty = D.min(fresh.reduce((s, f) => s.add(f.qty), new D(0)), dec(p.qty));
+  const freshPx = fresh.length ? fresh.reduce((s, f) => s.add(dec(f.price).mul(f.qty)), new D(0)).div(fresh.reduce((s, f) => s.add(f.qty), new D(0))) : px;
+  const diff = freshPx.sub(p.entry_price).mul(freshQty);
+  return {
+    exitPrice: str(px.toDecimalPlaces(12)), realizedPnl: str((p.side === 'long' ? diff : diff.neg()).toDecimalPlaces(12)),
+    fees: str(fresh.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts,
+  };
 }
 
 /**
