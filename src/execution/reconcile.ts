@@ -1,7 +1,8 @@
 // Startup reconciliation of the DB ledger with the exchange: fills, orders, foreign orders, positions, protection, funding.
 // Guarantees: the exchange is the truth; every difference is repaired, audited (reconcile_audit) and reported with a
 // stable code; a second run changes nothing and reports nothing; ids it creates are deterministic; it stops at the
-// first check after its signal aborts or its timeout passes, and then rejects with ReconcileAbortedError.
+// first check after its signal aborts or its timeout passes; it rejects with ReconcileAbortedError at once (whose
+// `settled` says when the run has actually stopped: another run must not start before).
 import { D, dec, str } from '../domain/decimal.js';
 import type { Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
@@ -45,6 +46,8 @@ export interface ReconcileOptions {
 }
 
 export class ReconcileAbortedError extends Error {
+  /** Resolves once the aborted run has stopped (at its next step): start another run only after it. */
+  settled: Promise<void> = Promise.resolve();
   constructor(reason: string) {
     super(`reconciliation aborted: ${reason}`);
     this.name = 'ReconcileAbortedError';
@@ -57,7 +60,15 @@ export async function reconcile(
   gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
 ): Promise<ReconcileReport> {
   const ctl = new AbortController();
-  const abort = (why: string) => ctl.abort(new ReconcileAbortedError(why));
+  const work = run(gw, ledger, orders, symbols, now, opts, () => {
+    if (ctl.signal.aborted) throw ctl.signal.reason as Error;
+  });
+  work.catch(() => undefined); // after an abort it stops at its next check; its rejection is not news
+  const abort = (why: string) => {
+    const err = new ReconcileAbortedError(why);
+    err.settled = work.then(() => undefined, () => undefined);
+    ctl.abort(err);
+  };
   const onOuter = () => abort(String(opts.signal?.reason instanceof Error ? opts.signal.reason.message : (opts.signal?.reason ?? 'aborted')));
   if (opts.signal?.aborted) onOuter();
   opts.signal?.addEventListener('abort', onOuter);
@@ -69,10 +80,6 @@ export async function reconcile(
   });
   aborted.catch(() => undefined);
   try {
-    const work = run(gw, ledger, orders, symbols, now, opts, () => {
-      if (ctl.signal.aborted) throw ctl.signal.reason as Error;
-    });
-    work.catch(() => undefined); // after an abort it stops at its next check; its rejection is not news
     return await Promise.race([work, aborted]);
   } finally {
     if (timer) clearTimeout(timer);
@@ -205,7 +212,7 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
           if (!(await ledger.openPosition(p.symbol))) continue;
         }
       }
-      if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, opts);
+      if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, open, opts);
       const fresh = (await ledger.openPosition(p.symbol)) ?? p;
       const { placed } = await orders.ensureProtection(fresh, opts.defaultStopPct, opts.defaultTpPct);
       if (placed.length) note('protection_placed', placed.includes('sl') ? 'critical' : 'warning', `position ${p.id} ${p.symbol} lacked ${placed.join(' and ')} on the exchange: placed`, p.symbol);
@@ -273,16 +280,20 @@ async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: PositionRo
 }
 
 /**
- * Stop and target for a position that has none (imported): `defaultStopPct` / `defaultTpPct` from its entry, but
- * never on the wrong side of the mark (a stop the mark already crossed would trigger at once or be refused).
+ * Stop and target for a position that has none in the DB (imported): the exchange's own when it holds one, else
+ * `defaultStopPct` / `defaultTpPct` from its entry but never on the wrong side of the mark (a stop the mark already
+ * crossed would trigger at once or be refused).
  */
-async function defaultProtection(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, opts: ReconcileOptions): Promise<void> {
+async function defaultProtection(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, open: ExOrder[], opts: ReconcileOptions): Promise<void> {
   const sl = opts.defaultStopPct ?? 0.02;
   const tp = opts.defaultTpPct ?? 0.04;
+  const exitSide = p.side === 'long' ? 'sell' : 'buy';
+  // What the exchange already holds is the level (a stop placed by hand, or by a run that died before writing it).
+  const held = (type: string) => open.find((o) => o.conditional && o.type === type && o.side === exitSide && o.stopPrice)?.stopPrice ?? null;
   const mark = dec((await gw.fetchMarkPrice(p.symbol)).markPrice);
   const entry = dec(p.entry_price);
   const long = p.side === 'long';
-  const stop = long ? D.min(entry.mul(1 - sl), mark.mul(1 - sl / 4)) : D.max(entry.mul(1 + sl), mark.mul(1 + sl / 4));
-  const target = long ? D.max(entry.mul(1 + tp), mark.mul(1 + tp / 4)) : D.min(entry.mul(1 - tp), mark.mul(1 - tp / 4));
-  await ledger.setProtection(p.id, p.stop_loss === null ? str(stop.toDecimalPlaces(8)) : null, p.take_profit === null ? str(target.toDecimalPlaces(8)) : null);
+  const stop = held('stop_market') ?? str((long ? D.min(entry.mul(1 - sl), mark.mul(1 - sl / 4)) : D.max(entry.mul(1 + sl), mark.mul(1 + sl / 4))).toDecimalPlaces(8));
+  const target = held('take_profit_market') ?? str((long ? D.max(entry.mul(1 + tp), mark.mul(1 + tp / 4)) : D.min(entry.mul(1 - tp), mark.mul(1 - tp / 4))).toDecimalPlaces(8));
+  await ledger.setProtection(p.id, p.stop_loss === null ? stop : null, p.take_profit === null ? target : null);
 }

@@ -118,6 +118,22 @@ test('open orders unknown to the DB: adopted (a stop reads as our stop-loss) or 
   assert.equal((await run(w, { foreignOrders: 'cancel' })).anomalies, []);
 });
 
+test('a position and its stop placed by hand, adopted: the DB takes the stop level the exchange holds; only the missing target is placed', async () => {
+  const w = await open('recadoptstop');
+  await w.gw.createOrder({ symbol: BTC, clientId: 'hand-pos', side: 'buy', type: 'market', qty: await w.qty(BTC, 500) });
+  const stopPx = (Number((await w.gw.fetchMarkPrice(BTC)).markPrice) * 0.97).toFixed(1);
+  await w.gw.createOrder({ symbol: BTC, clientId: 'hand-stop', side: 'sell', type: 'stop_market', stopPrice: stopPx, closePosition: true, workingType: 'MARK_PRICE' });
+  const r = await run(w, { foreignOrders: 'adopt' });
+  assert.equal(codes(r), ['reconcile.foreign_order', 'reconcile.missed_fill', 'reconcile.protection_placed'], JSON.stringify(r.anomalies));
+  const p = (await w.ledger.openPosition(BTC))!;
+  assert.is(dec(p.stop_loss!).toString(), dec(stopPx).toString());
+  assert.is((await w.ledger.order('hand-stop'))!.leg, 'sl');
+  const stops = venueStops(v!, BTC);
+  assert.is(stops.filter((o) => o.type === 'stop_market').length, 1, 'no second stop');
+  assert.is(stops.filter((o) => o.type === 'take_profit_market').length, 1);
+  assert.equal((await run(w, { foreignOrders: 'adopt' })).anomalies, []);
+});
+
 test('quantity and average price differ: the exchange is the truth, the DB corrected with an audit row (before/after)', async () => {
   const w = await open('recqty');
   await w.ours({ decision: 'q-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 600) }, 'entry');
