@@ -42,7 +42,7 @@ export interface ChaosResult {
 const KEYS = { BOSUN_API_KEY: 'chaos-venue-key-0123456789', BOSUN_API_SECRET: 'chaos-venue-secret-0123456789' };
 /** Where a kill is aimed, with its weight: during startup (boot or reconciliation), right after the venue accepted an
  * order, right after a venue fill, or at a random delay after reconciliation. */
-const KINDS = [['startup', 3], ['order', 3], ['fill', 2], ['random', 2]] as const;
+const KINDS = [['startup', 3], ['order', 3], ['fill', 3], ['random', 1]] as const;
 
 /** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
 function rng(seed: number) {
@@ -61,9 +61,9 @@ export function tradingOverrides(url: string, symbols: string[]) {
   return {
     symbols,
     exchange: { url, stream: { reconnectInitialMs: 200, staleAfterMs: 3000 }, userStream: { pollMs: 300 } },
-    analytics: { warmupCandles: 60 },
+    analytics: { warmupCandles: 60, catchUpSec: 3600 },
     decision: {
-      strategy: 'chaos', cooldownSec: 0, intentTtlSec: 900,
+      strategy: 'chaos', cooldownSec: 0, intentTtlSec: 1800,
       presets: {
         chaos: {
           kind: 'imba', description: 'crash test: any vote trades',
@@ -75,7 +75,7 @@ export function tradingOverrides(url: string, symbols: string[]) {
         },
       },
     },
-    risk: { maxTradesPerDay: 100000, lossCooldownMin: [0], stops: 'percent', stopPct: 0.002, takeProfitPct: 0.003, riskPerTrade: 0.002, maxPositions: 3, btcRegimeGate: { enabled: false }, dailyDrawdown: 0.9, weeklyDrawdown: 0.95, emergencyDrawdown: 0.99 },
+    risk: { maxTradesPerDay: 100000, lossCooldownMin: [0], maxSlippage: 0.01, stops: 'percent', stopPct: 0.002, takeProfitPct: 0.003, riskPerTrade: 0.002, maxPositions: 3, btcRegimeGate: { enabled: false }, dailyDrawdown: 0.9, weeklyDrawdown: 0.95, emergencyDrawdown: 0.99 },
     execution: { loopMs: 250 },
     log: { level: 'warn' },
   };
@@ -193,8 +193,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   } finally {
     await d?.stop('SIGKILL');
     await venue?.stop('SIGKILL');
-    await venueDb?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
+    if (process.env.CHAOS_KEEP_DB) log(`kept databases ${venueDb?.name} (venue) and ${db?.name} (daemon)`);
+    else {
+      await venueDb?.drop().catch(() => undefined);
+      await db?.drop().catch(() => undefined);
+    }
   }
   const sec = Math.round(r.maxUnprotectedSec * 100) / 100;
   const summary = `chaos: iterations=${o.iterations} kills=${r.kills} duplicates=${r.duplicates} maxUnprotectedSec=${sec} mismatches=${r.mismatches}`;
