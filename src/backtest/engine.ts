@@ -239,8 +239,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     // candle goes out as market-feed publishes it (analytics → decision → execution).
     clock.advanceTo(t);
     await settle();
-    fills.push(...exec.onBar(symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close }));
+    fills.push(...exec.onBar(symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
     await settle();
+    // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline.
+    feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, fundingRate: venue.fundingRate(symbol), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
     feed.publish('market.candle', c, { tsEvent: t });
     await settle();
     const u = exec.openCount ? Number(exec.unrealized(() => c.close)) : 0;

@@ -68,7 +68,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   if (config.mode === 'paper') {
     let url = config.exchange.url;
     if (!url) {
-      venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), clockSpec.simStart, log);
+      // A fresh paper database has no time of its own (simStart is the wall clock then): the venue's market source
+      // decides where time starts (a replay starts after its history, not at today's date).
+      const resumeAt = clockSpec.simStart !== clockSpec.wallStart ? clockSpec.simStart : null;
+      venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), resumeAt, log);
       url = venue.url;
     }
     venueClock = await fetchVenueClock(url);

@@ -17,6 +17,13 @@ export const venueSchema = z.strictObject({
     /** replay_db: the database whose candles table is replayed; null = the venue's own database. */
     dbUrl: z.string().regex(/^mariadb:\/\/[^/]+\/[A-Za-z0-9_]+$/).nullable(),
   }),
+  /**
+   * 'ticks': each minute is played as a path of ticks (market orders fill on arrival against the book, stops on the
+   * smoothed mark; trades, book, mark and running klines streamed). 'bars': each minute trades as one bar at its close,
+   * exactly as the backtest's venue does (market orders at the next bar's open, stop before target when a bar touches
+   * both); only the closed kline and the mark are streamed. Deterministic: for replays that must match a backtest.
+   */
+  matching: z.enum(['ticks', 'bars']),
   /** Minutes of market a fresh venue has before its clock starts (served by klines for warm-up). */
   historyMinutes: z.number().int().min(0).max(100_000),
   /** A venue restarted within this many simulated minutes keeps its clock running and catches up; longer re-anchors. */

@@ -396,6 +396,24 @@ export class SimVenue {
     }
   }
 
+  /**
+   * Bars replay with a client that answers a fill some bars late: checks one open conditional order against bars that
+   * closed before it arrived (oldest first), as if it had been placed when they opened; a trigger fills at the bar rule's
+   * price with the bar's time. Returns whether it triggered.
+   */
+  checkLate(orderId: number, bars: Bar[]): boolean {
+    const o = this.s.orders.find((x) => x.id === orderId && x.book === 'algo' && OPEN.has(x.status));
+    if (!o) return false;
+    for (const bar of bars) {
+      const trig = Number(o.stopPrice);
+      const up = o.type === 'stop_market' ? o.side === 'buy' : o.side === 'sell';
+      if (!(up ? bar.high >= trig : bar.low <= trig)) continue;
+      this.trigger(o, dec(o.type === 'stop_market' ? (up ? Math.max(trig, bar.open) : Math.min(trig, bar.open)) : trig), bar.ts);
+      return true;
+    }
+    return false;
+  }
+
   /** Places the conditional's market order: it fills at `px` (bar mode) or against the book (tick mode). */
   private trigger(a: SimOrder, px: Dec | null, ts: number): void {
     const pos = this.s.positions[a.symbol];

@@ -41,9 +41,10 @@ export function venueOptions(config: Config, source: MarketSource, over: Partial
     symbols: config.symbols,
     sim: {
       takerFee: config.execution.takerFee, makerFee: config.execution.makerFee, startingBalance: config.execution.paperStartingBalance, leverage: config.risk.leverage,
-      marketFill: 'immediate', participation: v.participation, fundingIntervalMs: v.fundingIntervalMs, interestRate: v.interestRate,
+      marketFill: v.matching === 'bars' ? 'next_bar' : 'immediate', participation: v.participation, fundingIntervalMs: v.fundingIntervalMs, interestRate: v.interestRate,
       liquidationFeeRate: v.liquidationFeeRate, markSmoothing: v.markSmoothing,
     },
+    matching: v.matching,
     speed: config.clock.speed,
     source,
     historyMinutes: v.historyMinutes,

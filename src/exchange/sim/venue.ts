@@ -6,7 +6,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Candle } from '../../protocol/index.js';
 import { Serial } from '../../util/serial.js';
 import { ExchangeError } from '../errors.js';
-import { SimVenue } from './core.js';
+import { SimVenue, type Bar } from './core.js';
 import type { MarketSource } from './market-source.js';
 import { simMarketsFor, type SimMarket } from './markets.js';
 import { runningCandle, stepsPerMinute, tickBetween } from './path.js';
@@ -14,11 +14,15 @@ import type { ChangeSet, SimOptions, VenueEvent } from './sim-types.js';
 import type { VenueClockSpec, VenueStore } from './store.js';
 
 const MINUTE = 60_000;
+/** Bars kept for late protective orders (a client more than this many bars late is not modelled). */
+const LATE_BARS = 30;
 
 export interface VenueOptions {
   venueId: string;
   symbols: string[];
   sim: Omit<SimOptions, 'markets'>;
+  /** 'bars': each minute trades as one bar at its close (with `sim.marketFill: 'next_bar'`), as in a backtest. */
+  matching?: 'ticks' | 'bars';
   speed: number;
   source: MarketSource;
   historyMinutes: number;
@@ -55,6 +59,9 @@ export class Venue {
   private timer: NodeJS.Timeout | null = null;
   private looping = false;
   private replayEnded = false;
+  /** Bars: the last bars traded per symbol, and the conditional orders already checked against them. */
+  private readonly recentBars = new Map<string, Bar[]>();
+  private readonly lateChecked = new Set<number>();
   private readonly marketListeners = new Set<(f: MarketFrame) => void>();
   private readonly userListeners = new Set<(e: VenueEvent) => void>();
   /** Set by a fault: user events are withheld (not lost) while true. */
@@ -70,7 +77,7 @@ export class Venue {
     this.core = core;
     this.markets = new Map(core.opts.markets.map((m) => [m.symbol, m]));
     this.wallNow = o.wallNow ?? Date.now;
-    this.steps = stepsPerMinute(o.speed, o.minWallStepMs, o.maxStepsPerMinute);
+    this.steps = o.matching === 'bars' ? 1 : stepsPerMinute(o.speed, o.minWallStepMs, o.maxStepsPerMinute);
   }
 
   /** Opens the venue from its saved state (or creates it with `historyMinutes` of market), ready to start(). */
@@ -178,6 +185,7 @@ export class Venue {
       } catch (e) {
         err = e;
       }
+      if (this.o.matching === 'bars') this.checkLateProtection();
       await this.flush();
       if (err) throw err;
       return out as T;
@@ -214,8 +222,10 @@ export class Venue {
     this.clockDirty = false;
     const frames = this.frames;
     this.frames = [];
+    // Bars: what the bar did to the account (fills) goes out before the candle that closes it, as the backtest applies them.
+    if (this.o.matching === 'bars') for (const e of c.events) for (const l of this.userListeners) l(e);
     for (const f of frames) for (const l of this.marketListeners) l(f);
-    for (const e of c.events) for (const l of this.userListeners) l(e);
+    if (this.o.matching !== 'bars') for (const e of c.events) for (const l of this.userListeners) l(e);
   }
 
   private round(symbol: string): (x: number) => number {
@@ -238,6 +248,7 @@ export class Venue {
 
   /** Processes every tick due by `now`; minutes that ended long ago are applied whole and not streamed. */
   private catchUp(now: number): void {
+    if (this.o.matching === 'bars') return this.catchUpBars(now);
     const S = this.steps;
     for (let guard = 0; guard < 1_000_000; guard++) {
       if (this.k === 0 && now - (this.minute + MINUTE) > this.quietAfterMs) {
@@ -259,6 +270,48 @@ export class Venue {
       }
       this.k++;
       if (this.k === S) this.closeMinute();
+    }
+  }
+
+  /**
+   * Bars: every minute that has ended trades as one bar at its close (market orders at its open, then limits, stops
+   * and targets, then the mark), and the mark and the closed kline are streamed — also when catching up, so the
+   * stream carries every candle.
+   */
+  private catchUpBars(now: number): void {
+    while (this.minute + MINUTE <= now) {
+      const ts = this.minute + MINUTE;
+      for (const [s, c] of this.cur) {
+        if (!c) continue;
+        const bar = { ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
+        this.core.onSegment(s, { ...bar, kind: 'bar' });
+        const bars = this.recentBars.get(s) ?? [];
+        bars.push(bar);
+        if (bars.length > LATE_BARS) bars.shift();
+        this.recentBars.set(s, bars);
+        this.frames.push({ kind: 'mark', symbol: s, mark: this.core.mark(s)!, index: this.core.price(s)!, fundingRate: this.core.fundingRate(s), nextFundingTime: this.core.nextFundingTime, ts });
+        this.frames.push({ kind: 'kline', candle: { ...c, closed: true }, ts });
+      }
+      this.closeMinute();
+    }
+  }
+
+  /**
+   * Bars replay models a client without latency, as the backtest is: the first stop-loss or take-profit of a position
+   * that reaches the venue after bars have traded since the position's last fill (the client answered the fill late, in
+   * wall-clock time) is checked against those bars first, and triggers at the bar where the backtest's would have.
+   * Later protective orders (replacements) are only checked from their arrival on.
+   */
+  private checkLateProtection(): void {
+    for (const o of this.core.openOrders(undefined, 'algo')) {
+      if (this.lateChecked.has(o.id)) continue;
+      this.lateChecked.add(o.id);
+      const pos = this.core.position(o.symbol);
+      if (!pos || !o.reduceOnly) continue;
+      const others = this.core.allOrders().filter((x) => x.book === 'algo' && x.symbol === o.symbol && x.type === o.type && x.id !== o.id && x.createdAt >= pos.updatedAt);
+      if (others.length) continue;
+      const missed = (this.recentBars.get(o.symbol) ?? []).filter((b) => b.ts > pos.updatedAt && b.ts <= o.createdAt);
+      if (missed.length) this.core.checkLate(o.id, missed);
     }
   }
 
