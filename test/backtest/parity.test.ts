@@ -60,7 +60,7 @@ function firstDiff<T>(a: T[], b: T[], eq: (x: T, y: T) => boolean): number {
 interface LiveRun {
   decisions: Line[];
   fills: FillLine[];
-  /** Entry orders: the decision's snapshot time and when the order reached the ledger (clock time). */
+  /** Entry orders: the decision's snapshot time and when the venue accepted the order (its clock). */
   entries: Array<{ decisionTs: number; createdAt: number }>;
   /** Positions opened by an intent whose stop-loss is not the intent's (parity-requests.md, request 1). */
   wrongStops: Array<{ openedAt: number; stop: string | null; intended: string }>;
@@ -74,7 +74,9 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
     return { id: r.id, ts: Number(r.ts), verdict: r.verdict, vetoes: vetoes.map((v) => v.code).join(','), side: intent?.side ?? '', qty: intent?.qty ?? '', stop: intent?.stopLoss ?? '' };
   });
   const fr = await db.pool.query<Array<{ client_id: string | null; side: string; qty: string; price: string; fee: string; ts: number }>>('SELECT client_id, side, qty, price, fee, ts FROM fills WHERE ts <= ? ORDER BY ts, id', [cut]);
-  const er = await db.pool.query<Array<{ ts: number; created_at: number }>>("SELECT d.ts, o.created_at FROM orders o JOIN decisions d ON d.id = o.decision_id WHERE o.leg = 'entry' ORDER BY o.id");
+  // When the venue (its clock) accepted each entry order: at or after the bar following the decision's candle closed,
+  // the order fills a bar later than the backtest's.
+  const er = await db.pool.query<Array<{ ts: number; created_at: number }>>("SELECT d.ts, MIN(v.created_at) AS created_at FROM orders o JOIN decisions d ON d.id = o.decision_id JOIN venue_orders v ON v.client_id = o.client_id WHERE o.leg = 'entry' GROUP BY o.id, d.ts ORDER BY o.id");
   const pr = await db.pool.query<Array<{ opened_at: number; stop_loss: string | null; intent: unknown }>>('SELECT p.opened_at, p.stop_loss, d.intent FROM positions p JOIN decisions d ON d.id = p.decision_id ORDER BY p.id');
   const wrongStops = pr.flatMap((p) => {
     const intent = (typeof p.intent === 'string' ? JSON.parse(p.intent) : p.intent) as { stopLoss: string } | null;
@@ -146,7 +148,7 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   assert.is(dv, -1, dv < 0 ? '' : `decision #${dv}: live ${L[dv] ? fmt(L[dv]!) : 'none'} · backtest ${bt[dv] ? fmt(bt[dv]!) : 'none'}`);
 
   // 2. Vetoes, intents and fills: identical as long as the daemon kept up with the replay in wall-clock time. The only
-  // differences allowed are after the daemon was shown to be late: an entry order that reached the ledger a bar or more
+  // differences allowed are after the daemon was shown to be late: an entry order that reached the venue a bar or more
   // after its decision's candle (it fills a bar later than the backtest's), or — with every earlier fill identical, so
   // the same account — an intent that differs in size only (sized from an equity point the reconciler had not yet
   // refreshed). Anything else fails.
@@ -169,7 +171,7 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   const why = wrongStop
     ? `the position opened at ${span(wrongStop.openedAt)} was protected at ${wrongStop.stop} instead of the intent's stop ${wrongStop.intended} (the execution worker read the intent before the decision row was written: parity-requests.md, request 1)`
     : late.length
-    ? `the entry for the decision at ${span(late[0]!.decisionTs)} reached the ledger ${(late[0]!.createdAt - late[0]!.decisionTs) / 1000} s after it (the daemon fell a bar behind the replay)`
+    ? `the entry for the decision at ${span(late[0]!.decisionTs)} reached the venue ${(late[0]!.createdAt - late[0]!.decisionTs) / 1000} s after it (the daemon fell a bar behind the replay)`
     : sizeOnly ? 'same account, same snapshot, different size: the reconciler\'s equity point had not caught up with the last fill' : null;
   assert.ok(why, `first difference at ${span(t)} with the daemon on time — ${what}`);
   console.log(`parity: vetoes, intents and fills identical up to ${span(t)} (${compared.decisions} decisions, ${compared.intents} intents, ${compared.fills} fills); then ${why}; first difference — ${what}`);
