@@ -68,9 +68,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   if (config.mode === 'paper') {
     let url = config.exchange.url;
     if (!url) {
-      // A fresh paper database has no time of its own (simStart is the wall clock then): the venue's market source
-      // decides where time starts (a replay starts after its history, not at today's date).
-      const resumeAt = clockSpec.simStart !== clockSpec.wallStart ? clockSpec.simStart : null;
+      // A fresh paper database has no time of its own (simStart is the wall clock then): a replay venue starts after its
+      // history, not at today's date.
+      const fresh = clockSpec.simStart === clockSpec.wallStart && config.venue.market.source !== 'synthetic';
+      const resumeAt = fresh ? null : clockSpec.simStart;
       venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), resumeAt, log);
       url = venue.url;
     }
