@@ -156,10 +156,14 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
 
   // ---- execution: the live machine on the venue core with an in-memory ledger
   const exec = new SimExecution({
-    venue, markets: [market!], now, track: q.track,
+    venue, markets: [market!], now, track: q.track, execution: config.execution, maxSlippage: config.risk.maxSlippage,
     regimeOf: (id) => (id ? decisions.get(id)?.detail?.conditions.regime ?? 'UNKNOWN' : 'UNKNOWN'),
   });
-  const execution = createActor(executionMachine.provide({ actors: exec.actors() }), { clock, input: { symbols: [symbol], now } });
+  const execution = createActor(executionMachine.provide({ actors: exec.actors() }), {
+    clock,
+    // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry).
+    input: { symbols: [symbol], now, loopMs: Math.max(config.execution.loopMs, 60_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+  });
   exec.attach(execution);
 
   // ---- reconciler: its cadence and check (equity from the venue, day/week PnL from the first point of the period), on

@@ -1,10 +1,13 @@
 // The execution machine's effects for backtests: the simulated venue's core in process and an in-memory ledger in
-// place of the exchange gateway and MariaDB. Same order flow as the execution worker: market entry inside the
-// intent's zone, stop-loss and take-profit (closePosition) once filled, leftovers cancelled when flat.
+// place of the exchange gateway and MariaDB. Same order flow as the execution worker (the loop tick in sim-loop.ts):
+// limit entry with chase and market fallback, stop-loss and take-profit (closePosition) after any fill, stop rules and
+// max hold, leftovers cancelled when flat.
 // Guarantees each venue fill reaches the ledger once, positions derive from fills only, and a closed position
 // becomes exactly one trade record.
 import { fromPromise } from 'xstate';
-import type { FillNotice, ReconcileOutput } from '../../machines/execution.machine.js';
+import type { FillNotice, ReconcileOutput, TickInput, TickOutput } from '../../machines/execution.machine.js';
+import { Atr } from '../analytics/indicators/atr.js';
+import type { Config } from '../config/schema.js';
 import { dec, floorToStep, roundToStep, str, type Dec } from '../domain/decimal.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
 import { ExchangeError } from '../exchange/errors.js';
@@ -12,6 +15,7 @@ import type { Bar, SimVenue } from '../exchange/sim/core.js';
 import type { ExFill, MarketInfo, OrderRequest } from '../exchange/types.js';
 import type { Intent, PositionEvent, PositionView, Side } from '../protocol/index.js';
 import type { TradeRecord } from './metrics.js';
+import { SimLoop } from './sim-loop.js';
 
 interface OrderMeta {
   decisionId: string | null;
@@ -32,9 +36,10 @@ interface OpenPosition {
   funding: Dec;
   decisionId: string | null;
   openedAt: number;
+  peak: number | null;
 }
 
-const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten' };
+const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
 
 export interface SimExecutionOptions {
   venue: SimVenue;
@@ -44,6 +49,9 @@ export interface SimExecutionOptions {
   regimeOf: (decisionId: string | null) => string;
   /** Called for every async effect so the driver can wait for quiescence. */
   track: <T>(p: Promise<T>) => Promise<T>;
+  execution: Config['execution'];
+  /** risk.maxSlippage */
+  maxSlippage: number;
 }
 
 export class SimExecution {
@@ -54,8 +62,15 @@ export class SimExecution {
   private positionSeq = 0;
   readonly trades: TradeRecord[] = [];
   private actor: { send(e: FillNotice): void } | null = null;
+  private readonly atrs = new Map<string, Atr>();
+  private readonly loop: SimLoop;
 
-  constructor(private readonly o: SimExecutionOptions) {}
+  constructor(private readonly o: SimExecutionOptions) {
+    this.loop = new SimLoop({
+      venue: o.venue, now: o.now, market: (s) => this.market(s), place: (r, m) => this.place(r, m),
+      entry: o.execution.entry, protection: o.execution.protection, maxSlippage: o.maxSlippage, atr: (s) => this.atrs.get(s)?.value ?? null,
+    });
+  }
 
   attach(actor: { send(e: FillNotice): void }): void {
     this.actor = actor;
@@ -86,27 +101,42 @@ export class SimExecution {
     return {
       boot: fromPromise(() => t(Promise.resolve())),
       reconcile: fromPromise<ReconcileOutput>(() => t(Promise.resolve({ positions: [], anomalies: [] }))),
-      enter: fromPromise<void, { intent: Intent }>(({ input: { intent } }) => t((async () => {
-        const price = this.o.venue.price(intent.symbol);
-        if (price === undefined) throw new ExchangeError('no market price yet', 'definitive');
-        if (dec(price).lt(intent.entry.low) || dec(price).gt(intent.entry.high)) {
-          throw new ExchangeError(`price ${price} left the entry zone ${intent.entry.low}–${intent.entry.high}`, 'definitive');
-        }
-        this.intents.set(intent.decisionId, intent);
-        this.place(
-          { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', 0), side: intent.side === 'long' ? 'buy' : 'sell', type: 'market', qty: intent.qty },
-          { decisionId: intent.decisionId, leg: 'entry' },
-        );
-      })())),
-      protect: fromPromise<void, { symbol: string }>(({ input }) => t((async () => {
-        const p = this.positions.get(input.symbol);
-        if (p) this.protect(p);
-      })())),
-      cleanup: fromPromise<void, { symbol: string }>(({ input }) => t((async () => {
-        if (this.positions.has(input.symbol)) return;
-        for (const o of this.o.venue.openOrders(input.symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(input.symbol, { clientId: o.clientId }, o.book, this.o.now());
-      })())),
+      tick: fromPromise<TickOutput, TickInput>(({ input }) => t((async () => this.tick(input))())),
+      flatten: fromPromise<void, { reason: string }>(() => t((async () => this.flatten())())),
     };
+  }
+
+  /** One loop: the entry being worked, then every open position's protection, stop rules and max hold. */
+  private tick(input: TickInput): TickOutput {
+    let entry: TickOutput['entry'] = null;
+    if (input.phase === 'entering' && input.intent) {
+      this.intents.set(input.intent.decisionId, input.intent);
+      entry = this.loop.workEntry(input.intent);
+    }
+    let exiting = false;
+    for (const p of this.positions.values()) {
+      this.protect(p);
+      exiting = this.loop.manage(p) || exiting;
+    }
+    if (input.phase === 'flat') {
+      for (const symbol of this.o.markets.map((m) => m.symbol)) {
+        if (this.positions.has(symbol)) continue;
+        this.loop.cancelStray(symbol);
+        for (const o of this.o.venue.openOrders(symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(symbol, { clientId: o.clientId }, o.book, this.o.now());
+      }
+    }
+    return { entry, exiting, alerts: [] };
+  }
+
+  /** Entries cancelled, every position closed at market (its stops stay until the next tick sees it flat). */
+  private flatten(): void {
+    for (const m of this.o.markets) this.loop.cancelStray(m.symbol);
+    for (const p of this.positions.values()) {
+      if (this.o.venue.openOrders(p.symbol).some((o) => o.book === 'regular' && o.type === 'market' && o.reduceOnly)) continue;
+      const decision = p.decisionId ?? `pos-${p.id}`;
+      const attempt = this.loop.nextAttempt(decision, 'flatten');
+      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'flatten', attempt), side: p.side === 'long' ? 'sell' : 'buy', type: 'market', qty: str(p.qty), reduceOnly: true }, { decisionId: p.decisionId, leg: 'flatten' });
+    }
   }
 
   /** Whichever of stop-loss and take-profit the venue does not hold (as OrderManager.ensureProtection). */
@@ -115,19 +145,23 @@ export class SimExecution {
     const exitSide = p.side === 'long' ? 'sell' : 'buy';
     const decision = p.decisionId ?? `pos-${p.id}`;
     const sign = p.side === 'long' ? -1 : 1;
-    if (!open.some((o) => o.book === 'algo' && o.type === 'stop_market' && o.side === exitSide)) {
+    const covers = (o: { closePosition: boolean; qty: string }) => o.closePosition || dec(o.qty).gte(p.qty);
+    if (!open.some((o) => o.book === 'algo' && o.type === 'stop_market' && o.side === exitSide && covers(o))) {
       const stop = p.stopLoss ?? str(p.entryPrice.mul(1 + sign * 0.02));
-      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'sl', 0), side: exitSide, type: 'stop_market', stopPrice: stop, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'sl' });
+      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'sl', this.loop.nextAttempt(decision, 'sl')), side: exitSide, type: 'stop_market', stopPrice: stop, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'sl' });
     }
     if (!open.some((o) => o.book === 'algo' && o.type === 'take_profit_market' && o.side === exitSide)) {
       const tp = p.takeProfit ?? str(p.entryPrice.mul(1 - sign * 0.04));
-      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'tp', 0), side: exitSide, type: 'take_profit_market', stopPrice: tp, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'tp' });
+      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'tp', this.loop.nextAttempt(decision, 'tp')), side: exitSide, type: 'take_profit_market', stopPrice: tp, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'tp' });
     }
   }
 
   /** Moves the venue by one bar and applies its fills to the ledger, telling the machine about each. */
   onBar(symbol: string, bar: Bar): ExFill[] {
     this.o.venue.onBar(symbol, bar);
+    let atr = this.atrs.get(symbol);
+    if (!atr) this.atrs.set(symbol, (atr = new Atr(this.o.execution.protection.chandelier.atrPeriod)));
+    atr.update(bar.high, bar.low, bar.close);
     // The change log is read (and emptied) every bar: funding first (it settles before the bar trades), then fills.
     const changes = this.o.venue.drain();
     for (const f of changes.funding) {
@@ -169,7 +203,7 @@ export class SimExecution {
         id: ++this.positionSeq, symbol: f.symbol, side: dir, qty: dec(f.qty), maxQty: dec(f.qty), entryPrice: dec(f.price),
         stopLoss: intent?.stopLoss ?? null,
         takeProfit: intent?.takeProfits[0]?.price ?? null,
-        realized: dec(0), fees: dec(f.fee), funding: dec(0), decisionId: meta?.decisionId ?? null, openedAt: f.ts,
+        realized: dec(0), fees: dec(f.fee), funding: dec(0), decisionId: meta?.decisionId ?? null, openedAt: f.ts, peak: null,
       };
       this.positions.set(f.symbol, p);
       outcome = 'opened';

@@ -2,9 +2,10 @@
 // Guarantees the same inputs always give the same id, within Binance's 36-character client id limit.
 import { createHash } from 'node:crypto';
 
-export type Leg = 'entry' | 'sl' | 'tp' | 'tp2' | 'tp3' | 'exit' | 'flatten';
+/** `time`: the max-holding-time exit; `trail`: the exit when price fell through a trailing level between two loops. */
+export type Leg = 'entry' | 'sl' | 'tp' | 'tp2' | 'tp3' | 'exit' | 'flatten' | 'time' | 'trail';
 
-const LEG_CODE: Record<Leg, string> = { entry: 'e', sl: 's', tp: 't', tp2: 'u', tp3: 'v', exit: 'x', flatten: 'f' };
+const LEG_CODE: Record<Leg, string> = { entry: 'e', sl: 's', tp: 't', tp2: 'u', tp3: 'v', exit: 'x', flatten: 'f', time: 'h', trail: 'r' };
 
 const CLIENT_ID = /^[A-Za-z0-9._:/-]{1,36}$/;
 

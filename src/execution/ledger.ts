@@ -38,6 +38,10 @@ export interface PositionRow {
   exit_price: string | null;
   stop_loss: string | null;
   take_profit: string | null;
+  /** Best price since the position opened (trailing rules); null until the execution loop first saw it. */
+  peak_price: string | null;
+  /** The stop-loss the position opened with (1R for the breakeven move). */
+  initial_stop: string | null;
   realized_pnl: string;
   fees: string;
   exit_reason: string | null;
@@ -50,7 +54,7 @@ export type FillOutcome =
   | { kind: 'duplicate' }
   | { kind: 'opened' | 'increased' | 'reduced' | 'closed'; position: PositionRow; order: OrderRow | null };
 
-const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten' };
+const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
 
 const exToEvent = (o: ExOrder): OrderEvent =>
   ({ new: 'accepted', partially_filled: 'partial_fill', filled: 'fill', cancelled: 'cancelled', rejected: 'rejected', expired: 'expired' } as const)[o.status];
@@ -107,13 +111,36 @@ export class Ledger {
     await this.setStatusByEvent(clientId, 'rejected', reason);
   }
 
+  /** Moves an order through the status table on an event of ours (cancel requested, cancel failed). */
+  async applyEvent(clientId: string, event: OrderEvent, reason = ''): Promise<void> {
+    await this.setStatusByEvent(clientId, event, reason);
+  }
+
+  /** Every order of one leg of a decision, by attempt. */
+  async legOrders(decisionId: string, leg: Leg): Promise<OrderRow[]> {
+    return this.pool.query<OrderRow[]>('SELECT * FROM orders WHERE decision_id = ? AND leg = ? ORDER BY attempt', [decisionId, leg]);
+  }
+
+  /** Orders of a position's exits at market (max hold, trailing exit, flatten) that may still be working. */
+  async openExits(positionId: number): Promise<OrderRow[]> {
+    return this.pool.query<OrderRow[]>(
+      "SELECT * FROM orders WHERE position_id = ? AND leg IN ('time','trail','exit','flatten') AND status IN ('pending_submit','new','partially_filled','pending_cancel')",
+      [positionId],
+    );
+  }
+
+  /** The stop rules' memory: best price seen and the stop the position opened with (kept once set). */
+  async setPeak(positionId: number, peak: string, initialStop: string | null): Promise<void> {
+    await this.pool.query('UPDATE positions SET peak_price = ?, initial_stop = COALESCE(initial_stop, ?), updated_at = ? WHERE id = ?', [peak, initialStop, this.now(), positionId]);
+  }
+
   private async setStatusByEvent(clientId: string, event: OrderEvent, reason: string): Promise<void> {
     await inTx(this.pool, async (conn) => {
       const row = (await conn.query<OrderRow[]>('SELECT * FROM orders WHERE client_id = ? FOR UPDATE', [clientId]))[0];
       if (!row) return;
-      const next = nextStatus(row.status, event);
+      const next = nextStatus(row.status, event, dec(row.filled_qty).gt(0));
       if (next instanceof Error) return;
-      await conn.query('UPDATE orders SET status = ?, last_error = ?, updated_at = ? WHERE client_id = ?', [next, reason.slice(0, 1000), this.now(), clientId]);
+      await conn.query('UPDATE orders SET status = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE client_id = ?', [next, reason ? reason.slice(0, 1000) : null, this.now(), clientId]);
     });
   }
 
@@ -155,9 +182,9 @@ export class Ledger {
       let positionId: number;
       if (!pos) {
         const r = await conn.query<{ insertId: number }>(
-          `INSERT INTO positions (symbol, side, status, qty, entry_price, stop_loss, take_profit, fees, decision_id, opened_at, updated_at)
-           VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [f.symbol, dir, f.qty, f.price, open?.stopLoss ?? null, open?.takeProfit ?? null, f.fee, order?.decision_id ?? null, f.ts, t],
+          `INSERT INTO positions (symbol, side, status, qty, entry_price, stop_loss, take_profit, initial_stop, fees, decision_id, opened_at, updated_at)
+           VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [f.symbol, dir, f.qty, f.price, open?.stopLoss ?? null, open?.takeProfit ?? null, open?.stopLoss ?? null, f.fee, order?.decision_id ?? null, f.ts, t],
         );
         positionId = r.insertId;
         outcome = 'opened';

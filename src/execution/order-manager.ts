@@ -161,10 +161,12 @@ export class OrderManager {
   }
 
   /** Places whichever of stop-loss and take-profit the exchange does not hold for this position. */
-  async ensureProtection(p: PositionRow, defaultStopPct = 0.02, defaultTpPct = 0.04): Promise<{ placed: Leg[] }> {
-    const open = await this.gw.fetchOpenOrders(p.symbol);
+  async ensureProtection(p: PositionRow, defaultStopPct = 0.02, defaultTpPct = 0.04, openOrders?: ExOrder[]): Promise<{ placed: Leg[] }> {
+    const open = openOrders ?? (await this.gw.fetchOpenOrders(p.symbol));
     const exitSide = p.side === 'long' ? 'sell' : 'buy';
-    const hasStop = open.some((o) => o.conditional && o.type === 'stop_market' && o.side === exitSide);
+    // A stop covers the position when it closes all of it (closePosition) or at least its quantity (a moved stop).
+    const covers = (o: ExOrder) => o.closePosition || dec(o.qty).gte(p.qty);
+    const hasStop = open.some((o) => o.conditional && o.type === 'stop_market' && o.side === exitSide && covers(o));
     const hasTp = open.some((o) => o.conditional && o.type === 'take_profit_market' && o.side === exitSide);
     const decision = p.decision_id ?? syntheticId('pos', p.symbol, p.id, p.opened_at);
     const entry = dec(p.entry_price);
@@ -191,6 +193,29 @@ export class OrderManager {
       placed.push('tp');
     }
     return { placed };
+  }
+
+  /**
+   * Cancels one order and learns its final state, every step through the status table: pending_cancel first, then
+   * the venue's answer (cancelled, or filled when the fill won the race); a refused cancel returns the order to its
+   * live status (new / partially_filled). Returns the exchange's view, or null when it could not be learnt.
+   */
+  async cancelConfirmed(symbol: string, clientId: string, conditional: boolean): Promise<ExOrder | null> {
+    await this.ledger.applyEvent(clientId, 'cancel_requested');
+    try {
+      return await this.adopt(await this.gw.cancelOrder(symbol, clientId, conditional));
+    } catch (err) {
+      this.log.warn({ clientId, err: (err as Error).message }, 'cancel failed; reading the order back');
+      let ex: ExOrder | null = null;
+      try {
+        ex = await this.gw.fetchOrderByClientId(symbol, clientId);
+      } catch {
+        ex = null;
+      }
+      if (ex) return this.adopt(ex);
+      await this.ledger.applyEvent(clientId, 'cancel_failed', `cancel failed: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   /** Cancels protective orders left on the exchange once a symbol has no position (OCO by hand). */

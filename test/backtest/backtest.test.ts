@@ -38,7 +38,7 @@ function checkResult(r: BacktestResult, what: string): void {
     assert.ok(Math.abs(Number(t.pnl) - (Number(t.grossPnl) - Number(t.fees) + Number(t.funding))) < 1e-9, `${tag}: pnl = gross − fees + funding`);
     const gross = (t.side === 'long' ? 1 : -1) * (Number(t.exitPrice) - Number(t.entryPrice)) * Number(t.qty);
     assert.ok(Math.abs(gross - Number(t.grossPnl)) < 1e-6, `${tag}: gross pnl from prices (${gross} vs ${t.grossPnl})`);
-    assert.ok(['stop_loss', 'take_profit', 'liquidation', 'open_at_end'].includes(t.exitReason), `${tag}: exit reason ${t.exitReason}`);
+    assert.ok(['stop_loss', 'take_profit', 'liquidation', 'open_at_end', 'flatten', 'max_hold', 'trailing_stop'].includes(t.exitReason), `${tag}: exit reason ${t.exitReason}`);
     sum += Number(t.pnl);
   }
   assert.ok(Math.abs(sum - m.netPnl) < 1e-6, `${what}: the trades add up to the equity change (${sum} vs ${m.netPnl})`);

@@ -1,98 +1,95 @@
+// The execution machine's life cycle on a SimClock: nothing before reconciliation, entry → fill → in position →
+// close → flat, refusals (expired, paused, position open), a failed or timed-out reconciliation halts; the reconciler
+// machine's cadence.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActor, fromPromise } from 'xstate';
-import { executionMachine, type ReconcileOutput } from '../../machines/execution.machine.js';
+import type { ReconcileOutput } from '../../machines/execution.machine.js';
 import { reconcilerMachine, type CheckOutput } from '../../machines/reconciler.machine.js';
 import { SimClock } from '../../src/clock/clock.js';
-import type { Decision, Intent, PositionView } from '../../src/protocol/index.js';
+import { decision, execHarness, fill, flush, RECONCILE_TIMEOUT_MS, T0, view } from '../helpers/execution-machine.js';
 
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-const flush = () => new Promise((r) => setTimeout(r, 0));
-const sym = 'BTC/USDT:USDT';
-const intent = (expiresAt: number): Intent => ({
-  decisionId: 'd1', symbol: sym, side: 'long', entry: { reference: '100', low: '99', high: '101' }, stopLoss: '95', takeProfits: [{ price: '110', fraction: 1 }],
-  qty: '0.1', notional: '10', maxSlippage: 0.01, expiresAt, confidence: 1, allowMarket: true,
-});
-const decision = (i: Intent | null): Decision => ({ decisionId: 'd1', symbol: sym, ts: T0, strategy: 't', verdict: 'BUY', score: 1, vetoes: [], intent: i, reasoning: '' });
-const view = (side: 'long' | null): PositionView => ({ symbol: sym, positionId: side ? 1 : null, side, qty: side ? '0.1' : '0', entryPrice: side ? '100' : null, stopLoss: null, takeProfit: null, unrealizedPnl: '0' });
-const event = { positionId: 1, symbol: sym, side: 'long' as const, qty: '0.1', entryPrice: '100' };
-
-function exec(clock: SimClock, reconcileImpl: () => Promise<ReconcileOutput>) {
-  const calls: string[] = [];
-  const m = executionMachine.provide({
-    actors: {
-      boot: fromPromise<void>(async () => void calls.push('boot')),
-      reconcile: fromPromise(async () => (calls.push('reconcile'), reconcileImpl())),
-      enter: fromPromise<void, { intent: Intent }>(async ({ input }) => void calls.push(`enter:${input.intent.decisionId}`)),
-      protect: fromPromise<void, { symbol: string }>(async ({ input }) => void calls.push(`protect:${input.symbol}`)),
-      cleanup: fromPromise<void, { symbol: string }>(async () => void calls.push('cleanup')),
-    },
-  });
-  const actor = createActor(m, { clock, input: { symbols: [sym], now: () => clock.now() } });
-  const emitted: string[] = [];
-  actor.on('*', (e: { type: string }) => emitted.push(e.type));
-  actor.start();
-  return { actor, calls, emitted };
-}
-
-test('execution: nothing is entered before reconciliation; then entry → fill → protection → close → cleanup → flat', async () => {
-  const clock = new SimClock(T0);
+test('execution: nothing is entered before reconciliation; then entry → fill → in position → close → flat', async () => {
   let release!: (v: ReconcileOutput) => void;
-  const { actor, calls, emitted } = exec(clock, () => new Promise((r) => (release = r)));
+  const h = execHarness({ reconcile: () => new Promise((r) => (release = r)) });
   await flush();
-  assert.equal(actor.getSnapshot().value, 'reconciling');
-  actor.send({ type: 'execution.decision', decision: decision(intent(T0 + 60_000)) });
-  assert.not.ok(calls.some((c) => c.startsWith('enter')), 'no entry while reconciling');
+  assert.is(h.state(), 'reconciling');
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
+  await flush();
+  assert.equal(h.ticks, [], 'no loop and no entry while reconciling');
   release({ positions: [], anomalies: [] });
   await flush();
-  assert.equal(actor.getSnapshot().value, { ready: 'flat' });
-  actor.send({ type: 'execution.decision', decision: decision(intent(T0 + 60_000)) });
+  assert.is(h.trade(), 'flat');
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
   await flush();
-  assert.equal(actor.getSnapshot().value, { ready: 'awaiting_fill' });
-  actor.send({ type: 'execution.fill', leg: 'entry', outcome: 'opened', position: view('long'), event });
+  assert.is(h.trade(), 'entering');
+  assert.equal(h.entered(), ['d1'], 'the entry is worked at once, not at the next loop');
+  h.actor.send(fill('opened'));
   await flush();
-  assert.equal(actor.getSnapshot().value, { ready: 'in_position' });
-  assert.ok(calls.includes(`protect:${sym}`));
-  assert.ok(emitted.includes('execution.position_opened'));
-  actor.send({ type: 'execution.fill', leg: 'sl', outcome: 'closed', position: view(null), event: { ...event, exitPrice: '95', reason: 'stop_loss' } });
+  assert.is(h.trade(), 'entering', 'a first fill does not end the entry (partial fills)');
+  assert.ok(h.emitted.includes('execution.position_opened'));
+  h.setTick({ entry: 'done' });
+  h.actor.send(fill('increased'));
   await flush();
-  assert.equal(actor.getSnapshot().value, { ready: 'flat' });
-  assert.ok(calls.includes('cleanup'));
-  assert.ok(emitted.includes('execution.position_closed'));
+  assert.is(h.trade(), 'in_position');
+  h.actor.send(fill('closed', 'sl'));
+  await flush();
+  assert.is(h.trade(), 'flat');
+  assert.ok(h.emitted.includes('execution.position_closed'));
 });
 
 test('execution: expired intents, paused trading and a position already open never enter', async () => {
-  const clock = new SimClock(T0);
-  const { actor, calls } = exec(clock, async () => ({ positions: [], anomalies: [] }));
+  const h = execHarness();
   await flush();
-  actor.send({ type: 'execution.decision', decision: decision(intent(T0 - 1)) });
-  actor.send({ type: 'control.pause' });
-  actor.send({ type: 'execution.decision', decision: decision(intent(T0 + 60_000)) });
+  h.actor.send({ type: 'execution.decision', decision: decision('d0', T0 - 1) });
+  h.actor.send({ type: 'control.pause' });
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
   await flush();
-  assert.not.ok(calls.some((c) => c.startsWith('enter')));
-  const b = exec(clock, async () => ({ positions: [view('long')], anomalies: [] }));
+  assert.equal(h.entered(), []);
+  const b = execHarness({ reconcile: async () => ({ positions: [view('long')], anomalies: [] }) });
   await flush();
-  assert.equal(b.actor.getSnapshot().value, { ready: 'in_position' });
-  b.actor.send({ type: 'execution.decision', decision: decision(intent(T0 + 60_000)) });
+  assert.is(b.trade(), 'in_position');
+  b.actor.send({ type: 'execution.decision', decision: decision('d2', T0 + 60_000) });
   await flush();
-  assert.not.ok(b.calls.some((c) => c.startsWith('enter')));
+  assert.equal(b.entered(), []);
 });
 
 test('execution: a failed reconciliation halts trading with an alert; resume retries it', async () => {
-  const clock = new SimClock(T0);
   let fail = true;
-  const { actor, emitted } = exec(clock, async () => {
-    if (fail) throw new Error('exchange unreachable');
-    return { positions: [], anomalies: [] };
+  const h = execHarness({
+    reconcile: async () => {
+      if (fail) throw new Error('exchange unreachable');
+      return { positions: [], anomalies: [] };
+    },
   });
   await flush();
-  assert.is(actor.getSnapshot().value, 'halted');
-  assert.match(String(actor.getSnapshot().context.haltReason), 'exchange unreachable');
-  assert.ok(emitted.includes('execution.alert'));
+  assert.equal(h.state(), { halted: 'idle' });
+  assert.match(String(h.actor.getSnapshot().context.haltReason), 'exchange unreachable');
+  assert.ok(h.alerts.includes('execution.reconcile_failed'));
+  assert.equal(h.flattens, [], 'a failed reconciliation never acts on guesses');
   fail = false;
-  actor.send({ type: 'control.resume' });
+  h.actor.send({ type: 'control.resume' });
   await flush();
-  assert.equal(actor.getSnapshot().value, { ready: 'flat' });
+  assert.is(h.trade(), 'flat');
+});
+
+test('execution: a reconciliation that does not finish within reconcileTimeoutMs halts and alerts; late results are ignored', async () => {
+  let release!: (v: ReconcileOutput) => void;
+  const h = execHarness({ reconcile: () => new Promise((r) => (release = r)) });
+  await flush();
+  h.clock.advance(RECONCILE_TIMEOUT_MS - 1);
+  await flush();
+  assert.is(h.state(), 'reconciling');
+  h.clock.advance(1);
+  await flush();
+  assert.equal(h.state(), { halted: 'idle' });
+  assert.ok(h.alerts.includes('execution.reconcile_timeout'));
+  release({ positions: [view('long')], anomalies: [] });
+  await flush();
+  assert.equal(h.state(), { halted: 'idle' }, 'the late result does not resume trading');
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 3_600_000) });
+  await flush();
+  assert.equal(h.ticks, []);
 });
 
 test('reconciler: checks every interval of clock time and publishes equity', async () => {

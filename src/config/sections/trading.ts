@@ -9,13 +9,38 @@ const fraction = z.number().min(0).max(1);
 export { analyticsSchema } from './analytics.js';
 
 export const executionSchema = z.strictObject({
+  /** The execution loop: protection, trailing, entry chase and max-hold are checked this often (clock ms). */
   loopMs: z.number().int().min(100).max(10_000),
   /** Reconciliation at start must finish within this many milliseconds or trading halts. */
   reconcileTimeoutMs: z.number().int().min(1000),
+  /** After any fill the position has its stop-loss and take-profit on the exchange within this many ms. */
+  protectWithinMs: z.number().int().min(100),
   takerFee: fraction,
   makerFee: fraction,
   /** Balance of a fresh paper account, in the quote currency. */
   paperStartingBalance: z.number().positive(),
+  entry: z.strictObject({
+    /** A resting entry limit is re-priced (cancel confirmed, then a new client id) after this long unfilled. */
+    chaseAfterMs: z.number().int().min(100),
+    /** Replacements of the entry limit after the first order. */
+    maxReplacements: z.number().int().min(0).max(50),
+    /** The limit never chases further than this fraction from the intent's reference price (and never out of its zone). */
+    maxChasePct: fraction,
+    /** After the last replacement, the rest is taken at market when the intent allows it and slippage is within limits. */
+    marketFallback: z.boolean(),
+  }),
+  protection: z.strictObject({
+    /** Trailing stop (seeds 000/001): once the best price is activationPct in profit, the stop gives back givebackPct of that profit. */
+    trailing: z.strictObject({ enabled: z.boolean(), activationPct: fraction, givebackPct: fraction }),
+    /** Breakeven: once the best price is triggerR × the initial risk in profit, the stop moves to entry ± offsetPct (fees). */
+    breakeven: z.strictObject({ enabled: z.boolean(), triggerR: z.number().positive(), offsetPct: fraction }),
+    /** Chandelier exit: stop at best price − atrMult × ATR(atrPeriod) of 1m candles. */
+    chandelier: z.strictObject({ enabled: z.boolean(), atrPeriod: z.number().int().min(2), atrMult: z.number().positive() }),
+    /** A stop is moved only when the new level is at least this fraction tighter (no churn). */
+    minMovePct: fraction,
+    /** A position older than this is closed at market (0: never). */
+    maxHoldMs: z.number().int().min(0),
+  }),
 });
 
 export const reconcilerSchema = z.strictObject({

@@ -1,0 +1,267 @@
+// The execution machine's effects on a real gateway and MariaDB: boot, reconcile, the loop tick, flatten; the user-data
+// stream (REST polling while it is down) and the writes it could not make. Used by the worker host and by tests.
+// Guarantees: exchange and ledger work runs one at a time (Serial); each fill reaches the ledger once; a stream event
+// whose write failed (DB down) is kept and written again before anything else once the DB answers — nothing is lost.
+import { fromPromise } from 'xstate';
+import type { FillNotice, ReconcileOutput, TickInput, TickOutput } from '../../machines/execution.machine.js';
+import { Atr } from '../analytics/indicators/atr.js';
+import type { Config } from '../config/schema.js';
+import { dec } from '../domain/decimal.js';
+import type { ExchangeGateway } from '../exchange/gateway.js';
+import type { ExFill, UserDataSubscription, UserEvent } from '../exchange/types.js';
+import type { Logger } from '../log/logger.js';
+import type { AlertPayload, Candle, Intent } from '../protocol/index.js';
+import { Serial } from '../util/serial.js';
+import { EntryWorker } from './entry.js';
+import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
+import { Ledger, positionEvent, positionView } from './ledger.js';
+import { OrderManager } from './order-manager.js';
+import { Protector } from './protection.js';
+import { reconcile } from './reconcile.js';
+import type { Pool } from 'mariadb';
+
+/** Fills are polled from this far before the last stored one (same-ms fills, clock skew). */
+const POLL_OVERLAP_MS = 60_000;
+/** Stream events kept for a later write while the DB is down (beyond this, REST polling and reconciliation repair). */
+const MAX_KEPT_WRITES = 10_000;
+
+export interface EffectsOptions {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  /** Clock time (the daemon's clock; the venue's in paper mode). */
+  now: () => number;
+  gateway: () => Promise<ExchangeGateway>;
+  setDegraded?: (reason: string | null) => void;
+}
+
+type Sender = { send(e: FillNotice | { type: 'execution.degraded'; reason: string } | { type: 'execution.flattened' }): void };
+
+export class ExecutionEffects {
+  gw: ExchangeGateway | undefined;
+  orders: OrderManager | undefined;
+  readonly ledger: Ledger;
+  readonly serial = new Serial();
+  readonly marks = new Map<string, number>();
+  private readonly atr = new Map<string, Atr>();
+  private actor: Sender | null = null;
+  sub: UserDataSubscription | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private kept: UserEvent[] = [];
+  private booted = false;
+  private protector: Protector | undefined;
+  private entries: EntryWorker | undefined;
+  readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0 };
+
+  constructor(private readonly o: EffectsOptions) {
+    this.ledger = new Ledger(o.pool, o.now);
+  }
+
+  attach(actor: Sender): void {
+    this.actor = actor;
+  }
+
+  private get cfg() {
+    return this.o.config;
+  }
+
+  onMark(symbol: string, mark: number): void {
+    this.marks.set(symbol, mark);
+  }
+
+  /** Closed 1m candles feed the chandelier's ATR. */
+  onCandle(c: Candle): void {
+    if (!c.closed || c.tf !== '1m') return;
+    let a = this.atr.get(c.symbol);
+    if (!a) this.atr.set(c.symbol, (a = new Atr(this.cfg.execution.protection.chandelier.atrPeriod)));
+    a.update(c.high, c.low, c.close);
+  }
+
+  /** Stop and target of the intent that opened a position, read back from its decision. */
+  private async protectionFor(decisionId: string | null) {
+    if (!decisionId) return undefined;
+    const rows = await this.o.pool.query<Array<{ intent: string | Intent | null }>>('SELECT intent FROM decisions WHERE id = ?', [decisionId]);
+    const raw = rows[0]?.intent;
+    const intent = typeof raw === 'string' ? (JSON.parse(raw) as Intent) : raw;
+    return intent ? { stopLoss: intent.stopLoss, takeProfit: intent.takeProfits[0]?.price ?? null } : undefined;
+  }
+
+  private async onFill(f: ExFill, via: 'stream' | 'poll'): Promise<void> {
+    const order = f.clientId ? await this.ledger.order(f.clientId) : null;
+    const open = order?.leg === 'entry' ? await this.protectionFor(order.decision_id) : undefined;
+    const r = await this.ledger.recordFill(f, open, f.clientId?.startsWith('autoclose') ? 'liquidation' : 'external');
+    if (r.kind === 'duplicate') return;
+    if (via === 'stream') this.stats.streamFills++;
+    else this.stats.polledFills++;
+    const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
+    this.o.log.info({ symbol: f.symbol, tradeId: f.tradeId, side: f.side, qty: f.qty, price: f.price, leg: order?.leg ?? 'unknown', outcome: r.kind, via }, 'fill');
+    this.actor?.send({ type: 'execution.fill', leg: order?.leg ?? 'unknown', outcome: r.kind, position: view, event: positionEvent(r.position) });
+  }
+
+  private async applyUserEvent(e: UserEvent): Promise<void> {
+    if (e.kind !== 'order') return;
+    if (e.fill) await this.onFill(e.fill, 'stream');
+    else await this.ledger.applyOrderUpdate(e.order);
+  }
+
+  /** REST fallback: every fill since shortly before the last stored one (idempotent on the trade id). */
+  pollFills(): Promise<void> {
+    return this.serial.run(async () => {
+      this.stats.polls++;
+      const since = Math.max(0, ((await this.ledger.lastFillTs()) ?? this.o.now() - 3_600_000) - POLL_OVERLAP_MS);
+      for (const symbol of this.cfg.symbols) for (const f of await this.gw!.fetchFills(symbol, since)) await this.onFill(f, 'poll');
+    });
+  }
+
+  onUser = (e: UserEvent): void => {
+    const { log } = this.o;
+    if (e.kind === 'status') {
+      if (!e.up) {
+        this.stats.streamDowns++;
+        log.warn({ reason: e.reason }, 'user-data stream down: polling fills over REST');
+        this.o.setDegraded?.(`user-data stream down (${e.reason}); polling REST`);
+        this.pollTimer ??= setInterval(() => void this.pollFills().catch((err) => log.warn({ err: (err as Error).message }, 'fill poll failed')), this.cfg.exchange.userStream.pollMs);
+      } else {
+        if (this.pollTimer) clearInterval(this.pollTimer);
+        this.pollTimer = null;
+        this.o.setDegraded?.(null);
+        // Whatever happened while the stream was down (or before it first came up) is caught up once.
+        void this.pollFills().catch((err) => log.warn({ err: (err as Error).message }, 'catch-up poll failed'));
+      }
+      return;
+    }
+    if (e.kind !== 'order') return;
+    void this.serial
+      .run(async () => {
+        if (this.kept.length) {
+          this.keep(e);
+          return;
+        }
+        await this.applyUserEvent(e);
+      })
+      .catch((err) => {
+        log.error({ err: (err as Error).message }, 'writing a user-data event failed: kept, written again once the database answers');
+        this.keep(e);
+        this.actor?.send({ type: 'execution.degraded', reason: `ledger write failed: ${(err as Error).message}` });
+      });
+  };
+
+  private keep(e: UserEvent): void {
+    if (this.kept.length >= MAX_KEPT_WRITES) return;
+    this.kept.push(e);
+    this.stats.keptWrites++;
+  }
+
+  /** Writes the kept stream events in order (inside the serial queue); throws while the DB still fails. */
+  private async rewriteKept(): Promise<void> {
+    while (this.kept.length) {
+      await this.applyUserEvent(this.kept[0]!);
+      this.kept.shift();
+      this.stats.rewritten++;
+    }
+  }
+
+  /** Gateway, markets, leverage and the user-data stream; retried by a later reconciliation if it failed. */
+  async ensureBooted(): Promise<void> {
+    if (this.booted) return;
+    const c = this.cfg;
+    this.gw ??= await this.o.gateway();
+    this.orders ??= new OrderManager(this.gw, this.ledger, this.o.log, { recvWindowMs: c.exchange.recvWindowMs, maxSends: c.exchange.retry.maxAttempts });
+    await this.orders.loadMarkets();
+    for (const symbol of c.symbols) await this.gw.setLeverage(symbol, c.risk.leverage);
+    this.protector = new Protector(this.gw, this.ledger, this.orders, this.o.log, c.execution.protection);
+    this.entries = new EntryWorker(this.gw, this.ledger, this.orders, this.o.log, c.execution.entry, c.risk.maxSlippage, c.exchange.recvWindowMs + 1000);
+    this.sub ??= await this.gw.subscribeUserData(this.onUser);
+    this.booted = true;
+  }
+
+  reconcile(): Promise<ReconcileOutput> {
+    return this.serial.run(async () => {
+      await this.ensureBooted();
+      const t0 = Date.now();
+      const rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), { settleMs: this.cfg.exchange.recvWindowMs + 1000 });
+      for (const a of rep.anomalies) this.o.log.warn({ kind: a.kind, symbol: a.symbol }, a.text);
+      this.o.log.info({ positions: rep.positions.length, anomalies: rep.anomalies.length, fillsApplied: rep.fillsApplied, ms: Date.now() - t0 }, 'startup reconciliation done');
+      return { positions: rep.positions.map((p) => positionView(p.symbol, p, this.marks.get(p.symbol))), anomalies: rep.anomalies };
+    });
+  }
+
+  /** One loop: kept writes first, then the entry being worked, then every open position's protection. */
+  tick(input: TickInput): Promise<TickOutput> {
+    return this.serial.run(async () => {
+      await this.ensureBooted();
+      this.stats.ticks++;
+      await this.rewriteKept();
+      const now = this.o.now();
+      const alerts: AlertPayload[] = [];
+      let entry: TickOutput['entry'] = null;
+      if (input.phase === 'entering' && input.intent) {
+        const r = await this.entries!.work(input.intent, this.marks.get(input.intent.symbol), now);
+        if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
+        entry = r.state;
+      }
+      let exiting = false;
+      for (const p of await this.ledger.openPositions()) {
+        if (!this.cfg.symbols.includes(p.symbol)) continue;
+        const r = await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now);
+        exiting ||= r.exiting;
+        for (const a of r.actions) {
+          if (a.startsWith('moved:')) this.stats.stopMoves++;
+          if (a.startsWith('exit:')) {
+            this.stats.exits++;
+            alerts.push({ severity: 'warning', code: `execution.${a.replace(':', '_')}`, symbol: p.symbol, text: `${p.symbol} ${p.side} ${dec(p.qty).toFixed()} closed at market (${a.slice(5)})` });
+          }
+          if (a === 'placed:sl' && now - p.opened_at > this.cfg.execution.protectWithinMs) {
+            alerts.push({ severity: 'critical', code: 'execution.stop_replaced', symbol: p.symbol, text: `${p.symbol} position ${p.id} had no stop-loss on the exchange: placed again` });
+          }
+        }
+      }
+      if (input.phase === 'flat') {
+        for (const symbol of this.cfg.symbols) {
+          if (await this.ledger.openPosition(symbol)) continue;
+          await this.entries!.cancelStray(symbol);
+          if ((await this.gw!.fetchOpenOrders(symbol)).some((o) => o.reduceOnly || o.closePosition)) await this.orders!.cancelLeftovers(symbol);
+        }
+      }
+      return { entry, exiting, alerts };
+    });
+  }
+
+  /**
+   * Flatten (operator, kill switch, risk halt): protection ensured, entries cancelled, reduce-only closes at market; the
+   * stops stay until the exchange shows the symbol flat, then they are cancelled.
+   */
+  async flatten(waitMs = 15_000): Promise<FlattenSubmitted & { cancelledProtective: number; stillOpen: string[] }> {
+    await this.ensureBooted();
+    const gw = this.gw!;
+    const sent = await this.serial.run(async () => {
+      for (const p of await this.ledger.openPositions()) await this.orders!.ensureProtection(p).catch((err) => this.o.log.warn({ err: (err as Error).message }, 'protection before flatten failed'));
+      return submitFlatten(gw, this.ledger, this.orders!, this.cfg.symbols);
+    });
+    for (const until = Date.now() + waitMs; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      if (!(await gw.fetchPositions(this.cfg.symbols)).length) break;
+    }
+    return { ...sent, ...(await this.serial.run(() => cancelProtectionWhereFlat(gw, this.orders!, this.cfg.symbols))) };
+  }
+
+  /** The machine's invoked actors. */
+  actors() {
+    return {
+      boot: fromPromise(() => this.ensureBooted()),
+      reconcile: fromPromise<ReconcileOutput>(() => this.reconcile()),
+      tick: fromPromise<TickOutput, TickInput>(({ input }) => this.tick(input)),
+      flatten: fromPromise<void, { reason: string }>(async ({ input }) => {
+        const r = await this.flatten();
+        this.o.log.warn({ reason: input.reason, ...r }, 'flattened');
+        if (r.stillOpen.length) throw new Error(`still open after flatten: ${r.stillOpen.join(', ')}`);
+      }),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.sub?.close();
+    await this.serial.idle();
+    await this.gw?.close();
+  }
+}

@@ -1,0 +1,100 @@
+// The entry policy as a pure function: limit inside the intent's zone, bounded chase, market fallback, expiry.
+// Guarantees: at most one live entry order (a new one only once nothing is live), never more than the intent's quantity
+// in total, never past the chase bounds, a market order only when the intent allows it and slippage is within limits.
+import { D, dec, floorToStep, str, type Dec } from '../domain/decimal.js';
+import type { Intent } from '../protocol/index.js';
+
+export interface EntryConfig {
+  chaseAfterMs: number;
+  maxReplacements: number;
+  maxChasePct: number;
+  marketFallback: boolean;
+}
+
+export interface LiveEntry {
+  clientId: string;
+  type: 'limit' | 'market';
+  price: string | null;
+  placedAt: number;
+}
+
+export interface EntryView {
+  intent: Intent;
+  /** Base quantity filled over every attempt of this intent (the position is what filled). */
+  filled: string;
+  /** The entry order that may still be working, or null when every attempt is settled. */
+  live: LiveEntry | null;
+  /** Entry orders written for this intent so far (the next one gets this attempt number). */
+  attempts: number;
+  mark: number | undefined;
+  now: number;
+  market: { tickSize: string; qtyStep: string; minQty: string; minNotional: string };
+  /** risk.maxSlippage: the tighter of it and the intent's bounds a market fallback. */
+  maxSlippage: number;
+  cfg: EntryConfig;
+}
+
+export type EntryStep =
+  | { kind: 'wait'; why: string }
+  | { kind: 'place'; price: string; qty: string; attempt: number }
+  /** Cancel the live order, and only once the cancel is confirmed, place the new limit. */
+  | { kind: 'replace'; price: string; qty: string; attempt: number }
+  /** Cancel the live order if any (confirmed), then take the rest at market. */
+  | { kind: 'market'; qty: string; attempt: number }
+  /** Cancel the live order; the entry is over (what filled is the position). */
+  | { kind: 'cancel'; why: string }
+  | { kind: 'done'; why: string };
+
+/** The limit price for the current mark: clamped into the zone and within maxChasePct of the reference; null: do not bid. */
+export function limitPrice(v: Pick<EntryView, 'intent' | 'mark' | 'market' | 'cfg'>): Dec | null {
+  const { intent: i, mark } = v;
+  if (mark === undefined) return null;
+  const ref = dec(i.entry.reference);
+  const tick = dec(v.market.tickSize);
+  if (i.side === 'long') {
+    if (dec(mark).lte(i.stopLoss)) return null;
+    const cap = D.min(dec(i.entry.high), ref.mul(1 + v.cfg.maxChasePct));
+    const px = D.max(D.min(dec(mark), cap), dec(i.entry.low));
+    return px.div(tick).floor().mul(tick);
+  }
+  if (dec(mark).gte(i.stopLoss)) return null;
+  const floor = D.max(dec(i.entry.low), ref.mul(1 - v.cfg.maxChasePct));
+  const px = D.min(D.max(dec(mark), floor), dec(i.entry.high));
+  return px.div(tick).ceil().mul(tick);
+}
+
+/** Adverse slippage of a market order at `mark` against the intent's reference (negative: better than reference). */
+export function slippage(i: Intent, mark: number): number {
+  const ref = Number(i.entry.reference);
+  return i.side === 'long' ? (mark - ref) / ref : (ref - mark) / ref;
+}
+
+export function entryStep(v: EntryView): EntryStep {
+  const { intent: i, live, now, cfg } = v;
+  const remaining = floorToStep(dec(i.qty).sub(v.filled), v.market.qtyStep);
+  const ref = v.mark ?? Number(i.entry.reference);
+  const tooSmall = remaining.lt(v.market.minQty) || remaining.mul(ref).lt(v.market.minNotional);
+  if (now >= i.expiresAt) return live ? { kind: 'cancel', why: 'expired' } : { kind: 'done', why: 'expired' };
+  if (tooSmall) return live ? { kind: 'cancel', why: 'filled' } : { kind: 'done', why: dec(v.filled).gt(0) ? 'filled' : 'nothing left to enter' };
+  const qty = str(remaining);
+  const replacementsLeft = v.attempts === 0 || v.attempts - 1 < cfg.maxReplacements;
+  const target = limitPrice(v);
+  const marketOk =
+    cfg.marketFallback && i.allowMarket && v.mark !== undefined && target !== null &&
+    slippage(i, v.mark) <= Math.min(i.maxSlippage, v.maxSlippage);
+  if (live) {
+    if (live.type === 'market') return { kind: 'wait', why: 'market order working' };
+    if (now - live.placedAt < cfg.chaseAfterMs) return { kind: 'wait', why: 'resting' };
+    if (target === null) return { kind: 'wait', why: 'price outside the entry bounds' };
+    const livePx = dec(live.price ?? 0);
+    const away = i.side === 'long' ? target.gt(livePx) : target.lt(livePx);
+    if (!away) return { kind: 'wait', why: 'price has not moved away' };
+    if (v.attempts - 1 < cfg.maxReplacements) return { kind: 'replace', price: str(target), qty, attempt: v.attempts };
+    if (marketOk) return { kind: 'market', qty, attempt: v.attempts };
+    return { kind: 'wait', why: 'chase exhausted; resting until expiry' };
+  }
+  if (target === null) return { kind: 'wait', why: 'price outside the entry bounds' };
+  if (replacementsLeft) return { kind: 'place', price: str(target), qty, attempt: v.attempts };
+  if (marketOk) return { kind: 'market', qty, attempt: v.attempts };
+  return { kind: 'wait', why: 'chase exhausted and market not allowed' };
+}

@@ -1,0 +1,63 @@
+// Where a position's stop-loss should be now: trailing (activation, give-back), chandelier ATR trail, breakeven.
+// Guarantees: pure; a stop only ever tightens (never moves against the position) and only by at least minMovePct;
+// a level the mark has already crossed is reported as `exit` (close at market), never placed as a stop.
+import { D, dec, type Dec } from '../domain/decimal.js';
+import type { Side } from '../protocol/index.js';
+
+export interface ProtectionConfig {
+  trailing: { enabled: boolean; activationPct: number; givebackPct: number };
+  breakeven: { enabled: boolean; triggerR: number; offsetPct: number };
+  chandelier: { enabled: boolean; atrPeriod: number; atrMult: number };
+  minMovePct: number;
+  maxHoldMs: number;
+}
+
+export interface StopInput {
+  side: Side;
+  entry: string;
+  /** The stop the position opened with (1R = |entry − initialStop|); null: breakeven is off for it. */
+  initialStop: string | null;
+  /** The stop on the exchange now. */
+  currentStop: string;
+  /** Best mark since the position opened (highest for a long, lowest for a short). */
+  peak: number;
+  mark: number;
+  atr: number | null;
+  cfg: ProtectionConfig;
+}
+
+export type StopRule = 'trailing' | 'breakeven' | 'chandelier';
+export type StopMove = { kind: 'move'; stop: Dec; rule: StopRule } | { kind: 'exit'; stop: Dec; rule: StopRule };
+
+/** Best price seen: the previous peak or the mark, whichever is better for the position. */
+export const nextPeak = (side: Side, peak: number | null, mark: number): number =>
+  peak === null ? mark : side === 'long' ? Math.max(peak, mark) : Math.min(peak, mark);
+
+export function stopMove(i: StopInput): StopMove | null {
+  const long = i.side === 'long';
+  const entry = dec(i.entry);
+  const peak = dec(i.peak);
+  const profit = long ? peak.sub(entry) : entry.sub(peak);
+  const cands: Array<{ stop: Dec; rule: StopRule }> = [];
+  const { trailing, breakeven, chandelier } = i.cfg;
+  if (trailing.enabled && profit.gt(0) && profit.div(entry).gte(trailing.activationPct)) {
+    const keep = profit.mul(1 - trailing.givebackPct);
+    cands.push({ stop: long ? entry.add(keep) : entry.sub(keep), rule: 'trailing' });
+  }
+  if (breakeven.enabled && i.initialStop !== null) {
+    const r = entry.sub(i.initialStop).abs();
+    if (r.gt(0) && profit.gte(r.mul(breakeven.triggerR))) cands.push({ stop: long ? entry.mul(1 + breakeven.offsetPct) : entry.mul(1 - breakeven.offsetPct), rule: 'breakeven' });
+  }
+  if (chandelier.enabled && i.atr !== null && i.atr > 0) {
+    const d = dec(i.atr).mul(chandelier.atrMult);
+    cands.push({ stop: long ? peak.sub(d) : peak.add(d), rule: 'chandelier' });
+  }
+  if (!cands.length) return null;
+  const best = cands.reduce((a, b) => (long ? (b.stop.gt(a.stop) ? b : a) : b.stop.lt(a.stop) ? b : a));
+  const cur = dec(i.currentStop);
+  const minGain = cur.mul(i.cfg.minMovePct);
+  const tighter = long ? best.stop.sub(cur).gte(D.max(minGain, 0)) && best.stop.gt(cur) : cur.sub(best.stop).gte(D.max(minGain, 0)) && best.stop.lt(cur);
+  if (!tighter) return null;
+  const crossed = long ? dec(i.mark).lte(best.stop) : dec(i.mark).gte(best.stop);
+  return { kind: crossed ? 'exit' : 'move', ...best };
+}
