@@ -20,7 +20,7 @@ runActor(async (ctx) => {
 
   return {
     machine,
-    input: { symbols: config.symbols, now, loopMs: config.execution.loopMs, reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    input: { symbols: config.symbols, now, loopMs: config.execution.loopMs, idleLoopMs: config.execution.idleLoopMs, reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
     routes: {
       'market.mark': (env) => {
         fx.onMark(env.payload.symbol, env.payload.markPrice);

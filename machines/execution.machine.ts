@@ -13,6 +13,8 @@ export interface ExecutionInput {
   now: () => number;
   /** Loop period (clock ms). */
   loopMs: number;
+  /** Loop period while flat and healthy (only leftovers to clean up): clock ms. */
+  idleLoopMs: number;
   /** Startup reconciliation must be done within this (clock ms) or trading halts. */
   reconcileTimeoutMs: number;
 }
@@ -233,7 +235,7 @@ export const executionMachine = setup({
               entry: { type: 'phase', params: { phase: 'entering' } },
               on: {
                 'execution.fill': { actions: 'applyFill' },
-                'execution.entry_done': { target: 'route', actions: assign({ pending: null }) },
+                'execution.entry_done': { target: 'route', actions: [assign({ pending: null }), raise({ type: 'execution.kick' })] },
               },
             },
             in_position: {
@@ -247,7 +249,7 @@ export const executionMachine = setup({
               entry: { type: 'phase', params: { phase: 'exiting' } },
               on: {
                 'execution.fill': [{ guard: 'openAfterFill', actions: 'applyFill' }, { actions: 'applyFill', target: 'flat' }],
-                'execution.exit_cleared': 'route',
+                'execution.exit_cleared': { target: 'route', actions: raise({ type: 'execution.kick' }) },
               },
             },
             flattening: {
@@ -271,7 +273,8 @@ export const executionMachine = setup({
           states: {
             wait: {
               after: { tickDelay: 'work' },
-              on: { 'execution.fill': 'work', 'execution.kick': 'work' },
+              // Through a raised kick: the tick starts after the trade region has taken the same event (its phase).
+              on: { 'execution.fill': { actions: raise({ type: 'execution.kick' }) }, 'execution.kick': 'work' },
             },
             work: {
               entry: assign({ kick: false }),
@@ -283,7 +286,8 @@ export const executionMachine = setup({
                   target: 'after_work',
                   actions: enqueueActions(({ context, event, enqueue }) => {
                     const o = event.output;
-                    enqueue.assign({ tickDue: context.now() + context.loopMs, lastError: null });
+                    const idle = context.phase === 'flat' && context.degraded === null;
+                    enqueue.assign({ tickDue: context.now() + (idle ? context.idleLoopMs : context.loopMs), lastError: null });
                     if (context.degraded !== null) enqueue.raise({ type: 'execution.recovered' });
                     for (const a of o.alerts) enqueue.emit({ type: 'execution.alert', payload: a });
                     if (o.entry === 'done' && context.phase === 'entering') enqueue.raise({ type: 'execution.entry_done' });

@@ -161,8 +161,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   });
   const execution = createActor(executionMachine.provide({ actors: exec.actors() }), {
     clock,
-    // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry).
-    input: { symbols: [symbol], now, loopMs: Math.max(config.execution.loopMs, 60_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry), hourly when flat.
+    input: { symbols: [symbol], now, loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
   });
   exec.attach(execution);
 

@@ -49,6 +49,8 @@ export class ExecutionEffects {
   private pollTimer: NodeJS.Timeout | null = null;
   private kept: UserEvent[] = [];
   private booted = false;
+  /** Intents worked by this process (their stop and target protect the position they open). */
+  private readonly intents = new Map<string, Intent>();
   private protector: Protector | undefined;
   private entries: EntryWorker | undefined;
   readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0 };
@@ -80,6 +82,8 @@ export class ExecutionEffects {
   /** Stop and target of the intent that opened a position, read back from its decision. */
   private async protectionFor(decisionId: string | null) {
     if (!decisionId) return undefined;
+    const known = this.intents.get(decisionId);
+    if (known) return { stopLoss: known.stopLoss, takeProfit: known.takeProfits[0]?.price ?? null };
     const rows = await this.o.pool.query<Array<{ intent: string | Intent | null }>>('SELECT intent FROM decisions WHERE id = ?', [decisionId]);
     const raw = rows[0]?.intent;
     const intent = typeof raw === 'string' ? (JSON.parse(raw) as Intent) : raw;
@@ -196,6 +200,7 @@ export class ExecutionEffects {
       const alerts: AlertPayload[] = [];
       let entry: TickOutput['entry'] = null;
       if (input.phase === 'entering' && input.intent) {
+        this.intents.set(input.intent.decisionId, input.intent);
         const r = await this.entries!.work(input.intent, this.marks.get(input.intent.symbol), now);
         if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
         entry = r.state;

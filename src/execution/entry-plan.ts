@@ -45,7 +45,10 @@ export type EntryStep =
   | { kind: 'cancel'; why: string }
   | { kind: 'done'; why: string };
 
-/** The limit price for the current mark: clamped into the zone and within maxChasePct of the reference; null: do not bid. */
+/**
+ * The limit price for the current mark: one tick inside it (joins the bid / offer: a maker order that rests until the
+ * price comes to it), clamped into the zone and within maxChasePct of the reference; null: do not bid (beyond the stop).
+ */
 export function limitPrice(v: Pick<EntryView, 'intent' | 'mark' | 'market' | 'cfg'>): Dec | null {
   const { intent: i, mark } = v;
   if (mark === undefined) return null;
@@ -54,12 +57,12 @@ export function limitPrice(v: Pick<EntryView, 'intent' | 'mark' | 'market' | 'cf
   if (i.side === 'long') {
     if (dec(mark).lte(i.stopLoss)) return null;
     const cap = D.min(dec(i.entry.high), ref.mul(1 + v.cfg.maxChasePct));
-    const px = D.max(D.min(dec(mark), cap), dec(i.entry.low));
+    const px = D.max(D.min(dec(mark).sub(tick), cap), dec(i.entry.low));
     return px.div(tick).floor().mul(tick);
   }
   if (dec(mark).gte(i.stopLoss)) return null;
   const floor = D.max(dec(i.entry.low), ref.mul(1 - v.cfg.maxChasePct));
-  const px = D.min(D.max(dec(mark), floor), dec(i.entry.high));
+  const px = D.min(D.max(dec(mark).add(tick), floor), dec(i.entry.high));
   return px.div(tick).ceil().mul(tick);
 }
 
@@ -87,11 +90,14 @@ export function entryStep(v: EntryView): EntryStep {
     if (now - live.placedAt < cfg.chaseAfterMs) return { kind: 'wait', why: 'resting' };
     if (target === null) return { kind: 'wait', why: 'price outside the entry bounds' };
     const livePx = dec(live.price ?? 0);
-    const away = i.side === 'long' ? target.gt(livePx) : target.lt(livePx);
-    if (!away) return { kind: 'wait', why: 'price has not moved away' };
-    if (v.attempts - 1 < cfg.maxReplacements) return { kind: 'replace', price: str(target), qty, attempt: v.attempts };
-    if (marketOk) return { kind: 'market', qty, attempt: v.attempts };
-    return { kind: 'wait', why: 'chase exhausted; resting until expiry' };
+    const tick = dec(v.market.tickSize);
+    // A better limit exists (the price moved away, the bound allows following it) …
+    const moved = i.side === 'long' ? target.gt(livePx) : target.lt(livePx);
+    if (moved && v.attempts - 1 < cfg.maxReplacements) return { kind: 'replace', price: str(target), qty, attempt: v.attempts };
+    // … or none does (replacements spent, or the chase bound reached) while the market is away from the order.
+    const stuck = v.mark !== undefined && (i.side === 'long' ? dec(v.mark).gt(livePx.add(tick)) : dec(v.mark).lt(livePx.sub(tick)));
+    if (stuck && marketOk) return { kind: 'market', qty, attempt: v.attempts };
+    return { kind: 'wait', why: moved || stuck ? 'chase exhausted; resting until expiry' : 'price has not moved away' };
   }
   if (target === null) return { kind: 'wait', why: 'price outside the entry bounds' };
   if (replacementsLeft) return { kind: 'place', price: str(target), qty, attempt: v.attempts };

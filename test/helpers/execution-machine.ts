@@ -53,7 +53,7 @@ export function execHarness(script: Script = {}, clock = new SimClock(T0)) {
       }),
     },
   });
-  const actor = createActor(m, { clock, input: { symbols: [SYM, 'ETH/USDT:USDT'], now: () => clock.now(), loopMs: LOOP_MS, reconcileTimeoutMs: RECONCILE_TIMEOUT_MS } });
+  const actor = createActor(m, { clock, input: { symbols: [SYM, 'ETH/USDT:USDT'], now: () => clock.now(), loopMs: LOOP_MS, idleLoopMs: LOOP_MS, reconcileTimeoutMs: RECONCILE_TIMEOUT_MS } });
   actor.on('execution.alert', (e) => alerts.push(e.payload.code));
   actor.on('*', (e: { type: string }) => emitted.push(e.type));
   actor.start();

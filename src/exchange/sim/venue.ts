@@ -341,6 +341,15 @@ export class Venue {
     this.frames.push({ kind: 'mark', symbol, mark: this.core.mark(symbol)!, index: this.core.price(symbol)!, fundingRate: this.core.fundingRate(symbol), nextFundingTime: this.core.nextFundingTime, ts });
   }
 
+  /**
+   * Re-reads the current minute from the market source, for a source whose answer changed (a steered test market):
+   * the rest of the minute follows the new candle. The synthetic and replay sources never change, so this is a no-op
+   * for them.
+   */
+  reloadMinute(): Promise<void> {
+    return this.run(() => this.loadMinute());
+  }
+
   /** The forming 1m candle of a symbol, as the kline stream last showed it. */
   current(symbol: string): Candle | null {
     const c = this.cur.get(symbol);

@@ -1,0 +1,116 @@
+// Entries on the loopback venue through the real CcxtGateway: a limit inside the zone filled; a chase (cancel
+// confirmed, new client id) then a fill; the market fallback after the last replacement; cancel at expiry; a partial
+// fill that becomes the position, protected at once. Never two live entry orders, never two orders per client id.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BTC, startExec, type ExecRig } from '../helpers/exec-venue.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+
+let rig: ExecRig | null = null;
+test.after.each(async () => {
+  await rig?.stop();
+  rig = null;
+});
+
+interface VOrder { clientId: string; book: string; type: string; status: string; side: string; price: string | null; filledQty: string; qty: string; closePosition: boolean; createdAt: number; updatedAt: number }
+const venueOrders = (r: ExecRig) => r.tv.server.venue.core.allOrders() as VOrder[];
+const position = (r: ExecRig) => r.tv.server.venue.core.position(BTC);
+
+/** No two entry orders of the intent were live at the same moment (venue times: created → last update). */
+function neverTwoLive(orders: VOrder[]): void {
+  const sorted = [...orders].sort((a, b) => a.createdAt - b.createdAt);
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i]!.createdAt >= sorted[i - 1]!.updatedAt, `entry ${sorted[i]!.clientId} placed before ${sorted[i - 1]!.clientId} ended`);
+  assert.is(new Set(orders.map((o) => o.clientId)).size, orders.length, 'one order per client id');
+}
+
+async function dbRows(r: ExecRig, decisionId: string) {
+  return r.tv.db.pool.query<Array<{ client_id: string; attempt: number; type: string; status: string; filled_qty: string }>>(
+    "SELECT client_id, attempt, type, status, filled_qty FROM orders WHERE decision_id = ? AND leg = 'entry' ORDER BY attempt", [decisionId]);
+}
+
+test('limit entry inside the zone fills; stop-loss and take-profit follow', async () => {
+  rig = await startExec('ent-limit');
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000 });
+  const first = await waitFor('entry limit resting on the venue', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
+  assert.is(first.price, '29999.9', 'joins the bid, inside the zone');
+  await r.market.set(BTC, 29_990);
+  await waitFor('position', () => position(r));
+  await waitFor('in position', () => r.trade() === 'in_position');
+  const open = venueOrders(r).filter((o) => o.status === 'new' && o.book === 'algo');
+  assert.ok(open.some((o) => o.type === 'stop_market' && o.closePosition), 'stop-loss closePosition');
+  assert.ok(open.some((o) => o.type === 'take_profit_market'), 'take-profit');
+  const rows = await dbRows(r, i.decisionId);
+  assert.equal(rows.map((x) => [x.attempt, x.type, x.status]), [[0, 'limit', 'filled']]);
+  assert.is(position(r)!.qty, '0.01');
+});
+
+test('chase: the limit is re-priced after chaseAfterMs (cancel confirmed, new client id), then fills', async () => {
+  rig = await startExec('ent-chase', { entry: { chaseAfterMs: 1500, maxReplacements: 3, maxChasePct: 0.004, marketFallback: false } });
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000 });
+  await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit'));
+  await r.market.set(BTC, 30_060); // away from the bid, still inside the chase bound
+  await waitFor('a replacement', async () => (await dbRows(r, i.decisionId)).length >= 2, 15_000);
+  const rows = await dbRows(r, i.decisionId);
+  assert.is(rows[0]!.status, 'cancelled');
+  const live = venueOrders(r).filter((o) => o.type === 'limit' && o.status === 'new');
+  assert.is(live.length, 1, 'one live entry order');
+  assert.ok(Number(live[0]!.price) > 30_000, `re-priced up (${live[0]!.price})`);
+  await r.market.set(BTC, 30_000);
+  await waitFor('position', () => position(r));
+  const limits = venueOrders(r).filter((o) => o.type === 'limit');
+  neverTwoLive(limits);
+  assert.ok(limits.length >= 2 && limits.length <= 4, `bounded replacements (${limits.length})`);
+  await waitFor('in position', () => r.trade() === 'in_position');
+});
+
+test('the chase never goes past maxChasePct; after maxReplacements the rest is taken at market when allowed', async () => {
+  rig = await startExec('ent-market', { entry: { chaseAfterMs: 800, maxReplacements: 1, maxChasePct: 0.001, marketFallback: true } });
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000, allowMarket: true, maxSlippage: 0.003 });
+  await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit'));
+  await r.market.set(BTC, 30_060); // 0.2 % above: the limit is capped at +0.1 %, a market order is within 0.3 %
+  await waitFor('position', () => position(r), 15_000);
+  const rows = await dbRows(r, i.decisionId);
+  assert.equal(rows.map((x) => [x.type, x.status]), [['limit', 'cancelled'], ['limit', 'cancelled'], ['market', 'filled']], 'first limit, one replacement at the bound, then market');
+  const limits = venueOrders(r).filter((o) => o.type === 'limit');
+  assert.ok(limits.every((o) => Number(o.price) <= 30_030), `no limit above the chase bound: ${limits.map((o) => o.price)}`);
+  neverTwoLive(venueOrders(r).filter((o) => o.book === 'regular' && !o.closePosition && o.side === 'buy'));
+});
+
+test('no market fallback when slippage exceeds the limit; the entry is cancelled at expiry', async () => {
+  rig = await startExec('ent-expiry', { entry: { chaseAfterMs: 500, maxReplacements: 1, maxChasePct: 0.001, marketFallback: true } });
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000, allowMarket: true, maxSlippage: 0.001, expiresAt: r.now() + 6000 });
+  await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit'));
+  await r.market.set(BTC, 30_100); // 0.33 %: beyond the intent's 0.1 % for a market order
+  await waitFor('entry over', () => r.trade() === 'flat' && r.now() > i.expiresAt, 15_000);
+  await sleep(300);
+  assert.is(position(r), null, 'nothing entered');
+  const rows = await dbRows(r, i.decisionId);
+  assert.ok(rows.every((x) => x.type === 'limit' && x.status === 'cancelled'), JSON.stringify(rows));
+  assert.equal(venueOrders(r).filter((o) => o.status === 'new'), [], 'nothing left working');
+});
+
+test('a partial fill is the position: the rest is cancelled at expiry and the position is protected at the filled size', async () => {
+  // 0.6 base per minute at 50 % participation: about 0.001 BTC per 100 ms venue step.
+  rig = await startExec('ent-partial', { entry: { chaseAfterMs: 60_000, maxReplacements: 0, maxChasePct: 0.002, marketFallback: false } }, undefined, 1.2);
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000, qty: '0.05', expiresAt: r.now() + 2500 });
+  await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit'));
+  await r.market.set(BTC, 29_990);
+  await waitFor('entry over', () => r.trade() === 'in_position', 15_000);
+  const pos = position(r)!;
+  assert.ok(Number(pos.qty) > 0 && Number(pos.qty) < 0.05, `partial position ${pos.qty}`);
+  const [db] = await r.tv.db.pool.query<Array<{ qty: string }>>("SELECT qty FROM positions WHERE status = 'open'");
+  assert.is(Number(db!.qty), Number(pos.qty), 'DB position is what filled');
+  const rows = await dbRows(r, i.decisionId);
+  assert.is(rows.length, 1);
+  assert.is(rows[0]!.status, 'cancelled', 'the rest cancelled (status table: partially_filled → pending_cancel → cancelled)');
+  assert.is(Number(rows[0]!.filled_qty), Number(pos.qty));
+  const stop = await waitFor('stop', () => venueOrders(r).find((o) => o.book === 'algo' && o.type === 'stop_market' && o.status === 'new'));
+  assert.ok(stop.closePosition || Number(stop.qty) >= Number(pos.qty), 'the stop covers the filled size');
+});
+
+test.run();
