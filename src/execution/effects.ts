@@ -216,7 +216,7 @@ export class ExecutionEffects {
             this.stats.exits++;
             alerts.push({ severity: 'warning', code: `execution.${a.replace(':', '_')}`, symbol: p.symbol, text: `${p.symbol} ${p.side} ${dec(p.qty).toFixed()} closed at market (${a.slice(5)})` });
           }
-          if (a === 'placed:sl' && now - p.opened_at > this.cfg.execution.protectWithinMs) {
+          if (a === 'replaced:sl') {
             alerts.push({ severity: 'critical', code: 'execution.stop_replaced', symbol: p.symbol, text: `${p.symbol} position ${p.id} had no stop-loss on the exchange: placed again` });
           }
         }

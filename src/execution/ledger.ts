@@ -121,6 +121,12 @@ export class Ledger {
     return this.pool.query<OrderRow[]>('SELECT * FROM orders WHERE decision_id = ? AND leg = ? ORDER BY attempt', [decisionId, leg]);
   }
 
+  /** How many orders of this leg were written for a position. */
+  async legCount(positionId: number, leg: Leg): Promise<number> {
+    const rows = await this.pool.query<Array<{ n: number | bigint }>>('SELECT COUNT(*) AS n FROM orders WHERE position_id = ? AND leg = ?', [positionId, leg]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Orders of a position's exits at market (max hold, trailing exit, flatten) that may still be working. */
   async openExits(positionId: number): Promise<OrderRow[]> {
     return this.pool.query<OrderRow[]>(

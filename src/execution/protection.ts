@@ -32,6 +32,8 @@ export class Protector {
     let open = await this.gw.fetchOpenOrders(p.symbol);
     const { placed } = await this.orders.ensureProtection(p, undefined, undefined, open);
     for (const leg of placed) actions.push(`placed:${leg}`);
+    // A stop placed for a position that had one before: it was cancelled or lost behind our back.
+    if (placed.includes('sl') && (await this.ledger.legCount(p.id, 'sl')) > 1) actions.push('replaced:sl');
     if (placed.length) {
       open = await this.gw.fetchOpenOrders(p.symbol);
       p = (await this.ledger.openPosition(p.symbol)) ?? p;
