@@ -2,6 +2,7 @@
 // entry and protection loops), its routes (marks, candles, decisions, risk halts, drift) and operator commands.
 // Guarantees: order work, fills and reconciliation run one at a time; each fill reaches the ledger once.
 import { executionMachine } from '../machines/execution.machine.js';
+import { ScaledClock } from '../src/clock/clock.js';
 import { ExecutionEffects } from '../src/execution/effects.js';
 import { runActor } from '../src/host/host.js';
 import { timedGateway } from '../src/ops/timed-gateway.js';
@@ -10,6 +11,7 @@ import type { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
 runActor(async (ctx) => {
   const { config, clock, log } = ctx;
   const now = () => clock.now();
+  const speed = clock instanceof ScaledClock ? clock.spec.speed : 1;
   // The gateway (ccxt is large) is built in `boot`, off the supervisor's start-up path; nothing uses it before.
   let ccxt: CcxtGateway | undefined;
   const fx = new ExecutionEffects({
@@ -20,7 +22,12 @@ runActor(async (ctx) => {
 
   return {
     machine,
-    input: { symbols: config.symbols, now, loopMs: config.execution.loopMs, idleLoopMs: config.execution.idleLoopMs, reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    // The loop and the reconciliation deadline are about IO (exchange round trips), so they are wall time: on paper's
+    // accelerated clock the machine gets them scaled to clock ms. Chase, expiry and max hold stay market (clock) time.
+    input: {
+      symbols: config.symbols, now,
+      loopMs: config.execution.loopMs * speed, idleLoopMs: config.execution.idleLoopMs * speed, reconcileTimeoutMs: config.execution.reconcileTimeoutMs * speed,
+    },
     routes: {
       'market.mark': (env) => {
         fx.onMark(env.payload.symbol, env.payload.markPrice);

@@ -183,11 +183,19 @@ export class ExecutionEffects {
     return this.serial.run(async () => {
       await this.ensureBooted();
       const t0 = Date.now();
-      const rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), { settleMs: this.cfg.exchange.recvWindowMs + 1000 });
+      // Aborted at the same deadline the machine halts on, so a stuck run does not hold the queue.
+      const rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
+        settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
+      });
       for (const a of rep.anomalies) this.o.log.warn({ kind: a.kind, symbol: a.symbol }, a.text);
       this.o.log.info({ positions: rep.positions.length, anomalies: rep.anomalies.length, fillsApplied: rep.fillsApplied, ms: Date.now() - t0 }, 'startup reconciliation done');
       return { positions: rep.positions.map((p) => positionView(p.symbol, p, this.marks.get(p.symbol))), anomalies: rep.anomalies };
     });
+  }
+
+  /** reconcileTimeoutMs is wall time (IO), like the machine's deadline for it. */
+  private reconcileTimeoutWallMs(): number {
+    return this.cfg.execution.reconcileTimeoutMs;
   }
 
   /** One loop: kept writes first, then the entry being worked, then every open position's protection. */

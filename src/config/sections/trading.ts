@@ -9,11 +9,11 @@ const fraction = z.number().min(0).max(1);
 export { analyticsSchema } from './analytics.js';
 
 export const executionSchema = z.strictObject({
-  /** The execution loop: protection, trailing, entry chase and max-hold are checked this often (clock ms). */
+  /** The execution loop: protection, trailing, entry chase and max-hold are checked this often (wall ms: IO). */
   loopMs: z.number().int().min(100).max(10_000),
   /** The loop while flat and healthy (leftover orders are cleaned up; nothing to protect). */
   idleLoopMs: z.number().int().min(100),
-  /** Reconciliation at start must finish within this many milliseconds or trading halts. */
+  /** Reconciliation at start must finish within this many (wall) milliseconds or trading halts and alerts. */
   reconcileTimeoutMs: z.number().int().min(1000),
   /** After any fill the position has its stop-loss and take-profit on the exchange within this many ms. */
   protectWithinMs: z.number().int().min(100),
