@@ -55,8 +55,8 @@ test('daily drawdown and emergency stop fire, survive kill -9 and restart, and c
   assert.equal(fired.map((r) => [r.code, r.flatten, r.cleared_at]), [['daily_drawdown', 0, null], ['emergency_stop', 1, null]]);
   assert.is(Number(fired[0]!.until_ts), DAY0 + 86_400_000, 'the daily breaker lasts until the next UTC day');
   assert.is(fired[1]!.until_ts, null, 'the emergency stop lasts until an operator resumes');
-  await waitFor('execution received the halt and asked to flatten', async () => {
-    const n = await db.pool.query<Array<{ n: number | bigint }>>("SELECT COUNT(*) AS n FROM notifications WHERE code = 'execution.flatten_requested'");
+  await waitFor('execution received the halt and flattened', async () => {
+    const n = await db.pool.query<Array<{ n: number | bigint }>>("SELECT COUNT(*) AS n FROM notifications WHERE code = 'execution.flatten'");
     return Number(n[0]!.n) > 0;
   }, 10_000, 100);
   const before = await decisionActor(d);
