@@ -179,10 +179,10 @@ export class SimExecution {
     return { symbol, positionId: p.id, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice), stopLoss: p.stopLoss, takeProfit: p.takeProfit, unrealizedPnl: str(p.side === 'long' ? diff : diff.neg()) };
   }
 
-  private event(p: OpenPosition, exit?: { price: string; reason: string }): PositionEvent {
+  private event(p: OpenPosition, ts: number, exit?: { price: string; reason: string }): PositionEvent {
     return {
       positionId: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice),
-      ...(exit ? { exitPrice: exit.price } : {}), realizedPnl: str(p.realized), fees: str(p.fees), ...(exit ? { reason: exit.reason } : {}), decisionId: p.decisionId,
+      ...(exit ? { exitPrice: exit.price } : {}), realizedPnl: str(p.realized), fees: str(p.fees), ...(exit ? { reason: exit.reason } : {}), decisionId: p.decisionId, ts,
     };
   }
 
@@ -229,7 +229,7 @@ export class SimExecution {
         outcome = 'closed';
       } else outcome = 'reduced';
     }
-    this.actor?.send({ type: 'execution.fill', leg: meta?.leg ?? 'unknown', outcome, position: this.view(f.symbol, outcome === 'closed' ? null : p), event: this.event(p, exit) });
+    this.actor?.send({ type: 'execution.fill', leg: meta?.leg ?? 'unknown', outcome, position: this.view(f.symbol, outcome === 'closed' ? null : p), event: this.event(p, f.ts, exit) });
   }
 
   private record(p: OpenPosition, exitTime: number, exitPrice: string, exitReason: string): TradeRecord {

@@ -99,7 +99,7 @@ export class ExecutionEffects {
     else this.stats.polledFills++;
     const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
     this.o.log.info({ symbol: f.symbol, tradeId: f.tradeId, side: f.side, qty: f.qty, price: f.price, leg: order?.leg ?? 'unknown', outcome: r.kind, via }, 'fill');
-    this.actor?.send({ type: 'execution.fill', leg: order?.leg ?? 'unknown', outcome: r.kind, position: view, event: positionEvent(r.position) });
+    this.actor?.send({ type: 'execution.fill', leg: order?.leg ?? 'unknown', outcome: r.kind, position: view, event: positionEvent(r.position, f.ts) });
   }
 
   private async applyUserEvent(e: UserEvent): Promise<void> {

@@ -262,10 +262,11 @@ export const positionView = (symbol: string, p: PositionRow | null, mark?: numbe
   };
 };
 
-export const positionEvent = (p: PositionRow): PositionEvent => ({
+export const positionEvent = (p: PositionRow, ts?: number): PositionEvent => ({
   positionId: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), entryPrice: str(p.entry_price),
   ...(p.exit_price !== null ? { exitPrice: str(p.exit_price) } : {}),
   realizedPnl: str(p.realized_pnl), fees: str(p.fees), ...(p.exit_reason ? { reason: p.exit_reason } : {}), decisionId: p.decision_id,
+  ...(ts !== undefined ? { ts } : {}),
 });
 
 export { isOpen };

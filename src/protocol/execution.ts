@@ -35,6 +35,8 @@ export interface PositionEvent {
   fees?: string;
   reason?: string;
   decisionId?: string | null;
+  /** Time of the fill that produced the event (UTC ms, exchange clock). */
+  ts?: number;
 }
 
 export interface ExecutionPayloads {

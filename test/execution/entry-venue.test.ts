@@ -72,7 +72,11 @@ test('the chase never goes past maxChasePct; after maxReplacements the rest is t
   await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit'));
   await r.market.set(BTC, 30_060); // 0.2 % above: the limit is capped at +0.1 %, a market order is within 0.3 %
   await waitFor('position', () => position(r), 15_000);
-  const rows = await dbRows(r, i.decisionId);
+  // The venue fills before the ledger hears of it (stream): wait for the market attempt's row to settle.
+  const rows = await waitFor('entry rows settled', async () => {
+    const rs = await dbRows(r, i.decisionId);
+    return rs.at(-1)?.status === 'filled' ? rs : null;
+  });
   assert.equal(rows.map((x) => [x.type, x.status]), [['limit', 'cancelled'], ['limit', 'cancelled'], ['market', 'filled']], 'first limit, one replacement at the bound, then market');
   const limits = venueOrders(r).filter((o) => o.type === 'limit');
   assert.ok(limits.every((o) => Number(o.price) <= 30_030), `no limit above the chase bound: ${limits.map((o) => o.price)}`);
