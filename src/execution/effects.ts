@@ -17,7 +17,7 @@ import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from 
 import { Ledger, positionEvent, positionView } from './ledger.js';
 import { OrderManager } from './order-manager.js';
 import { Protector } from './protection.js';
-import { reconcile } from './reconcile.js';
+import { ReconcileAbortedError, reconcile } from './reconcile.js';
 import type { Pool } from 'mariadb';
 
 /** Fills are polled from this far before the last stored one (same-ms fills, clock skew). */
@@ -183,10 +183,16 @@ export class ExecutionEffects {
     return this.serial.run(async () => {
       await this.ensureBooted();
       const t0 = Date.now();
-      // Aborted at the same deadline the machine halts on, so a stuck run does not hold the queue.
-      const rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
-        settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
-      });
+      // Aborted at the same deadline the machine halts on; the queue is held until the aborted run has really stopped.
+      let rep;
+      try {
+        rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
+          settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
+        });
+      } catch (err) {
+        if (err instanceof ReconcileAbortedError) await err.settled;
+        throw err;
+      }
       for (const a of rep.anomalies) this.o.log.warn({ kind: a.kind, symbol: a.symbol }, a.text);
       this.o.log.info({ positions: rep.positions.length, anomalies: rep.anomalies.length, fillsApplied: rep.fillsApplied, ms: Date.now() - t0 }, 'startup reconciliation done');
       return { positions: rep.positions.map((p) => positionView(p.symbol, p, this.marks.get(p.symbol))), anomalies: rep.anomalies };
