@@ -68,7 +68,7 @@ export class SimExecution {
   constructor(private readonly o: SimExecutionOptions) {
     this.loop = new SimLoop({
       venue: o.venue, now: o.now, market: (s) => this.market(s), place: (r, m) => this.place(r, m),
-      entry: o.execution.entry, protection: o.execution.protection, maxSlippage: o.maxSlippage, atr: (s) => this.atrs.get(s)?.value ?? null,
+      entry: o.execution.entry, protection: o.execution.protection, maxSlippage: o.maxSlippage, atr: (s) => this.atrs.get(s)?.value ?? null, hasPosition: (s) => this.positions.has(s),
     });
   }
 

@@ -33,6 +33,7 @@ export interface SimLoopHost {
   protection: ProtectionConfig;
   maxSlippage: number;
   atr(symbol: string): number | null;
+  hasPosition(symbol: string): boolean;
 }
 
 export class SimLoop {
@@ -64,7 +65,8 @@ export class SimLoop {
       if (OPEN.has(o.status)) live = o;
     }
     const step = entryStep({
-      intent, filled: str(filled), attempts: ids.length, mark: venue.price(intent.symbol), now, market: this.h.market(intent.symbol),
+      intent, filled: str(filled), attempts: ids.length, positionGone: filled.gt(0) && !this.h.hasPosition(intent.symbol),
+      mark: venue.price(intent.symbol), now, market: this.h.market(intent.symbol),
       live: live ? { clientId: live.clientId, type: live.type === 'market' ? 'market' : 'limit', price: live.price, placedAt: live.createdAt } : null,
       maxSlippage: this.h.maxSlippage, cfg: this.h.entry,
     });

@@ -26,6 +26,8 @@ export interface EntryView {
   live: LiveEntry | null;
   /** Entry orders written for this intent so far (the next one gets this attempt number). */
   attempts: number;
+  /** Something filled and the position it opened is already closed (its stop or target hit): the entry is over. */
+  positionGone?: boolean;
   mark: number | undefined;
   now: number;
   market: { tickSize: string; qtyStep: string; minQty: string; minNotional: string };
@@ -78,6 +80,7 @@ export function entryStep(v: EntryView): EntryStep {
   const ref = v.mark ?? Number(i.entry.reference);
   const tooSmall = remaining.lt(v.market.minQty) || remaining.mul(ref).lt(v.market.minNotional);
   if (now >= i.expiresAt) return live ? { kind: 'cancel', why: 'expired' } : { kind: 'done', why: 'expired' };
+  if (v.positionGone && dec(v.filled).gt(0)) return live ? { kind: 'cancel', why: 'position closed' } : { kind: 'done', why: 'position closed' };
   if (tooSmall) return live ? { kind: 'cancel', why: 'filled' } : { kind: 'done', why: dec(v.filled).gt(0) ? 'filled' : 'nothing left to enter' };
   const qty = str(remaining);
   const replacementsLeft = v.attempts === 0 || v.attempts - 1 < cfg.maxReplacements;

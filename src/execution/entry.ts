@@ -52,7 +52,11 @@ export class EntryWorker {
       ? { clientId: live.row.client_id, type: live.row.type === 'market' ? 'market' : 'limit', price: live.row.price === null ? null : str(live.row.price), placedAt: live.row.created_at }
       : null;
     const market = this.orders.market(intent.symbol);
-    const step = entryStep({ intent, filled: str(filled), live: liveEntry, attempts: rows.length, mark, now, market, maxSlippage: this.maxSlippage, cfg: this.cfg });
+    // From the ledger only (fills and the position move in one transaction): a fill the stream has not delivered yet
+    // must not read as "position gone".
+    const dbFilled = rows.reduce((a, r) => a.add(r.filled_qty), dec(0));
+    const positionGone = dbFilled.gt(0) && !(await this.ledger.openPosition(intent.symbol));
+    const step = entryStep({ intent, filled: str(filled), live: liveEntry, attempts: rows.length, positionGone, mark, now, market, maxSlippage: this.maxSlippage, cfg: this.cfg });
     const side = intent.side === 'long' ? 'buy' : 'sell';
     const meta = (attempt: number) => ({ decisionId: intent.decisionId, positionId: null, leg: 'entry' as const, attempt });
     // A pending_submit attempt (unknown outcome) is never cancelled nor replaced: only waited out.

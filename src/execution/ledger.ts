@@ -212,6 +212,14 @@ export class Ledger {
             [f.price, str(pnl), f.fee, reason, f.ts, t, pos.id],
           );
           outcome = 'closed';
+          // A fill larger than the position flipped it (one-way mode): the rest is a new position at the fill price.
+          const rest = dec(f.qty).sub(closeQty);
+          if (rest.gt(0)) {
+            await conn.query(
+              `INSERT INTO positions (symbol, side, status, qty, entry_price, fees, decision_id, opened_at, updated_at) VALUES (?, ?, 'open', ?, ?, 0, NULL, ?, ?)`,
+              [f.symbol, dir, str(rest), f.price, f.ts, t],
+            );
+          }
         } else {
           await conn.query('UPDATE positions SET qty = ?, realized_pnl = realized_pnl + ?, fees = fees + ?, updated_at = ? WHERE id = ?', [str(left), str(pnl), f.fee, t, pos.id]);
           outcome = 'reduced';
