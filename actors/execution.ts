@@ -40,10 +40,7 @@ runActor(async (ctx) => {
       'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
       'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
       'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
-      'reconcile.drift': (env) => {
-        fx.noteDrift(env.payload.symbols);
-        return { type: 'execution.drift', symbols: env.payload.symbols };
-      },
+      'reconcile.drift': (env) => ({ type: 'execution.drift', symbols: env.payload.symbols }),
     },
     onStart: (a) => {
       fx.attach(a as unknown as Parameters<ExecutionEffects['attach']>[0]);

@@ -204,37 +204,12 @@ export class ExecutionEffects {
     return this.cfg.execution.reconcileTimeoutMs;
   }
 
-  /** Symbols the reconciler reported drifted and not yet repaired here. */
-  private driftToRepair = new Set<string>();
-
-  /** A drift report: the next tick runs the (idempotent) reconciliation for those symbols, protection included. */
-  noteDrift(symbols: string[]): void {
-    for (const s of symbols) if (this.cfg.symbols.includes(s)) this.driftToRepair.add(s);
-  }
-
-  private async repairDrift(): Promise<void> {
-    if (!this.driftToRepair.size) return;
-    const symbols = [...this.driftToRepair];
-    this.driftToRepair.clear();
-    try {
-      const rep = await reconcile(this.gw!, this.ledger, this.orders!, symbols, this.o.now(), {
-        settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
-      });
-      for (const a of rep.anomalies) this.o.log.warn({ kind: a.kind, symbol: a.symbol }, `drift repair: ${a.text}`);
-    } catch (err) {
-      if (err instanceof ReconcileAbortedError) await err.settled;
-      for (const s of symbols) this.driftToRepair.add(s);
-      throw err;
-    }
-  }
-
   /** One loop: kept writes first, then the entry being worked, then every open position's protection. */
   tick(input: TickInput): Promise<TickOutput> {
     return this.serial.run(async () => {
       await this.ensureBooted();
       this.stats.ticks++;
       await this.rewriteKept();
-      await this.repairDrift();
       const now = this.o.now();
       const alerts: AlertPayload[] = [];
       let entry: TickOutput['entry'] = null;
