@@ -68,7 +68,7 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
 }
 
 /** Runs the CLI to completion without blocking the test's event loop (servers in the test keep answering). */
-export function cliAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function cliAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BOSUN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
@@ -80,7 +80,7 @@ export function cliAsync(args: string[], env: Record<string, string> = {}, timeo
 }
 
 /** Runs the CLI to completion. */
-export function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000) {
+export function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000) {
   const r = spawnSync(process.execPath, [BOSUN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
