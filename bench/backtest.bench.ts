@@ -54,7 +54,8 @@ export default async (): Promise<BenchLine[]> => {
     value: v, unit: 'candles/s', baseline: { name: 'indicator engine alone, same candles', value: perSec(indicatorsMs) },
     goal: `≥ ${GOAL.toLocaleString('en-US')} candles/s (the month in < 2 s)`, met: v >= GOAL,
   }, {
-    name: `six-worker runtime, same month at ${rt.speed.toLocaleString('en-US')}× (${Math.round(rt.candles)} candles, ${rt.decisions} decisions, ${(rt.wallMs / 1000).toFixed(1)} s)`,
+    // The venue's clock outruns the daemon's start-up at this speed: the figure covers the candles after it.
+    name: `six-worker runtime, same month at ${rt.speed.toLocaleString('en-US')}× (the ${Math.round(rt.candles)} candles after its start-up, ${rt.decisions} decisions, ${(rt.wallMs / 1000).toFixed(1)} s)`,
     value: rt.candles / (rt.wallMs / 1000), unit: 'candles/s', baseline: { name: 'the in-process backtest above', value: v },
   }];
 };

@@ -133,7 +133,8 @@ export const decisionMachine = setup({
       target: '.route',
       actions: enqueueActions(({ context, event, enqueue }) => {
         if (context.closedIds.includes(event.event.positionId)) return;
-        const upd = onClosed(context.risk, event.event, context.cfg.risk, context.now());
+        // From the closing fill's time when the event carries it: a backtest and a late-delivering runtime agree.
+        const upd = onClosed(context.risk, event.event, context.cfg.risk, event.event.ts ?? context.now());
         enqueue.assign({ risk: { ...context.risk, ...upd }, closedIds: [...context.closedIds.slice(-49), event.event.positionId] });
         enqueue({ type: 'recordOutcome', params: event.event });
       }),
