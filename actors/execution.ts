@@ -19,6 +19,7 @@ runActor(async (ctx) => {
     gateway: async () => (ccxt = timedGateway((await import('../src/exchange/from-config.js')).gatewayFromConfig(config, { now, log, private: true }), ctx.metrics)),
   });
   const machine = executionMachine.provide({ actors: fx.actors() });
+  let actorRef: { getSnapshot(): { context: unknown } } | null = null;
 
   return {
     machine,
@@ -33,9 +34,12 @@ runActor(async (ctx) => {
         fx.onMark(env.payload.symbol, env.payload.markPrice);
         return null;
       },
+      // A closed 1m candle while an entry is worked runs a tick at once: the chase follows the market's bars (as the
+      // backtest's loop does, once a bar) rather than only the wall-clock loop.
       'market.candle': (env) => {
         fx.onCandle(env.payload);
-        return null;
+        const entering = (actorRef?.getSnapshot().context as { phase?: string } | undefined)?.phase === 'entering';
+        return env.payload.closed && env.payload.tf === '1m' && entering ? { type: 'execution.kick' } : null;
       },
       'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
       'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
@@ -43,6 +47,7 @@ runActor(async (ctx) => {
       'reconcile.drift': (env) => ({ type: 'execution.drift', symbols: env.payload.symbols }),
     },
     onStart: (a) => {
+      actorRef = a as unknown as { getSnapshot(): { context: unknown } };
       fx.attach(a as unknown as Parameters<ExecutionEffects['attach']>[0]);
     },
     commands: {
