@@ -23,11 +23,13 @@ export function duplicateClientIds(v: VenueView): string[] {
 /** Live on the venue: a resting regular order, or a conditional order not yet triggered. */
 const isOpen = (o: SimOrder) => (o.book === 'algo' ? o.algoStatus === 'NEW' : o.status === 'new' || o.status === 'partially_filled');
 
-/** Symbols whose venue position has no live stop-loss (a stop-market on the closing side) on the venue. */
+/** Venue positions without a live stop-loss that closes all of them (a closePosition stop-market, or a reduce-only one
+ * for at least the position's quantity, on the closing side). */
 export function unprotected(v: VenueView): string[] {
-  return v.positions
-    .filter((p) => !v.orders.some((o) => o.symbol === p.symbol && o.type === 'stop_market' && isOpen(o) && o.side === (p.side === 'long' ? 'sell' : 'buy') && (o.closePosition || o.reduceOnly)))
-    .map((p) => `${p.symbol} ${p.side} ${p.qty}`);
+  const covers = (p: ExPosition, o: SimOrder) =>
+    o.symbol === p.symbol && o.type === 'stop_market' && isOpen(o) && o.side === (p.side === 'long' ? 'sell' : 'buy') &&
+    (o.closePosition || (o.reduceOnly && Number(o.qty) >= Number(p.qty)));
+  return v.positions.filter((p) => !v.orders.some((o) => covers(p, o))).map((p) => `${p.symbol} ${p.side} ${p.qty}`);
 }
 
 /** Differences between the venue and the daemon's DB (empty = they agree). */
