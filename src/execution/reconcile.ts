@@ -3,16 +3,15 @@
 // stable code; a second run changes nothing and reports nothing; ids it creates are deterministic; it stops at the
 // first check after its signal aborts or its timeout passes; it rejects with ReconcileAbortedError at once (whose
 // `settled` says when the run has actually stopped: another run must not start before).
-import { D, dec, str } from '../domain/decimal.js';
-import type { Leg } from '../domain/ids.js';
+import { dec, str } from '../domain/decimal.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
-import type { ExFill, ExOrder } from '../exchange/types.js';
+import type { ExOrder } from '../exchange/types.js';
 import type { Anomaly } from '../protocol/index.js';
 import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
 import { hasStop, sameQty, samePrice } from './reconcile-compare.js';
-import { crossedLevel, exitNow } from './reconcile-exit.js';
+import { closeFromFills, crossedLevel, defaultProtection, exitNow } from './reconcile-exit.js';
 import * as rl from './reconcile-ledger.js';
 
 export interface ReconcileReport {
@@ -53,8 +52,6 @@ export class ReconcileAbortedError extends Error {
     this.name = 'ReconcileAbortedError';
   }
 }
-
-const EXIT_REASON: Partial<Record<string, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
 
 export async function reconcile(
   gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
@@ -167,7 +164,12 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
           note('foreign_order', 'warning', `open order ${what} was unknown to the DB: adopted`, symbol, { clientId: o.clientId, action: 'adopt' });
         }
       } else {
-        const c = await gw.cancelOrder(symbol, o.clientId, o.conditional);
+        const c = await gw.cancelOrder(symbol, o.clientId, o.conditional).catch(async (err: unknown) => {
+          // It may have filled or been cancelled meanwhile: only an order still open is a failure.
+          const after = await gw.fetchOrderByClientId(symbol, o.clientId);
+          if (!after || after.status === 'new' || after.status === 'partially_filled') throw err;
+          return after;
+        });
         await rl.auditOnly(pool, symbol, `order:${o.clientId}`, { status: o.status, type: o.type, side: o.side, qty: o.qty }, { status: c.status }, audit('foreign_order', 'open on the exchange, unknown to the DB: cancelled'));
         note('foreign_order', 'warning', `open order ${what} was unknown to the DB: cancelled`, symbol, { clientId: o.clientId, action: 'cancel' });
       }
@@ -250,50 +252,3 @@ const safeStep = (orders: OrderManager, symbol: string): string | undefined => {
     return undefined;
   }
 };
-
-/**
- * How a DB position the exchange no longer holds ended, from the exchange's fills since it opened: the last run of
- * fills on the exit side gives exit price (volume-weighted), fees and reason (the leg of their order: a stop-loss fill
- * reads `stop_loss`); without such fills it is `external` at no known price.
- */
-async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, now: number): Promise<rl.ExternalClose> {
-  const exitSide = p.side === 'long' ? 'sell' : 'buy';
-  const fills: ExFill[] = (await gw.fetchFills(p.symbol, Math.max(0, p.opened_at - FILL_OVERLAP_MS))).filter((f) => f.ts >= p.opened_at).sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
-  const run: ExFill[] = [];
-  for (let i = fills.length - 1; i >= 0 && fills[i]!.side === exitSide; i--) run.unshift(fills[i]!);
-  if (!run.length) return { exitPrice: null, realizedPnl: '0', fees: '0', reason: 'external', closedAt: now };
-  const qty = run.reduce((s, f) => s.add(f.qty), new D(0));
-  const px = run.reduce((s, f) => s.add(dec(f.price).mul(f.qty)), new D(0)).div(qty);
-  const last = run[run.length - 1]!;
-  const order = last.clientId ? await ledger.order(last.clientId) : null;
-  const reason = last.clientId?.startsWith('autoclose') ? 'liquidation' : ((order && EXIT_REASON[order.leg as Leg]) ?? 'external');
-  // Fills already in the DB were booked (PnL and fees) when they were applied: only unbooked ones add to the position.
-  const booked = await rl.knownFills(ledger.db, p.symbol, run[0]!.ts);
-  const fresh = run.filter((f) => !booked.has(`${f.symbol}|${f.tradeId}`));
-  const freshQty = D.min(fresh.reduce((s, f) => s.add(f.qty), new D(0)), dec(p.qty));
-  const freshPx = fresh.length ? fresh.reduce((s, f) => s.add(dec(f.price).mul(f.qty)), new D(0)).div(fresh.reduce((s, f) => s.add(f.qty), new D(0))) : px;
-  const diff = freshPx.sub(p.entry_price).mul(freshQty);
-  return {
-    exitPrice: str(px.toDecimalPlaces(12)), realizedPnl: str((p.side === 'long' ? diff : diff.neg()).toDecimalPlaces(12)),
-    fees: str(fresh.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts,
-  };
-}
-
-/**
- * Stop and target for a position that has none in the DB (imported): the exchange's own when it holds one, else
- * `defaultStopPct` / `defaultTpPct` from its entry but never on the wrong side of the mark (a stop the mark already
- * crossed would trigger at once or be refused).
- */
-async function defaultProtection(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, open: ExOrder[], opts: ReconcileOptions): Promise<void> {
-  const sl = opts.defaultStopPct ?? 0.02;
-  const tp = opts.defaultTpPct ?? 0.04;
-  const exitSide = p.side === 'long' ? 'sell' : 'buy';
-  // What the exchange already holds is the level (a stop placed by hand, or by a run that died before writing it).
-  const held = (type: string) => open.find((o) => o.conditional && o.type === type && o.side === exitSide && o.stopPrice)?.stopPrice ?? null;
-  const mark = dec((await gw.fetchMarkPrice(p.symbol)).markPrice);
-  const entry = dec(p.entry_price);
-  const long = p.side === 'long';
-  const stop = held('stop_market') ?? str((long ? D.min(entry.mul(1 - sl), mark.mul(1 - sl / 4)) : D.max(entry.mul(1 + sl), mark.mul(1 + sl / 4))).toDecimalPlaces(8));
-  const target = held('take_profit_market') ?? str((long ? D.max(entry.mul(1 + tp), mark.mul(1 + tp / 4)) : D.min(entry.mul(1 - tp), mark.mul(1 - tp / 4))).toDecimalPlaces(8));
-  await ledger.setProtection(p.id, p.stop_loss === null ? stop : null, p.take_profit === null ? target : null);
-}
