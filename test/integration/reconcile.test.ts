@@ -167,6 +167,28 @@ test('no stop on the exchange and the mark already beyond the stop level: closed
   assert.equal((await run(w)).anomalies, []);
 });
 
+test('funding payments from the income endpoint (ccxt): stored once, added to the position that paid them, in its net PnL', async () => {
+  const w = await open('recfunding');
+  await w.ours({ decision: 'f-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 800) }, 'entry');
+  await run(w);
+  // Funding settles at the venue's next funding time: move its core there (one bar at that time).
+  await v!.server.venue.run((core) => {
+    const px = core.price(BTC)!;
+    core.onBar(BTC, { ts: core.nextFundingTime + 1000, open: px, high: px, low: px, close: px });
+  });
+  const paid = v!.server.venue.core.fundingHistory(BTC);
+  assert.ok(paid.length >= 1, 'the venue settled funding');
+  const fetched = await w.gw.fetchFunding(BTC, 0);
+  assert.equal(fetched.map((f) => dec(f.amount).toString()), paid.map((f) => dec(f.amount).toString()));
+  await run(w);
+  await run(w);
+  const p = (await w.ledger.openPosition(BTC))! as unknown as { funding: string; net_pnl: string; realized_pnl: string; fees: string };
+  assert.is(dec(p.funding).toString(), paid.reduce((s, f) => s.add(f.amount), dec(0)).toString(), 'once, on the position');
+  assert.is(dec(p.net_pnl).toString(), dec(p.realized_pnl).sub(p.fees).add(p.funding).toString());
+  const n = await v!.db.pool.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM funding_payments');
+  assert.is(Number(n[0]!.n), paid.length);
+});
+
 test('an exchange that does not answer within the timeout: rejects with ReconcileAbortedError, nothing placed', async () => {
   const w = await open('rectimeout');
   await w.gw.createOrder({ symbol: BTC, clientId: 'by-hand-t', side: 'buy', type: 'market', qty: await w.qty(BTC, 500) });
