@@ -43,7 +43,8 @@ function runFile(file) {
       const passed = num('Passed');
       const skipped = num('Skipped') || 0;
       let p = Number.isFinite(passed) ? passed : 0;
-      let f = Number.isFinite(total) ? total - passed - skipped : 1;
+      // uvu's Total counts the tests that ran; skipped ones are reported apart.
+      let f = Number.isFinite(total) && Number.isFinite(passed) ? Math.max(0, total - passed) : 1;
       if (code !== 0 && f === 0) f = 1; // crashed after its tests, or never printed a summary
       resolve({ file, passed: p, failed: f, skipped, code, out, ms: Date.now() - started });
     });
