@@ -183,6 +183,11 @@ export class ExecutionEffects {
     return this.serial.run(async () => {
       await this.ensureBooted();
       const t0 = Date.now();
+      // A working entry is not resumed across a restart: cancel it (confirmed) before comparing, so that whatever it
+      // filled is applied and protected by this reconciliation instead of filling unprotected after it.
+      let strays = 0;
+      for (const symbol of this.cfg.symbols) strays += await this.entries!.cancelStray(symbol);
+      if (strays) this.o.log.warn({ strays }, 'entry orders left working by an earlier run cancelled before reconciling');
       // Aborted at the same deadline the machine halts on; the queue is held until the aborted run has really stopped.
       let rep;
       try {
