@@ -183,20 +183,31 @@ export class ExecutionEffects {
     return this.serial.run(async () => {
       await this.ensureBooted();
       const t0 = Date.now();
-      // A working entry is not resumed across a restart: cancel it (confirmed) before comparing, so that whatever it
-      // filled is applied and protected by this reconciliation instead of filling unprotected after it.
-      let strays = 0;
-      for (const symbol of this.cfg.symbols) strays += await this.entries!.cancelStray(symbol);
-      if (strays) this.o.log.warn({ strays }, 'entry orders left working by an earlier run cancelled before reconciling');
-      // Aborted at the same deadline the machine halts on; the queue is held until the aborted run has really stopped.
-      let rep;
-      try {
-        rep = await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
-          settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
-        });
-      } catch (err) {
-        if (err instanceof ReconcileAbortedError) await err.settled;
-        throw err;
+      // A working entry is not resumed across a restart: entry orders an earlier run left are cancelled (confirmed),
+      // before comparing and again after it (a pending_submit row is known to be on the exchange only once resolved);
+      // when any was cancelled after it, the comparison runs once more so its fills are applied and protected now.
+      const cancelStrays = async () => {
+        let n = 0;
+        for (const symbol of this.cfg.symbols) n += await this.entries!.cancelStray(symbol);
+        if (n) this.o.log.warn({ strays: n }, 'entry orders left working by an earlier run cancelled');
+        return n;
+      };
+      const once = async () => {
+        try {
+          return await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
+            settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
+          });
+        } catch (err) {
+          // Aborted at the same deadline the machine halts on; the queue is held until the aborted run has really stopped.
+          if (err instanceof ReconcileAbortedError) await err.settled;
+          throw err;
+        }
+      };
+      await cancelStrays();
+      let rep = await once();
+      if (await cancelStrays()) {
+        const again = await once();
+        rep = { ...again, anomalies: [...rep.anomalies, ...again.anomalies], fillsApplied: rep.fillsApplied + again.fillsApplied };
       }
       for (const a of rep.anomalies) this.o.log.warn({ kind: a.kind, symbol: a.symbol }, a.text);
       this.o.log.info({ positions: rep.positions.length, anomalies: rep.anomalies.length, fillsApplied: rep.fillsApplied, ms: Date.now() - t0 }, 'startup reconciliation done');
