@@ -215,6 +215,32 @@ export class ExecutionEffects {
     });
   }
 
+  /** Wall time at which a pending_submit row was first seen absent from the exchange (by client id). */
+  private readonly absentSince = new Map<string, number>();
+
+  /**
+   * pending_submit rows at the start of a tick belong to no submit in flight (submits run in this queue): their
+   * outcome was lost (e.g. MariaDB went down mid-submit). Each is looked up by client id and takes the exchange's
+   * status; one still absent once the venue can no longer accept it (recvWindow + margin, wall) is never placed.
+   */
+  private async resolveStalePending(): Promise<void> {
+    for (const row of await this.ledger.openOrders()) {
+      if (row.status !== 'pending_submit' || !this.cfg.symbols.includes(row.symbol)) continue;
+      const ex = await this.gw!.fetchOrderByClientId(row.symbol, row.client_id);
+      if (ex) {
+        this.absentSince.delete(row.client_id);
+        await this.ledger.applyOrderUpdate(ex);
+        continue;
+      }
+      const since = this.absentSince.get(row.client_id) ?? Date.now();
+      this.absentSince.set(row.client_id, since);
+      if (Date.now() - since > this.cfg.exchange.recvWindowMs + 1000) {
+        this.absentSince.delete(row.client_id);
+        await this.ledger.markNeverPlaced(row.client_id, 'not on the exchange after the recvWindow (outcome lost mid-submit)');
+      }
+    }
+  }
+
   /** reconcileTimeoutMs is wall time (IO), like the machine's deadline for it. */
   private reconcileTimeoutWallMs(): number {
     return this.cfg.execution.reconcileTimeoutMs;
@@ -226,6 +252,7 @@ export class ExecutionEffects {
       await this.ensureBooted();
       this.stats.ticks++;
       await this.rewriteKept();
+      await this.resolveStalePending();
       const now = this.o.now();
       const alerts: AlertPayload[] = [];
       let entry: TickOutput['entry'] = null;
