@@ -1,7 +1,6 @@
 // Execution: decision-to-order latency through the real execution worker (a decision.made published on the bus → the
 // venue's "order accepted" event), and startup reconciliation with 3 positions and 20 open orders, each against a same-run
 // baseline: a bare ccxt createOrder round trip, and a bare fetchPositions + fetchOpenOrders of the same symbols.
-import { randomBytes } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
 import { PortBus } from '../src/bus/port-bus.js';
 import { loadConfig } from '../src/config/load.js';
@@ -14,9 +13,9 @@ import { reconcile } from '../src/execution/reconcile.js';
 import { createLogger } from '../src/log/logger.js';
 import { fromRoot } from '../src/paths.js';
 import type { Decision } from '../src/protocol/index.js';
-import { connect, createPool, type Pool } from '../src/store/pool.js';
-import { ensureDatabase, ensureMode, migrate } from '../src/store/migrate.js';
 import { ChildHandle } from '../src/supervisor/child.js';
+import type { Pool } from '../src/store/pool.js';
+import { freshDb } from './fresh-db.js';
 import { pct, type BenchLine } from './report.js';
 
 const SYMBOLS = ['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT'];
@@ -25,19 +24,6 @@ const STEP: Record<string, number> = { 'BTC/USDT:USDT': 0.001, 'ETH/USDT:USDT': 
 const sizeFor = (s: string, px: number) => (Math.ceil(250 / px / STEP[s]!) * STEP[s]!).toFixed(STEP[s]! < 1 ? 3 : 0);
 const RESTING: Record<string, number> = { 'BTC/USDT:USDT': 9, 'ETH/USDT:USDT': 8, 'SOL/USDT:USDT': 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freshDb(tag: string): Promise<{ url: string; pool: Pool; drop(): Promise<void> }> {
-  const host = process.env.BOSUN_TEST_DB_URL ?? 'mariadb://root@127.0.0.1:3306';
-  const name = `bosun_bench_${tag}_${randomBytes(3).toString('hex')}`;
-  const url = `${host}/${name}`;
-  await ensureDatabase(url, 3000);
-  const c = await connect({ url, connectTimeoutMs: 3000, poolSize: 1, multipleStatements: true });
-  await migrate(c);
-  await ensureMode(c, 'paper', name);
-  await c.end();
-  const pool = createPool({ url, connectTimeoutMs: 3000, poolSize: 4 });
-  return { url, pool, drop: async () => { await pool.query(`DROP DATABASE \`${name}\``); await pool.end(); } };
-}
 
 export default async function run(): Promise<BenchLine[]> {
   const db = await freshDb('exec');

@@ -1,30 +1,21 @@
 // Order round trip through CcxtGateway (ccxt binanceusdm, HMAC signing) to the loopback venue, p50/p99, next to a
 // bare signed HTTP request for the same order on the same server (the venue's own work: matching + MariaDB commit).
 // Goal: ccxt (request building, signing, parsing) at most doubles what the venue costs itself: p50 ≤ 2× the bare request.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { connect, createPool } from '../src/store/pool.js';
-import { ensureDatabase, ensureMode, migrate } from '../src/store/migrate.js';
 import { loadConfig } from '../src/config/load.js';
 import { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
 import { venueServerFor } from '../src/exchange/sim/from-config.js';
 import { createLogger } from '../src/log/logger.js';
 import { fromRoot } from '../src/paths.js';
+import { freshDb } from './fresh-db.js';
 import { pct, type BenchLine } from './report.js';
 
 const KEY = 'bench-key';
 const SECRET = 'bench-secret';
 
 export default async function run(): Promise<BenchLine[]> {
-  const host = process.env.BOSUN_TEST_DB_URL ?? 'mariadb://root@127.0.0.1:3306';
-  const name = `bosun_bench_order_${randomBytes(3).toString('hex')}`;
-  const url = `${host}/${name}`;
-  await ensureDatabase(url, 3000);
-  const c = await connect({ url, connectTimeoutMs: 3000, poolSize: 1, multipleStatements: true });
-  await migrate(c);
-  await ensureMode(c, 'paper', name);
-  await c.end();
-  const pool = createPool({ url, connectTimeoutMs: 3000, poolSize: 4 });
+  const { pool, drop } = await freshDb('order');
   const log = createLogger({ level: 'fatal', sync: true });
   const { config } = loadConfig(fromRoot('config', 'paper.json'), {});
   const server = await venueServerFor(config, { pool, log, apiKey: KEY, apiSecret: SECRET, port: 0, venue: { historyMinutes: 10 } });
@@ -69,8 +60,7 @@ export default async function run(): Promise<BenchLine[]> {
   await gw.close();
   agent.destroy();
   await server.stop();
-  await pool.query(`DROP DATABASE \`${name}\``);
-  await pool.end();
+  await drop();
   const g50 = pct(a, 50);
   const b50 = pct(b, 50);
   return [
