@@ -124,17 +124,11 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
     check();
     seen.set(row.client_id, openOnEx.get(row.client_id) ?? (await gw.fetchOrderByClientId(row.symbol, row.client_id)));
   }
-  const missing = rows.filter((r) => !seen.get(r.client_id));
-  if (missing.some((r) => r.status === 'pending_submit') && opts.settleMs > 0) {
-    await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
-    for (const row of missing) {
-      check();
-      seen.set(row.client_id, await gw.fetchOrderByClientId(row.symbol, row.client_id));
-    }
-  }
-  for (const row of rows) {
-    check();
-    const ex = seen.get(row.client_id) ?? null;
+  // A pending_submit row still missing may be a request of a crashed run in flight: it is resolved after a wait of
+  // settleMs, but only once the positions are protected (steps 3–5 first), so a stop-loss whose row was written just
+  // before a kill delays nothing: its replacement is placed now under the next attempt's client id.
+  const deferred = opts.settleMs > 0 ? rows.filter((r) => !seen.get(r.client_id) && r.status === 'pending_submit') : [];
+  const resolve = async (row: (typeof rows)[number], ex: ExOrder | null) => {
     if (!ex) {
       if (row.status === 'pending_submit') {
         await ledger.markNeverPlaced(row.client_id, 'not found on the exchange at reconciliation');
@@ -142,12 +136,16 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       } else if (await rl.settleOrder(pool, row.client_id, 'expired', audit('order_missing', 'open in the DB, unknown to the exchange'))) {
         note('order_missing', 'warning', `order ${row.client_id} (${row.leg}, ${row.status}) is unknown to the exchange: expired in the DB`, row.symbol);
       }
-      continue;
+      return;
     }
     const before = row.status;
     const after = await ledger.applyOrderUpdate(ex);
     if (before === 'pending_submit') note('pending_resolved', 'info', `order ${row.client_id} (${row.leg}) reached the exchange: ${ex.status}`, row.symbol);
     else if (after !== before) note('order_status', 'info', `order ${row.client_id} moved ${before} → ${after}`, row.symbol);
+  };
+  for (const row of rows) {
+    check();
+    if (!deferred.includes(row)) await resolve(row, seen.get(row.client_id) ?? null);
   }
 
   // 3. Open orders the DB does not know (placed by hand, or by a DB that was restored): adopted or cancelled.
@@ -199,8 +197,9 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   }
 
   // 5. Protection: every open position has a stop-loss and a take-profit on the exchange; nothing is left where flat.
-  let positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
-  if (orders) {
+  const protect = async () => {
+    if (!orders) return;
+    let positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
     for (const p of positions) {
       check();
       const open = await gw.fetchOpenOrders(p.symbol);
@@ -226,6 +225,23 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       const n = await orders.cancelLeftovers(symbol);
       if (n) note('leftover_cancelled', 'info', `${n} protective order(s) left on the exchange while flat: cancelled`, symbol);
     }
+  };
+  await protect();
+
+  // 2b. The deferred pending_submit rows, now that a request sent before the crash can no longer be accepted. One that
+  // landed after all is applied, and protection is looked at again (a late stop is a second stop: the loop keeps the
+  // tightest; a late protective order where flat is cancelled).
+  if (deferred.length) {
+    check();
+    await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
+    let landed = 0;
+    for (const row of deferred) {
+      check();
+      const ex = await gw.fetchOrderByClientId(row.symbol, row.client_id);
+      if (ex) landed++;
+      await resolve(row, ex);
+    }
+    if (landed) await protect();
   }
 
   // 6. Funding payments (PnL), then the point up to which the DB's fills are known complete.

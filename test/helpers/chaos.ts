@@ -1,5 +1,7 @@
 // The crash test: `bosun venue` as its own process, the paper daemon on it, kill -9 at random points of the order
 // lifecycle and restart, N times. Guarantees every restart that finishes reconciling is checked against the venue.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pool } from 'mariadb';
 import { createTestDb, type TestDb } from './db.js';
 import { daemonConfig, startDaemon, type DaemonHandle } from './daemon.js';
@@ -115,6 +117,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     venue = await startVenueProcess({ dbUrl: venueDb.url, overrides: { clock: { speed: o.speed ?? 600 }, symbols, market, log: { level: 'warn' } }, env: KEYS });
     const { dir } = daemonConfig({ dbUrl: db.url });
     const overrides = tradingOverrides(venue.url, symbols);
+    // CHAOS_LOG_DIR: each run's daemon log (at info) is written there as iteration-N.log, to read a failure afterwards.
+    const logDir = process.env.CHAOS_LOG_DIR;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      overrides.log = { level: 'info' };
+    }
+    const keepLog = (i: number | string, h: DaemonHandle) => logDir && writeFileSync(join(logDir, `iteration-${i}.log`), h.output());
     const control = venue.control;
 
     /** Starts the daemon and waits until execution has finished startup reconciliation; null if it died first. */
@@ -173,6 +182,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (d.proc.exitCode !== null) fail(`iteration ${i}: the daemon exited on its own (${d.proc.exitCode}): ${d.output().slice(-1500)}`);
       d.proc.kill('SIGKILL');
       await d.exited;
+      keepLog(i, d);
       d = null;
       r.kills++;
       r.killsBy[what.startsWith('no ') ? 'no_event' : kind] = (r.killsBy[what.startsWith('no ') ? 'no_event' : kind] ?? 0) + 1;
@@ -186,6 +196,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await d.waitRunning(60_000);
     const d0 = d;
     const stopped = await d.stop('SIGTERM');
+    keepLog('final', d0);
     d = null;
     if (stopped.code !== 0) fail(`the daemon did not stop cleanly on SIGTERM: ${JSON.stringify(stopped)}: ${d0.output().slice(-2500)}`);
   } catch (err) {

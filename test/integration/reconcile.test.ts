@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dec } from '../../src/domain/decimal.js';
 import { clientOrderId } from '../../src/domain/ids.js';
+import { decisionKey } from '../../src/execution/protection.js';
 import { reconcile, ReconcileAbortedError, type ReconcileOptions } from '../../src/execution/reconcile.js';
 import { BTC, reconWorld, venueStops, type ReconWorld } from '../helpers/recon.js';
 import { startTestVenue, type TestVenue } from '../helpers/venue-server.js';
@@ -96,6 +97,42 @@ test('position without stop-loss or take-profit: both placed at once; pending_su
   assert.ok(stops.some((o) => o.type === 'take_profit_market' && o.side === 'buy'), JSON.stringify(stops));
   assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec((await exPos(w))!.qty).toString());
   assert.equal((await run(w)).anomalies, []);
+});
+
+test('a stop-loss row written just before a kill (pending_submit, never sent): the replacement stop is on the venue before the settle wait, not after it; a late landing of the old request is applied', async () => {
+  const w = await open('recpendsl');
+  await w.ours({ decision: 'k-1', symbol: BTC, side: 'sell', type: 'market', qty: await w.qty(BTC, 400) }, 'entry');
+  const p = (await w.ledger.openPosition(BTC))!;
+  const stopPx = (Number(p.entry_price) * 1.02).toFixed(1);
+  const key = decisionKey(p);
+  const lost = { symbol: BTC, clientId: clientOrderId(key, 'sl', 0), side: 'buy' as const, type: 'stop_market' as const, stopPrice: stopPx, closePosition: true, workingType: 'MARK_PRICE' as const };
+  await w.ledger.insertPending(lost, { decisionId: p.decision_id, positionId: p.id, leg: 'sl', attempt: 0 });
+  // What the venue holds when reconciliation starts its settle wait; the old request lands during it the first time.
+  const atWait: string[][] = [];
+  let land = true;
+  const sleep = async () => {
+    atWait.push(venueStops(v!, BTC).filter((o) => o.type === 'stop_market').map((o) => o.clientId));
+    if (land) await w.gw.createOrder(lost);
+  };
+  const r = await run(w, { sleep });
+  assert.equal(atWait, [[clientOrderId(key, 'sl', 1)]], 'the replacement (next attempt) was placed before the wait');
+  assert.ok(codes(r).includes('reconcile.protection_placed') && codes(r).includes('reconcile.pending_resolved'), JSON.stringify(r.anomalies));
+  assert.is((await w.ledger.order(lost.clientId))!.status, 'new', 'the late landing is known, not foreign');
+  assert.is(venueStops(v!, BTC).filter((o) => o.type === 'stop_market').length, 2, 'two stops until the loop keeps the tightest');
+
+  // Never lands: marked never placed after the wait; the position is protected throughout.
+  await w.gw.cancelOrder(BTC, lost.clientId, true);
+  await w.ledger.applyOrderUpdate((await w.gw.fetchOrderByClientId(BTC, lost.clientId))!);
+  const again = { ...lost, clientId: clientOrderId(key, 'sl', 2) };
+  await w.ledger.insertPending(again, { decisionId: p.decision_id, positionId: p.id, leg: 'sl', attempt: 2 });
+  land = false;
+  atWait.length = 0;
+  const r2 = await run(w, { sleep });
+  assert.is(atWait.length, 1);
+  assert.ok(atWait[0]!.length >= 1, 'a stop on the venue during the wait');
+  assert.ok(codes(r2).includes('reconcile.pending_never_placed'), JSON.stringify(r2.anomalies));
+  assert.is((await w.ledger.order(again.clientId))!.status, 'never_placed');
+  assert.is(v!.server.venue.core.ordersWithClientId(again.clientId).length, 0);
 });
 
 test('open orders unknown to the DB: adopted (a stop reads as our stop-loss) or cancelled per config, never ignored; audited', async () => {
