@@ -22,6 +22,11 @@ export interface AnalyticsInput {
   ml: MlSetup;
   /** A candle received this long after its close only updates the engine (null: every candle snapshots). */
   catchUpMs: number | null;
+  /**
+   * Fast (1m) snapshots are built and published (default). The backtest turns them off: its only consumer, the
+   * decision machine, acts on full ones alone, and with bars only (no trade or book stream) building one changes nothing.
+   */
+  fastSnapshots?: boolean;
 }
 
 export interface InferenceRequest {
@@ -41,6 +46,7 @@ export interface AnalyticsContext {
   engines: Record<string, SymbolEngine>;
   fullEveryMs: number;
   catchUpMs: number | null;
+  fastSnapshots: boolean;
   ml: MlSetup;
   snapshots: number;
   /** Candles that only updated the engine because they arrived late (backfill). */
@@ -130,6 +136,7 @@ export const analyticsMachine = setup({
     engines: Object.fromEntries(input.symbols.map((s) => [s, new SymbolEngine(s, input.params)])),
     fullEveryMs: input.fullSnapshotSec * 1000,
     catchUpMs: input.catchUpMs,
+    fastSnapshots: input.fastSnapshots ?? true,
     ml: input.ml,
     snapshots: 0,
     caughtUp: 0,
@@ -148,8 +155,10 @@ export const analyticsMachine = setup({
           context.caughtUp++;
           return;
         }
+        const full = closeTs % context.fullEveryMs === 0;
+        if (!full && !context.fastSnapshots) return;
         const out: Effect[] = [];
-        produce(context, engine, closeTs % context.fullEveryMs === 0 ? 'full' : 'fast', false, out);
+        produce(context, engine, full ? 'full' : 'fast', false, out);
         run(out, enqueue);
       }),
     },

@@ -118,7 +118,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
         ));
       },
     },
-  }), { clock, input: { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null } });
+  }), { clock, input: { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false } });
 
   // ---- decision: the live machine and pure engine; decisions and risk records stay in memory
   const decisions = new Map<string, Decision>();

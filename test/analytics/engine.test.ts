@@ -175,6 +175,19 @@ test('a candle received long after its close (backfill) updates the engine but y
   assert.equal(m.snaps[0], ref.snapshot(m.snaps[0]!.kind, UNAVAILABLE), 'the skipped candle still went into the indicators');
 });
 
+test('with fast snapshots off (the backtest) only full ones are published, identical to those of a machine with them on', () => {
+  const on = machine();
+  const off = machine({ fastSnapshots: false });
+  for (const m of [on, off]) {
+    m.actor.send({ type: 'analytics.warmup', candles: candles.slice(0, 4320) });
+    for (const c of candles.slice(4320, 4320 + 30)) m.actor.send({ type: 'analytics.candle', candle: c });
+  }
+  assert.is(on.snaps.length, 30);
+  assert.ok(off.snaps.length >= 5 && off.snaps.every((x) => x.kind === 'full'), `${off.snaps.length} snapshots`);
+  assert.equal(off.snaps, on.snaps.filter((x) => x.kind === 'full'));
+  assert.equal(off.persisted, on.persisted);
+});
+
 test('after warm-up a full snapshot of the latest candle is published (flagged warmup), unless it was one already or is stale', () => {
   const m = machine({ catchUpMs: 600_000 });
   const hist = candles.slice(0, 4003);

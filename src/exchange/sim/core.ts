@@ -270,7 +270,20 @@ export class SimVenue {
     return liquidationPrice(p, elsewhere, this.market(symbol).maintMarginRate);
   }
 
+  /** The account while flat with no open limit order depends on the wallet alone (the reconciler asks every bar). */
+  private flatView: AccountView | null = null;
+
   account(): AccountView {
+    let flat = true;
+    for (const _ in this.s.positions) flat = false;
+    if (flat && !this.s.orders.some((o) => o.book === 'regular' && OPEN.has(o.status) && !o.reduceOnly && o.type === 'limit')) {
+      if (this.flatView?.wallet !== this.s.balance) this.flatView = this.accountSlow();
+      return { ...this.flatView };
+    }
+    return this.accountSlow();
+  }
+
+  private accountSlow(): AccountView {
     let upnl = new D(0);
     let posIm = new D(0);
     let mm = new D(0);
