@@ -53,7 +53,9 @@ export class ExecutionEffects {
   private readonly intents = new Map<string, Intent>();
   private protector: Protector | undefined;
   private entries: EntryWorker | undefined;
-  readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0 };
+  /** Positions whose last opening/increasing fill is not yet known covered by a stop: wall time of that fill. */
+  private readonly unprotectedSince = new Map<number, number>();
+  readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0, lateProtection: 0, maxProtectMs: 0 };
 
   constructor(private readonly o: EffectsOptions) {
     this.ledger = new Ledger(o.pool, o.now);
@@ -97,6 +99,9 @@ export class ExecutionEffects {
     if (r.kind === 'duplicate') return;
     if (via === 'stream') this.stats.streamFills++;
     else this.stats.polledFills++;
+    if (r.kind === 'opened' || r.kind === 'increased') {
+      if (!this.unprotectedSince.has(r.position.id)) this.unprotectedSince.set(r.position.id, Date.now());
+    } else if (r.kind === 'closed') this.unprotectedSince.delete(r.position.id);
     const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
     this.o.log.info({ symbol: f.symbol, tradeId: f.tradeId, side: f.side, qty: f.qty, price: f.price, leg: order?.leg ?? 'unknown', outcome: r.kind, via }, 'fill');
     this.actor?.send({ type: 'execution.fill', leg: order?.leg ?? 'unknown', outcome: r.kind, position: view, event: positionEvent(r.position, f.ts) });
@@ -241,6 +246,22 @@ export class ExecutionEffects {
     }
   }
 
+  /**
+   * After a tick managed the position, its stop is on the exchange (placed now, or found): the wall time since the
+   * fill that opened or grew it is the protection latency. Returns it when it broke execution.protectWithinMs.
+   */
+  private protectionLatency(positionId: number, actions: string[]): number | null {
+    const since = this.unprotectedSince.get(positionId);
+    if (since === undefined || actions.some((a) => a.startsWith('exit:'))) return null;
+    this.unprotectedSince.delete(positionId);
+    const ms = Date.now() - since;
+    this.stats.maxProtectMs = Math.max(this.stats.maxProtectMs, ms);
+    if (ms <= this.cfg.execution.protectWithinMs) return null;
+    this.stats.lateProtection++;
+    this.o.log.error({ positionId, ms, protectWithinMs: this.cfg.execution.protectWithinMs }, 'stop-loss reached the exchange later than protectWithinMs after the fill');
+    return ms;
+  }
+
   /** reconcileTimeoutMs is wall time (IO), like the machine's deadline for it. */
   private reconcileTimeoutWallMs(): number {
     return this.cfg.execution.reconcileTimeoutMs;
@@ -267,6 +288,8 @@ export class ExecutionEffects {
         if (!this.cfg.symbols.includes(p.symbol)) continue;
         const r = await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now);
         exiting ||= r.exiting;
+        const late = this.protectionLatency(p.id, r.actions);
+        if (late) alerts.push({ severity: 'critical', code: 'execution.protection_late', symbol: p.symbol, text: `${p.symbol} position ${p.id}: stop-loss on the exchange ${late} ms after the fill (execution.protectWithinMs ${this.cfg.execution.protectWithinMs})`, data: { positionId: p.id, ms: late } });
         for (const a of r.actions) {
           if (a.startsWith('moved:')) this.stats.stopMoves++;
           if (a.startsWith('exit:')) {

@@ -58,6 +58,26 @@ test('stop-loss (STOP_MARKET, closePosition, mark price) and take-profit within 
   assert.ok(sl.createdAt - fill.ts <= r.config.execution.protectWithinMs, `stop ${sl.createdAt - fill.ts} ms after the fill`);
   assert.ok(tp.createdAt - fill.ts <= r.config.execution.protectWithinMs, `target ${tp.createdAt - fill.ts} ms after the fill`);
   assert.is(sl.stopPrice, '29400', "the intent's stop");
+  await waitFor('the tick that saw the stop', () => r.fx.stats.maxProtectMs > 0);
+  assert.ok(r.fx.stats.maxProtectMs <= r.config.execution.protectWithinMs, `measured ${r.fx.stats.maxProtectMs} ms`);
+  assert.is(r.fx.stats.lateProtection, 0);
+});
+
+test('a stop-loss that reaches the exchange later than protectWithinMs after the fill raises a critical alert', async () => {
+  rig = await startExec('prot-late', { protectWithinMs: 300 });
+  const r = rig;
+  const codes = alerts(r);
+  // Every conditional order is held by the venue longer than the deadline (within the test gateway's recvWindow).
+  r.tv.server.faults.add({ method: 'POST', path: '/fapi/v1/algoOrder', times: 0, fault: { kind: 'latency', ms: 600 } });
+  r.decide({ side: 'long', reference: 30_000 });
+  await waitFor('resting entry', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
+  await r.market.set(BTC, 29_990);
+  await waitFor('a position on the venue', () => position(r));
+  await r.market.set(BTC, 30_000);
+  await waitFor('the late-protection alert', () => codes.includes('execution.protection_late'), 20_000);
+  assert.ok(stops(r).some((o) => o.status === 'new'), 'the stop is on the venue');
+  assert.is(r.fx.stats.lateProtection, 1);
+  assert.ok(r.fx.stats.maxProtectMs > r.config.execution.protectWithinMs, `measured ${r.fx.stats.maxProtectMs} ms`);
 });
 
 test('a stop-loss cancelled on the exchange behind our back is placed again within a loop, with an alert', async () => {
