@@ -228,9 +228,9 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   };
   await protect();
 
-  // 2b. The deferred pending_submit rows, now that a request sent before the crash can no longer be accepted. One that
-  // landed after all is applied, and protection is looked at again (a late stop is a second stop: the loop keeps the
-  // tightest; a late protective order where flat is cancelled).
+  // 2b. The deferred pending_submit rows, now that a request sent before the crash can no longer be accepted. When one
+  // landed after all, the whole comparison runs once more (its fills, a position it opened, its protection; a late
+  // stop is a second stop, the loop keeps the tightest); that run has no unresolved row left to wait for.
   if (deferred.length) {
     check();
     await (opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(opts.settleMs);
@@ -241,7 +241,10 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       if (ex) landed++;
       await resolve(row, ex);
     }
-    if (landed) await protect();
+    if (landed) {
+      const again = await run(gw, ledger, orders, symbols, now, opts, check);
+      return { ...again, anomalies: [...anomalies, ...again.anomalies], fillsApplied: fillsApplied + again.fillsApplied };
+    }
   }
 
   // 6. Funding payments (PnL), then the point up to which the DB's fills are known complete.

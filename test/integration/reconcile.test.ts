@@ -133,6 +133,18 @@ test('a stop-loss row written just before a kill (pending_submit, never sent): t
   assert.ok(codes(r2).includes('reconcile.pending_never_placed'), JSON.stringify(r2.anomalies));
   assert.is((await w.ledger.order(again.clientId))!.status, 'never_placed');
   assert.is(v!.server.venue.core.ordersWithClientId(again.clientId).length, 0);
+
+  // A market entry that adds to the position lands late, during the wait: the comparison runs again, so its fill and
+  // the larger position are in the DB when reconciliation returns, covered by the closePosition stop.
+  const add = { symbol: BTC, clientId: clientOrderId('k-2', 'entry', 0), side: 'sell' as const, type: 'market' as const, qty: await w.qty(BTC, 300) };
+  await w.ledger.insertPending(add, { decisionId: null, positionId: null, leg: 'entry', attempt: 0 });
+  const r3 = await run(w, { sleep: async () => void (await w.gw.createOrder(add)) });
+  assert.ok(codes(r3).includes('reconcile.pending_resolved') && codes(r3).includes('reconcile.missed_fill'), JSON.stringify(r3.anomalies));
+  const ex = (await exPos(w))!;
+  assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec(ex.qty).toString(), 'the late fill is in the DB');
+  assert.ok(dec(ex.qty).gt(p.qty));
+  assert.ok(venueStops(v!, BTC).some((o) => o.type === 'stop_market'), 'still covered');
+  assert.equal((await run(w)).anomalies, [], 'a further run finds nothing');
 });
 
 test('open orders unknown to the DB: adopted (a stop reads as our stop-loss) or cancelled per config, never ignored; audited', async () => {
