@@ -101,6 +101,11 @@ export class ExecutionEffects {
     else this.stats.polledFills++;
     if (r.kind === 'opened' || r.kind === 'increased') {
       if (!this.unprotectedSince.has(r.position.id)) this.unprotectedSince.set(r.position.id, Date.now());
+      // The stop-loss goes out from here, in the same queue turn as the fill (the loop tick that follows checks it again
+      // and does the rest): no machine round trip, no other work in between. A failure is the tick's to retry.
+      if (this.booted && this.cfg.symbols.includes(f.symbol)) {
+        await this.orders!.ensureProtection(r.position).catch((err) => this.o.log.warn({ symbol: f.symbol, err: (err as Error).message }, 'protection at the fill failed; the loop places it'));
+      }
     } else if (r.kind === 'closed') this.unprotectedSince.delete(r.position.id);
     const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
     this.o.log.info({ symbol: f.symbol, tradeId: f.tradeId, side: f.side, qty: f.qty, price: f.price, leg: order?.leg ?? 'unknown', outcome: r.kind, via }, 'fill');
