@@ -75,7 +75,7 @@ export async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: Pos
   const diff = freshPx.sub(p.entry_price).mul(freshQty);
   return {
     exitPrice: str(px.toDecimalPlaces(12)), realizedPnl: str((p.side === 'long' ? diff : diff.neg()).toDecimalPlaces(12)),
-    fees: str(fresh.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts,
+    fees: str(fresh.reduce((s, f) => s.add(f.fee), new D(0))), reason, closedAt: last.ts, fills: fresh,
   };
 }
 

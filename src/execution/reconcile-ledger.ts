@@ -3,7 +3,7 @@
 // correction that finds the row already as wanted changes nothing (idempotent).
 import type { Pool, PoolConnection } from 'mariadb';
 import { dec, str } from '../domain/decimal.js';
-import type { ExOrder } from '../exchange/types.js';
+import type { ExFill, ExOrder } from '../exchange/types.js';
 import type { Side } from '../protocol/index.js';
 import { inTx } from '../store/tx.js';
 import type { OrderRow, PositionRow } from './ledger.js';
@@ -57,6 +57,8 @@ export interface ExternalClose {
   fees: string;
   reason: string;
   closedAt: number;
+  /** The exchange fills whose PnL and fees this close books: stored with it, so no later poll applies them again. */
+  fills?: ExFill[];
 }
 
 /** Closes an open DB position the exchange no longer holds, with what the fills say about how it ended. */
@@ -68,6 +70,13 @@ export async function closePosition(pool: Pool, id: number, c: ExternalClose, a:
       `UPDATE positions SET status = 'closed', exit_price = ?, realized_pnl = realized_pnl + ?, fees = fees + ?, exit_reason = ?, closed_at = ?, updated_at = ? WHERE id = ?`,
       [c.exitPrice, c.realizedPnl, c.fees, c.reason, c.closedAt, a.ts, id],
     );
+    for (const f of c.fills ?? []) {
+      await conn.query(
+        `INSERT IGNORE INTO fills (symbol, trade_id, client_id, exchange_order_id, side, qty, price, fee, fee_asset, realized_pnl, is_maker, ts, created_at, position_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [f.symbol, f.tradeId, f.clientId, f.exchangeOrderId, f.side, f.qty, f.price, f.fee, f.feeAsset, f.realizedPnl, f.isMaker ? 1 : 0, f.ts, a.ts, id],
+      );
+    }
     const after = (await lockPosition(conn, id))!;
     await audit(conn, a, p.symbol, `position:${id}`, positionState(p), positionState(after));
     return after;

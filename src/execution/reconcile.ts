@@ -94,8 +94,7 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   // 1. Fills the DB has not seen (stream down, process dead): applying them in order rebuilds positions.
   let fillsApplied = 0;
   const watermarks = new Map<string, number>();
-  for (const symbol of symbols) {
-    check();
+  const applyFills = async (symbol: string) => {
     const since = await fillsSince(ledger, symbol, now);
     const fills = (await gw.fetchFills(symbol, since)).sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
     for (const f of fills) {
@@ -107,7 +106,11 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       fillsApplied++;
       note('missed_fill', 'warning', `fill ${f.tradeId} (${f.side} ${f.qty} @ ${f.price}) was missing from the DB; applied (${r.kind})`, symbol, { tradeId: f.tradeId, clientId: f.clientId });
     }
-    watermarks.set(symbol, Math.max(now - FILL_OVERLAP_MS, ...fills.map((f) => f.ts)));
+    watermarks.set(symbol, Math.max(watermarks.get(symbol) ?? 0, now - FILL_OVERLAP_MS, ...fills.map((f) => f.ts)));
+  };
+  for (const symbol of symbols) {
+    check();
+    await applyFills(symbol);
   }
 
   // 2. Orders: pending_submit rows are resolved by client id; open rows take the exchange's status. Rows the
@@ -181,7 +184,12 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   for (const symbol of symbols) {
     check();
     const ex = exPositions.find((p) => p.symbol === symbol && dec(p.qty).gt(0));
-    const db = await ledger.openPosition(symbol);
+    let db = await ledger.openPosition(symbol);
+    if (!ex && db) {
+      // Gone from the exchange: first the fills since step 1 (a stop that filled meanwhile closes it the normal way).
+      await applyFills(symbol);
+      db = await ledger.openPosition(symbol);
+    }
     if (ex && !db) {
       const openedAt = ex.updatedAt > 0 ? ex.updatedAt : now;
       const p = await rl.importPosition(pool, symbol, ex, openedAt, null, audit('orphan_position', 'held on the exchange, unknown to the DB: imported'));

@@ -74,6 +74,33 @@ test('DB position gone from the exchange: closed from the fills (stop-loss → s
   assert.is(dec(closed.exit_price).toString(), dec(fill.price).toString());
   assert.is(dec(closed.realized_pnl).toFixed(6), dec(fill.price).sub(p.entry_price).mul(p.qty).toFixed(6));
   assert.ok((await w.audit()).some((a) => a.code === 'reconcile.position_gone'));
+  assert.is((await w.ledger.recordFill(fill)).kind, 'duplicate', 'the closing fill is stored with the close: a later poll cannot reopen the position');
+  assert.is(await w.ledger.openPosition(BTC), null);
+  assert.equal((await run(w)).anomalies, []);
+});
+
+test('a stop that fills while reconciliation runs (after its fill fetch): applied as a fill, stored once; no phantom position from a later poll', async () => {
+  const w = await open('recrace');
+  await w.ours({ decision: 'r-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 500) }, 'entry');
+  const p = (await w.ledger.openPosition(BTC))!;
+  await w.om.ensureProtection({ ...p, stop_loss: dec(p.entry_price).mul('0.99').toFixed(1) });
+  const stop = Number(venueStops(v!, BTC).find((o) => o.type === 'stop_market')!.stopPrice);
+  // The exchange as reconciliation sees it: the stop fills between its fill fetch and its position fetch.
+  let moved = false;
+  const gw = new Proxy(w.gw, {
+    get: (t, k, r) => (k === 'fetchPositions' ? async (s: string[]) => {
+      if (!moved) [moved] = [true, await w.moveTo(BTC, stop * 0.995)];
+      return t.fetchPositions(s);
+    } : Reflect.get(t, k, r)),
+  });
+  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
+  assert.ok(moved);
+  assert.ok(codes(r).includes('reconcile.missed_fill') && !codes(r).includes('reconcile.position_gone'), JSON.stringify(r.anomalies));
+  const closed = (await v!.db.pool.query<Array<{ status: string; exit_reason: string }>>('SELECT status, exit_reason FROM positions WHERE id = ?', [p.id]))[0]!;
+  assert.equal(closed, { status: 'closed', exit_reason: 'stop_loss' });
+  // What the poller would do next: every venue fill again; each is a duplicate, nothing opens.
+  for (const f of await w.gw.fetchFills(BTC, 0)) assert.is((await w.ledger.recordFill(f)).kind, 'duplicate', `fill ${f.tradeId}`);
+  assert.is(await w.ledger.openPosition(BTC), null);
   assert.equal((await run(w)).anomalies, []);
 });
 
