@@ -153,7 +153,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (dups.length > r.duplicates) fail(`${label}: client ids placed twice on the venue: ${dups.join(', ')}`);
       r.duplicates = Math.max(r.duplicates, dups.length);
       const v = await readVenue(control);
-      log(`${label}: protected after ${prot.sec.toFixed(2)} s; venue ${placedCount(v)} orders, ${v.fills.length} fills, ${v.positions.length} positions`);
+      log(`${label}: protected after ${prot.sec.toFixed(2)} s${prot.worst ? ` (${prot.worst})` : ''}; venue ${placedCount(v)} orders, ${v.fills.length} fills, ${v.positions.length} positions`);
     };
 
     for (let i = 1; i <= o.iterations; i++) {
