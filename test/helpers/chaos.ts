@@ -133,7 +133,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       waitFor('execution done reconciling', async () => {
         if (h.proc.exitCode !== null) throw new Error(`the daemon exited ${h.proc.exitCode}: ${h.output().slice(-2000)}`);
         const a = (await h.status()).actors.find((x) => x.id === 'execution');
-        return a && a.lifecycle === 'running' && !/booting|reconciling/.test(String(a.machineState)) ? a : null;
+        // machineState is null until the worker's first heartbeat: that is not "done reconciling".
+        return a && a.lifecycle === 'running' && a.machineState && !/booting|reconciling/.test(a.machineState) ? a : null;
       }, 60_000, 25);
     const check = async (label: string, readyAt: number) => {
       r.checks++;
