@@ -9,6 +9,7 @@ import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machin
 import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { engineParams } from '../src/analytics/params.js';
 import { AnalyticsPool } from '../src/analytics/pool.js';
+import { lockstepWork } from '../src/clock/lockstep.js';
 import { runActor } from '../src/host/host.js';
 import { fromRoot } from '../src/paths.js';
 import type { Snapshot } from '../src/protocol/index.js';
@@ -58,7 +59,7 @@ runActor(async (ctx) => {
           return;
         }
         const name = ml.name;
-        pool.infer(modelPath, r.values, a.ml.timeoutMs).then(
+        void lockstepWork.track(pool.infer(modelPath, r.values, a.ml.timeoutMs).then(
           (pUp) => {
             stats.inferences++;
             self.send({ type: 'analytics.ml_result', seq: r.seq, ml: { available: true, pUp, model: name } });
@@ -68,7 +69,7 @@ runActor(async (ctx) => {
             log.warn({ err: err.message, ts: r.ts }, 'inference failed');
             self.send({ type: 'analytics.ml_result', seq: r.seq, ml: { available: false, reason: `inference failed: ${err.message}` } });
           },
-        );
+        ));
       },
     },
   });
@@ -106,7 +107,7 @@ runActor(async (ctx) => {
   /** Re-reads the manual inputs every `manual.pollSec` clock-seconds; a failed read keeps the previous values. */
   const pollManual = (actor: AnyActorRef) => {
     pollTimer = clock.setTimeout(() => {
-      readManual().then(
+      void lockstepWork.track(readManual().then(
         (m) => {
           if (closed) return;
           if (JSON.stringify(m) !== JSON.stringify(lastManual)) {
@@ -119,7 +120,7 @@ runActor(async (ctx) => {
           log.warn({ err: err.message }, 'reading manual inputs failed; the previous values stay in force');
           if (!closed) pollManual(actor);
         },
-      );
+      ));
     }, a.manual.pollSec * 1000);
   };
 
@@ -145,7 +146,8 @@ runActor(async (ctx) => {
     // Warm-up runs in the background: the worker reports running at once (machine state `warming`), live
     // messages wait in the buffer, and a failed warm-up crashes the worker so the supervisor restarts it.
     onStart: (actor) => {
-      warmUp(actor).then(
+      // A lockstep replay waits for the warm-up (time does not move before it is done).
+      lockstepWork.track(warmUp(actor)).then(
         () => !closed && pollManual(actor),
         (err: Error) => {
           if (closed) return;

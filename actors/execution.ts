@@ -3,6 +3,7 @@
 // Guarantees: order work, fills and reconciliation run one at a time; each fill reaches the ledger once.
 import { executionMachine } from '../machines/execution.machine.js';
 import { ScaledClock } from '../src/clock/clock.js';
+import { SharedClock } from '../src/clock/shared-clock.js';
 import { ExecutionEffects } from '../src/execution/effects.js';
 import { runActor } from '../src/host/host.js';
 import { timedGateway } from '../src/ops/timed-gateway.js';
@@ -12,6 +13,7 @@ runActor(async (ctx) => {
   const { config, clock, log } = ctx;
   const now = () => clock.now();
   const speed = clock instanceof ScaledClock ? clock.spec.speed : 1;
+  const lockstep = clock instanceof SharedClock;
   // The gateway (ccxt is large) is built in `boot`, off the supervisor's start-up path; nothing uses it before.
   let ccxt: CcxtGateway | undefined;
   const fx = new ExecutionEffects({
@@ -25,10 +27,14 @@ runActor(async (ctx) => {
     machine,
     // The loop and the reconciliation deadline are about IO (exchange round trips), so they are wall time: on paper's
     // accelerated clock the machine gets them scaled to clock ms. Chase, expiry and max hold stay market (clock) time.
-    input: {
-      symbols: config.symbols, now,
-      loopMs: config.execution.loopMs * speed, idleLoopMs: config.execution.idleLoopMs * speed, reconcileTimeoutMs: config.execution.reconcileTimeoutMs * speed,
-    },
+    // A lockstep replay has no IO latency in clock time: the venue trades bar by bar, so the loop runs as the backtest's
+    // does (src/backtest/engine.ts): once a bar (and at once after a fill or a new entry), hourly when flat.
+    input: lockstep
+      ? { symbols: config.symbols, now, loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs * config.clock.speed }
+      : {
+        symbols: config.symbols, now,
+        loopMs: config.execution.loopMs * speed, idleLoopMs: config.execution.idleLoopMs * speed, reconcileTimeoutMs: config.execution.reconcileTimeoutMs * speed,
+      },
     routes: {
       'market.mark': (env) => {
         fx.onMark(env.payload.symbol, env.payload.markPrice);

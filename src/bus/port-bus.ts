@@ -1,8 +1,10 @@
 // Live bus over direct MessagePorts between workers: one port per (publisher, subscriber) edge.
 // Guarantees one hop per message (no relay), and that a rewired edge never delivers through its old port.
 // On the wire an envelope is a compact tuple (cheaper to structured-clone than an object with keys);
-// the subscriber rebuilds the full envelope, taking `source` from the edge it arrived on.
+// the subscriber rebuilds the full envelope, taking `source` from the edge it arrived on. In a lockstep replay each
+// message counts as work in flight from its post until the subscriber's handlers have run.
 import type { MessagePort } from 'node:worker_threads';
+import { lockstepWork } from '../clock/lockstep.js';
 import type { Envelope, Topic } from '../protocol/index.js';
 import { BaseBus, type Now } from './bus.js';
 import { TOPICS } from './topics.js';
@@ -43,7 +45,11 @@ export class PortBus extends BaseBus {
   protected transmit(env: Envelope): void {
     if (this.closed) return;
     let wire: Wire | null = null;
-    for (const edge of this.out.values()) if (edge.topics.has(env.type)) edge.port.postMessage((wire ??= toWire(env)));
+    for (const edge of this.out.values()) {
+      if (!edge.topics.has(env.type)) continue;
+      lockstepWork.begin();
+      edge.port.postMessage((wire ??= toWire(env)));
+    }
   }
 
   /** Replaces (or adds) the outbound edge to `e.to`; the old port is closed. */
@@ -60,7 +66,13 @@ export class PortBus extends BaseBus {
       old.close();
     }
     const from = e.from;
-    e.port.on('message', (w: Wire) => this.dispatch(fromWire(w, from)));
+    e.port.on('message', (w: Wire) => {
+      try {
+        this.dispatch(fromWire(w, from));
+      } finally {
+        lockstepWork.endSoon();
+      }
+    });
     this.inbound.set(e.from, e.port);
   }
 

@@ -1,5 +1,8 @@
-// The one source of time for machines and effects: wall, scaled (accelerated paper) and simulated.
-// Guarantees: timers fire in due-time order, and a SimClock reads exactly the due time inside a timer.
+// The one source of time for machines and effects: wall, scaled (accelerated paper), lockstep (replay) and simulated.
+// Guarantees: timers fire in due-time order, and a SimClock (or SharedClock) reads exactly the due time inside a timer.
+import { LockstepCell, lockstepWork } from './lockstep.js';
+import { SharedClock } from './shared-clock.js';
+
 export interface Clock {
   /** Milliseconds since the Unix epoch, in this clock's time. */
   now(): number;
@@ -26,6 +29,11 @@ export interface ScaledClockSpec {
   simStart: number;
   wallStart: number;
   speed: number;
+  /**
+   * Lockstep replay (paper, `clock.pace: "lockstep"`): the shared cell every thread reads time from; simStart, wallStart
+   * and speed are then informative only (speed still converts wall-denominated durations such as watchdogs).
+   */
+  lockstep?: SharedArrayBuffer;
 }
 
 /** Clock time runs `speed` times faster than the wall; all workers sharing a spec agree on now(). */
@@ -43,6 +51,12 @@ export class ScaledClock implements Clock {
 }
 
 export function clockFromSpec(spec: ScaledClockSpec): Clock {
+  if (spec.lockstep) {
+    // One cell per thread: this thread's hand-overs (bus messages, effects) are counted in it from now on.
+    const cell = lockstepWork.cell?.sab === spec.lockstep ? lockstepWork.cell : new LockstepCell(spec.lockstep);
+    lockstepWork.install(cell);
+    return new SharedClock(cell);
+  }
   return spec.speed === 1 && spec.simStart === spec.wallStart ? new WallClock() : new ScaledClock(spec);
 }
 

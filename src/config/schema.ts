@@ -42,6 +42,14 @@ export const configSchema = z
     if (c.mode !== 'paper' && c.clock.speed !== 1) {
       ctx.addIssue({ code: 'custom', path: ['clock', 'speed'], message: 'only paper mode may run an accelerated clock; set it to 1' });
     }
+    if (c.clock.pace === 'lockstep') {
+      const why = c.mode !== 'paper' ? 'paper mode' : c.exchange.url !== null ? 'the embedded venue (exchange.url null)' : c.venue.matching !== 'bars' ? 'venue.matching "bars"' : null;
+      if (why) ctx.addIssue({ code: 'custom', path: ['clock', 'pace'], message: `a lockstep clock needs ${why}` });
+      // A bar is one step of 60 s of clock: the feed's silence watchdog (wall ms × speed) must not fire between two.
+      else if (c.exchange.stream.staleAfterMs * c.clock.speed < 10 * 60_000) {
+        ctx.addIssue({ code: 'custom', path: ['clock', 'speed'], message: `a lockstep clock needs exchange.stream.staleAfterMs × clock.speed ≥ 10 minutes (a bar is a 1-minute step); raise clock.speed` });
+      }
+    }
     if (c.mode === 'paper' && c.exchange.venue !== 'sim') {
       ctx.addIssue({ code: 'custom', path: ['exchange', 'venue'], message: 'paper mode trades on the simulated venue; set it to "sim"' });
     }

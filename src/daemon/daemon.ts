@@ -4,6 +4,7 @@
 import type { Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { clockFromSpec } from '../clock/clock.js';
+import { LockstepCell } from '../clock/lockstep.js';
 import { loadConfig, readSecrets } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { listenControl } from '../control/socket.js';
@@ -65,6 +66,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   let runConfig = config;
   let clockSpec = await clockSpecFor(pool, config.clock.speed);
   let venueClock: Awaited<ReturnType<typeof fetchVenueClock>> | null = null;
+  // Lockstep replay: one shared clock cell for this thread, the venue's (which steps it) and every worker's.
+  const lockstep = config.clock.pace === 'lockstep' ? LockstepCell.create() : undefined;
   if (config.mode === 'paper') {
     let url = config.exchange.url;
     if (!url) {
@@ -72,7 +75,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       // history, not at today's date.
       const fresh = clockSpec.simStart === clockSpec.wallStart && config.venue.market.source !== 'synthetic';
       const resumeAt = fresh ? null : clockSpec.simStart;
-      venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), resumeAt, log);
+      venue = await startEmbeddedVenue(config, ensurePaperKeys(env === process.env ? process.env : env), resumeAt, log, lockstep);
       url = venue.url;
     }
     venueClock = await fetchVenueClock(url);
@@ -82,8 +85,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       throw new ConfigError(`the paper database has candles up to ${new Date(row.t).toISOString()} but the venue's clock is at ${new Date(venueClock.now).toISOString()}: the venue belongs to another database or was reset; use a fresh paper database`);
     }
     if (venueClock.speed !== config.clock.speed) log.warn({ venue: venueClock.speed, config: config.clock.speed }, 'the venue runs at another speed; adopting the venue clock');
-    clockSpec = { simStart: venueClock.simStart, wallStart: venueClock.wallStart, speed: venueClock.speed };
-    runConfig = { ...config, clock: { speed: venueClock.speed }, exchange: { ...config.exchange, url } };
+    clockSpec = { simStart: venueClock.simStart, wallStart: venueClock.wallStart, speed: venueClock.speed, ...(lockstep ? { lockstep } : {}) };
+    runConfig = { ...config, clock: { speed: venueClock.speed, pace: config.clock.pace }, exchange: { ...config.exchange, url } };
     log.info({ venue: url, embedded: !!venue, venueId: venueClock.venueId, epoch: venueClock.epoch, simNow: new Date(venueClock.now).toISOString() }, 'paper mode on the loopback venue; adopted its clock');
   }
   const clock = clockFromSpec(clockSpec);
@@ -190,6 +193,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await stop(ExitCode.failure, `start failed: ${(err as Error).message}`);
     throw new BosunError(`bosun could not start its actors: ${(err as Error).message}`);
   }
+  // Lockstep: the venue's stepper may move time from now on (each step waits for every actor to be idle).
+  if (lockstep) new LockstepCell(lockstep).go();
   anchorTimer = setInterval(() => {
     if (config.clock.speed !== 1) saveAnchor(pool, clock.now()).catch((e) => log.warn({ err: (e as Error).message }, 'saving the clock anchor failed'));
   }, 5000);

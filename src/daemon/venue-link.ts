@@ -31,8 +31,8 @@ export function ensurePaperKeys(env: NodeJS.ProcessEnv = process.env): { apiKey:
   return { apiKey: env.BOSUN_API_KEY, apiSecret: env.BOSUN_API_SECRET };
 }
 
-export async function startEmbeddedVenue(config: Config, keys: { apiKey: string; apiSecret: string }, startAt: number | null, log: Logger): Promise<EmbeddedVenue> {
-  const data: VenueWorkerData = { config, dbUrl: config.venue.dbUrl ?? config.db.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret, startAt };
+export async function startEmbeddedVenue(config: Config, keys: { apiKey: string; apiSecret: string }, startAt: number | null, log: Logger, lockstep?: SharedArrayBuffer): Promise<EmbeddedVenue> {
+  const data: VenueWorkerData = { config, dbUrl: config.venue.dbUrl ?? config.db.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret, startAt, ...(lockstep ? { lockstep } : {}) };
   const worker = new Worker(pathToFileURL(`${distRoot}/src/exchange/sim/venue-worker.js`), { workerData: data, name: 'venue' });
   const exited = new Promise<number>((r) => worker.once('exit', r));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,5 +1,6 @@
 // The decision actor's IO: restoring engine and risk state from MariaDB, and the effects its machine names.
 // Guarantees breakers and risk values are written one at a time in order, decisions in batches, nothing dropped while alive.
+import { lockstepWork } from '../clock/lockstep.js';
 import type { Pool } from 'mariadb';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -118,7 +119,7 @@ export function decisionEffects(d: EffectsDeps) {
     recordOutcome: (_: unknown, e: Parameters<typeof recordOutcome>[1]) => {
       const lc = d.config.decision.learning;
       if (!lc.enabled) return;
-      void serial.run(async () => {
+      void lockstepWork.track(serial.run(async () => {
         try {
           await writer.flush(); // the entry's decision row must be in MariaDB before its outcome is attributed
           const r = await recordOutcome(pool, e, lc, d.now());
@@ -127,7 +128,7 @@ export function decisionEffects(d: EffectsDeps) {
         } catch (err) {
           log.error({ err: (err as Error).message, positionId: e.positionId }, 'learning: recording the outcome failed');
         }
-      });
+      }));
     },
   };
   return {

@@ -11,6 +11,7 @@ import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExFill, UserDataSubscription, UserEvent } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertPayload, Candle, Intent } from '../protocol/index.js';
+import { lockstepWork } from '../clock/lockstep.js';
 import { Serial } from '../util/serial.js';
 import { EntryWorker } from './entry.js';
 import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
@@ -140,12 +141,13 @@ export class ExecutionEffects {
         this.pollTimer = null;
         this.o.setDegraded?.(null);
         // Whatever happened while the stream was down (or before it first came up) is caught up once.
-        void this.pollFills().catch((err) => log.warn({ err: (err as Error).message }, 'catch-up poll failed'));
+        void lockstepWork.track(this.pollFills()).catch((err) => log.warn({ err: (err as Error).message }, 'catch-up poll failed'));
       }
       return;
     }
     if (e.kind !== 'order') return;
-    void this.serial
+    // A lockstep replay waits until the event is in the ledger and the machine has heard of it.
+    void lockstepWork.track(this.serial
       .run(async () => {
         if (this.kept.length) {
           this.keep(e);
@@ -157,7 +159,7 @@ export class ExecutionEffects {
         log.error({ err: (err as Error).message }, 'writing a user-data event failed: kept, written again once the database answers');
         this.keep(e);
         this.actor?.send({ type: 'execution.degraded', reason: `ledger write failed: ${(err as Error).message}` });
-      });
+      }));
   };
 
   private keep(e: UserEvent): void {

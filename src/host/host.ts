@@ -10,7 +10,9 @@ import type { Config } from '../config/schema.js';
 import { exposeOn } from '../control/comlink.js';
 import { closeLogger, createLogger, type Logger } from '../log/logger.js';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
+import { SharedClock } from '../clock/shared-clock.js';
 import { bridge } from './bridge.js';
+import { trackedEffects } from './lockstep-effects.js';
 import type { Envelope, Payloads, Topic } from '../protocol/index.js';
 import { createPool, type Pool } from '../store/pool.js';
 import type { ActorStatus, ControlApi, Lifecycle, WorkerBoot, WorkerReport } from '../supervisor/worker-protocol.js';
@@ -120,7 +122,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
     async start() {
       if (!def) throw new Error('actor is not ready');
       if (actor) return;
-      const a = createActor(def.machine, { clock, ...(def.input !== undefined ? { input: def.input } : {}) });
+      const a = createActor(trackedEffects(def.machine), { clock, ...(def.input !== undefined ? { input: def.input } : {}) });
       actor = a;
       a.subscribe({ error: crash });
       bridge(a, bus, def.routes, { onPublish: (type, payload) => metrics.onPublish(type, payload), closed: () => stopping });
@@ -155,6 +157,7 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
       stopping = true;
       if (heartbeat) clearInterval(heartbeat);
       actor?.stop();
+      if (clock instanceof SharedClock) clock.close();
       try {
         await def?.dispose?.();
       } catch (err) {

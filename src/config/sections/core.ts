@@ -8,6 +8,13 @@ export type Mode = z.infer<typeof modeSchema>;
 export const clockSchema = z.strictObject({
   /** 1 = wall clock. Above 1, simulated time runs this many times faster (paper only). */
   speed: z.number().min(1).max(100_000),
+  /**
+   * 'scaled': simulated time follows the wall clock (× speed). 'lockstep' (paper replays with the embedded venue and
+   * `venue.matching: "bars"`): time does not follow the wall at all; the venue trades the next bar only once every actor
+   * has finished reacting to the previous one, and every thread reads that stepped time (no wall-time latency, as in a
+   * backtest). `speed` then only converts wall-denominated durations (watchdogs, retries) into clock time.
+   */
+  pace: z.enum(['scaled', 'lockstep']).default('scaled'),
 });
 
 export const dbSchema = z.strictObject({

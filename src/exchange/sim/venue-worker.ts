@@ -2,10 +2,12 @@
 // matching, market generation and streams never compete with the supervisor's event loop.
 // Guarantees: it posts `listening` with its URL once it accepts requests; `stop` closes it and the thread exits 0.
 import { parentPort, workerData } from 'node:worker_threads';
+import { LockstepCell } from '../../clock/lockstep.js';
 import type { Config } from '../../config/schema.js';
 import { createLogger } from '../../log/logger.js';
 import { createPool } from '../../store/pool.js';
 import { venueServerFor } from './from-config.js';
+import { startStepper, type Stepper } from './lockstep-stepper.js';
 
 export interface VenueWorkerData {
   config: Config;
@@ -13,6 +15,8 @@ export interface VenueWorkerData {
   apiKey: string;
   apiSecret: string;
   startAt: number | null;
+  /** Lockstep replay: the shared clock cell; this thread steps it (src/exchange/sim/lockstep-stepper.ts). */
+  lockstep?: SharedArrayBuffer;
 }
 
 export type VenueWorkerMessage = { kind: 'listening'; url: string } | { kind: 'failed'; error: string } | { kind: 'stopped' };
@@ -21,12 +25,17 @@ const d = workerData as VenueWorkerData;
 const port = parentPort!;
 const log = createLogger({ level: d.config.log.level, name: 'venue' });
 const pool = createPool({ url: d.dbUrl, connectTimeoutMs: d.config.db.connectTimeoutMs, poolSize: 3 });
+const cell = d.lockstep ? new LockstepCell(d.lockstep) : null;
+let stepper: Stepper | null = null;
 try {
-  const server = await venueServerFor(d.config, { pool, log, apiKey: d.apiKey, apiSecret: d.apiSecret, ...(d.startAt !== null ? { venue: { startAt: d.startAt } } : {}) });
+  const venue = { ...(d.startAt !== null ? { startAt: d.startAt } : {}), ...(cell ? { lockstep: cell } : {}) };
+  const server = await venueServerFor(d.config, { pool, log, apiKey: d.apiKey, apiSecret: d.apiSecret, venue });
   const { url } = await server.start();
+  if (cell) stepper = startStepper(server.venue, cell, log);
   port.postMessage({ kind: 'listening', url } satisfies VenueWorkerMessage);
   port.on('message', (m: { kind: string }) => {
     if (m.kind !== 'stop') return;
+    stepper?.stop();
     void server
       .stop()
       .then(() => pool.end())

@@ -1,6 +1,7 @@
 // The simulated venue at run time: its own clock, the market it generates tick by tick, the core, durable state.
 // Guarantees: everything runs one at a time; a change is saved before any response, stream frame or user event
 // about it leaves; time never runs backwards across restarts (short outages are caught up, long ones re-anchor).
+import type { LockstepCell } from '../../clock/lockstep.js';
 import { dec, floorToStep, str } from '../../domain/decimal.js';
 import type { Logger } from '../../log/logger.js';
 import type { Candle } from '../../protocol/index.js';
@@ -34,6 +35,11 @@ export interface VenueOptions {
   /** Where a fresh venue's clock starts (default: the market source's start), e.g. where a paper database left off. */
   startAt?: number;
   wallNow?: () => number;
+  /**
+   * Lockstep (bars only): the shared replay clock. The venue's time is the cell's, bars trade only when a stepper
+   * calls tradeBar() (never on a timer or a request), and market frames wait for releaseFrames().
+   */
+  lockstep?: LockstepCell;
 }
 
 export type MarketFrame =
@@ -59,6 +65,9 @@ export class Venue {
   private timer: NodeJS.Timeout | null = null;
   private looping = false;
   private replayEnded = false;
+  /** Lockstep: bars closing by this time may trade; market frames held until released. */
+  private barsUntil = 0;
+  private held: MarketFrame[] = [];
   /** Bars: the last bars traded per symbol, and the conditional orders already checked against them. */
   private readonly recentBars = new Map<string, Bar[]>();
   private readonly lateChecked = new Set<number>();
@@ -90,6 +99,7 @@ export class Venue {
     for (const s of o.symbols) last.set(s, await store.lastCandle(s));
     if (!loaded || ![...last.values()].some(Boolean)) {
       const simStart = o.startAt ?? o.source.start(wallNow, o.historyMinutes);
+      o.lockstep?.setNow(simStart);
       const v = new Venue(o, store, log, core, { simStart, wallStart: wallNow, speed: o.speed, epoch: (loaded?.clock?.epoch ?? 0) + 1 });
       await v.createHistory(Math.floor(simStart / MINUTE) * MINUTE);
       log.info({ venue: o.venueId, simStart: new Date(simStart).toISOString(), speed: o.speed, history: o.historyMinutes, source: o.source.kind }, 'venue created');
@@ -98,7 +108,9 @@ export class Venue {
     const resume = Math.max(...[...last.values()].map((c) => (c ? c.openTime + MINUTE : 0)));
     const spec = loaded.clock;
     const simNow = spec ? spec.simStart + (wallNow - spec.wallStart) * spec.speed : resume;
-    const keep = spec && spec.speed === o.speed && simNow >= resume && simNow - resume <= o.maxCatchUpMinutes * MINUTE;
+    // Lockstep time restarts where the market stopped (nothing is caught up: time moves only by steps).
+    const keep = !o.lockstep && spec && spec.speed === o.speed && simNow >= resume && simNow - resume <= o.maxCatchUpMinutes * MINUTE;
+    o.lockstep?.setNow(resume);
     const clock = keep ? spec : { simStart: resume, wallStart: wallNow, speed: o.speed, epoch: (spec?.epoch ?? 0) + 1 };
     const v = new Venue(o, store, log, core, clock);
     v.clockDirty = !keep;
@@ -135,7 +147,32 @@ export class Venue {
 
   /** Venue (simulated) time now. */
   now(): number {
+    if (this.o.lockstep) return this.o.lockstep.now();
     return Math.floor(this.clock.simStart + (this.wallNow() - this.clock.wallStart) * this.clock.speed);
+  }
+
+  /** Time the market is brought up to: now, or in lockstep the last bar the stepper released. */
+  private dueUntil(): number {
+    return this.o.lockstep ? this.barsUntil : this.now();
+  }
+
+  /** Lockstep: close time of the next bar to trade, or null once the replay has no more market. */
+  nextBarClose(): number | null {
+    if (this.o.source.end !== null && this.minute > this.o.source.end) return null;
+    return this.minute + MINUTE;
+  }
+
+  /** Lockstep: trades the bar closing at `t` (its fills go out at once; its mark and kline wait for releaseFrames()). */
+  tradeBar(t: number): Promise<void> {
+    this.barsUntil = Math.max(this.barsUntil, t);
+    return this.run(() => undefined);
+  }
+
+  /** Lockstep: streams the market frames of the bars traded so far. */
+  releaseFrames(): void {
+    const frames = this.held;
+    this.held = [];
+    for (const f of frames) for (const l of this.marketListeners) l(f);
   }
 
   /** Minutes that ended this long ago are applied whole, without frames (catch-up after a restart or a stall). */
@@ -158,7 +195,7 @@ export class Venue {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.o.lockstep) return;
     this.timer = setInterval(() => {
       if (this.looping) return;
       this.looping = true;
@@ -177,7 +214,7 @@ export class Venue {
   /** Brings the market up to now, runs `fn` on the core, saves, then publishes; one at a time. */
   run<T>(fn: (core: SimVenue) => T): Promise<T> {
     return this.serial.run(async () => {
-      this.catchUp(this.now());
+      this.catchUp(this.dueUntil());
       let out: T | undefined;
       let err: unknown = null;
       try {
@@ -195,7 +232,7 @@ export class Venue {
   /** Brings the market up to now and saves, then runs a read (e.g. of stored candles); one at a time. */
   query<T>(fn: (core: SimVenue) => T | Promise<T>): Promise<T> {
     return this.serial.run(async () => {
-      this.catchUp(this.now());
+      this.catchUp(this.dueUntil());
       await this.flush();
       return fn(this.core);
     });
@@ -224,7 +261,8 @@ export class Venue {
     this.frames = [];
     // Bars: what the bar did to the account (fills) goes out before the candle that closes it, as the backtest applies them.
     if (this.o.matching === 'bars') for (const e of c.events) for (const l of this.userListeners) l(e);
-    for (const f of frames) for (const l of this.marketListeners) l(f);
+    if (this.o.lockstep) this.held.push(...frames);
+    else for (const f of frames) for (const l of this.marketListeners) l(f);
     if (this.o.matching !== 'bars') for (const e of c.events) for (const l of this.userListeners) l(e);
   }
 

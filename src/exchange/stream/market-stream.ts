@@ -2,6 +2,7 @@
 // Guarantees: every frame is validated (malformed ones are counted and dropped, never thrown); events and the close
 // of one connection are delivered once and never mixed with a later connection's.
 import WebSocket from 'ws';
+import { lockstepWork } from '../../clock/lockstep.js';
 import { parseMarketFrame, type MarketEvent } from './frames.js';
 
 export interface MarketStreamOptions {
@@ -41,15 +42,24 @@ export class MarketStream {
     this.ws = ws;
     this.counters.connects++;
     let closed = false;
+    // A lockstep replay waits for the connection to open (or fail); each frame the venue counted is lowered once handled.
+    const opening = lockstepWork.hold();
     const close = (reason: string) => {
+      opening();
       if (closed || id !== this.conn) return;
       closed = true;
       this.o.onClose(reason);
     };
-    ws.on('open', () => id === this.conn && this.o.onOpen());
+    ws.on('open', () => {
+      opening();
+      if (id === this.conn) this.o.onOpen();
+    });
     ws.on('message', (data) => {
-      if (id !== this.conn) return;
-      this.handle(data.toString());
+      try {
+        if (id === this.conn) this.handle(data.toString());
+      } finally {
+        lockstepWork.endSoon();
+      }
     });
     ws.on('close', (code, reason) => close(`closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
     ws.on('error', (err) => close(`error: ${err.message}`));

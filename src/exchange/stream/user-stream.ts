@@ -2,6 +2,7 @@
 // ping/pong; reconnects with exponential backoff and jitter. Guarantees: the consumer hears `down` whenever events
 // may be missed (it then polls REST) and `up` after every reconnect (it then catches up once); frames are validated.
 import WebSocket from 'ws';
+import { lockstepWork } from '../../clock/lockstep.js';
 import type { Logger } from '../../log/logger.js';
 import { parseUserFrame, type UserFrame } from './frames.js';
 
@@ -82,13 +83,16 @@ export class UserStream {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    // A lockstep replay waits for the stream to be up (or down again); each frame the venue counted is lowered once handled.
+    const opening = lockstepWork.hold();
     let key: string;
     try {
       key = await this.o.createKey();
     } catch (err) {
+      opening();
       return this.restart(`listenKey could not be created: ${(err as Error).message}`);
     }
-    if (this.stopped) return;
+    if (this.stopped) return opening();
     const ws = new WebSocket(`${this.o.wsBase}/ws/${key}`, { handshakeTimeout: 10_000 });
     this.ws = ws;
     this.counters.connects++;
@@ -97,6 +101,7 @@ export class UserStream {
       this.attempts = 0;
       lastPong = Date.now();
       this.setUp(true, 'connected');
+      opening();
       this.timers.push(setInterval(() => {
         if (Date.now() - lastPong > this.o.pingIntervalMs + this.o.pongTimeoutMs) return this.restart('no pong: connection silently dead');
         ws.ping();
@@ -110,24 +115,32 @@ export class UserStream {
     });
     ws.on('pong', () => (lastPong = Date.now()));
     ws.on('message', (data) => {
-      lastPong = Date.now();
-      this.counters.frames++;
-      const r = parseUserFrame(data.toString());
-      if (!r.ok) {
-        if (r.ignored) this.counters.ignored++;
-        else {
-          this.counters.malformed++;
-          this.o.log.warn({ error: r.error }, 'malformed user-data frame dropped');
+      try {
+        lastPong = Date.now();
+        this.counters.frames++;
+        const r = parseUserFrame(data.toString());
+        if (!r.ok) {
+          if (r.ignored) this.counters.ignored++;
+          else {
+            this.counters.malformed++;
+            this.o.log.warn({ error: r.error }, 'malformed user-data frame dropped');
+          }
+          return;
         }
-        return;
+        if (r.event.kind === 'expired') {
+          this.counters.expired++;
+          return this.restart('listenKey expired');
+        }
+        this.o.onFrame(r.event);
+      } finally {
+        lockstepWork.endSoon();
       }
-      if (r.event.kind === 'expired') {
-        this.counters.expired++;
-        return this.restart('listenKey expired');
-      }
-      this.o.onFrame(r.event);
     });
-    ws.on('close', (code) => this.ws === ws && this.restart(`closed (${code})`));
-    ws.on('error', (err) => this.ws === ws && this.restart(`error: ${err.message}`));
+    const onClose = (reason: string) => {
+      opening();
+      if (this.ws === ws) this.restart(reason);
+    };
+    ws.on('close', (code) => onClose(`closed (${code})`));
+    ws.on('error', (err) => onClose(`error: ${err.message}`));
   }
 }

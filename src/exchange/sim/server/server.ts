@@ -295,7 +295,7 @@ export class VenueServer {
     const msg = JSON.stringify({ e: 'listenKeyExpired', E: this.venue.now(), listenKey: key });
     for (const c of this.conns) {
       if (c.kind !== 'user' || c.silenced) continue;
-      c.ws.send(msg);
+      this.sendTo(c, msg);
       setTimeout(() => c.ws.close(1000, 'listenKey expired'), 50);
     }
   }
@@ -377,19 +377,25 @@ export class VenueServer {
     const depthName = `${m.id.toLowerCase()}@depth5`;
     for (const c of this.conns) {
       if (c.kind !== 'market' || c.silenced) continue;
-      if (c.streams.has(frame.stream)) c.ws.send((text ??= JSON.stringify(frame)));
+      if (c.streams.has(frame.stream)) this.sendTo(c, (text ??= JSON.stringify(frame)));
       if (f.kind === 'book' && c.streams.has(depthName)) {
         depth ??= JSON.stringify({ stream: depthName, data: depthUpdate(this.venue.core, m, f.ts, ++this.depthSeq) });
-        c.ws.send(depth);
+        this.sendTo(c, depth);
       }
     }
+  }
+
+  /** A frame to a stream client; in lockstep it counts as work until the client has handled it. */
+  private sendTo(c: Conn, text: string): void {
+    this.venue.o.lockstep?.begin();
+    c.ws.send(text);
   }
 
   private broadcastUser(e: VenueEvent): void {
     let text: string | null = null;
     for (const c of this.conns) {
       if (c.kind !== 'user' || c.silenced) continue;
-      c.ws.send((text ??= JSON.stringify(userEvent(e, this.venue.core, this.bySymbol))));
+      this.sendTo(c, (text ??= JSON.stringify(userEvent(e, this.venue.core, this.bySymbol))));
     }
   }
 }
