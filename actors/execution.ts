@@ -41,9 +41,11 @@ runActor(async (ctx) => {
         return null;
       },
       // A closed 1m candle while an entry is worked runs a tick at once: the chase follows the market's bars (as the
-      // backtest's loop does, once a bar) rather than only the wall-clock loop.
+      // backtest's loop does, once a bar) rather than only the wall-clock loop. Not in lockstep: there the loop's own
+      // timer already ticks once a bar, at the bar's step, as the backtest's does (a kick would chase twice a bar).
       'market.candle': (env) => {
         fx.onCandle(env.payload);
+        if (lockstep) return null;
         const entering = (actorRef?.getSnapshot().context as { phase?: string } | undefined)?.phase === 'entering';
         return env.payload.closed && env.payload.tf === '1m' && entering ? { type: 'execution.kick' } : null;
       },

@@ -144,6 +144,13 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
 
   // Everything identical over the whole window: decisions (id, verdict, vetoes, intent) and every fill.
   const di = firstDiff(L, bt, (a, b) => fmt(a) === fmt(b));
+  if (process.env.BOSUN_PARITY_DEBUG) {
+    const fi0 = firstDiff(live.fills, btFills, (a, b) => a.key === b.key);
+    console.log(`first fill diff #${fi0}`);
+    for (let i = 0; i < Math.max(live.fills.length, btFills.length); i++) console.log(`${live.fills[i]?.key ?? '-'}   |   ${btFills[i]?.key ?? '-'}`);
+    for (const x of L.filter((y) => y.side)) console.log(`live ${fmt(x)}`);
+    for (const x of bt.filter((y) => y.side)) console.log(`bt   ${fmt(x)}`);
+  }
   assert.is(di, -1, di < 0 ? '' : `decision #${di}: live ${L[di] ? fmt(L[di]!) : 'none'} · backtest ${bt[di] ? fmt(bt[di]!) : 'none'}`);
   const fi = firstDiff(live.fills, btFills, (a, b) => a.key === b.key);
   assert.is(fi, -1, fi < 0 ? '' : `fill #${fi}: live ${live.fills[fi]?.key ?? 'none'} · backtest ${btFills[fi]?.key ?? 'none'}`);
