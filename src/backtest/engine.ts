@@ -172,8 +172,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const firsts = { day: { start: -1, equity: '0' }, week: { start: -1, equity: '0' } };
   const check = (): EquityMsg => {
     const t = now();
-    // As the reconciler's check (periodicCheck): the exchange's positions' unrealised PnL, at its mark price.
-    const upnl = venue.positions().filter((p) => p.symbol === symbol && dec(p.qty).gt(0)).reduce((u, p) => u.add(p.unrealizedPnl), dec(0));
+    const price = venue.price(symbol);
+    const upnl = price === undefined || !exec.openCount ? dec(0) : exec.unrealized(() => price);
     const balance = venue.balance()[0]!.total;
     const equity = str(dec(balance).add(upnl));
     if (firsts.day.start !== dayStart(t)) firsts.day = { start: dayStart(t), equity };
