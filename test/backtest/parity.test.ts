@@ -5,7 +5,8 @@
 // vetoes and intent (side, qty, stop) from the decisions table vs BacktestRun.decisions; every fill's client order id,
 // side, qty, price, fee and time from the fills table vs BacktestRun.fills. The window: from the daemon's first
 // decision (the backtest starts at the same candle with the same history) to `SETTLE` minutes before the file ends.
-// BOSUN_PARITY_START/HOURS change the window. Skips when ../shared/data is absent.
+// BOSUN_PARITY_START/HOURS change the window; BOSUN_PARITY_DEBUG=1 lists both sides' fills and intents. Skips when
+// ../shared/data is absent.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
