@@ -20,6 +20,8 @@ const { workerData } = require('node:worker_threads');
   const cell = new LockstepCell(workerData.sab);
   lockstepWork.install(cell);
   const out = new Int32Array(workerData.out);
+  // Atomics.waitAsync holds no handle: the thread is kept alive as a daemon's workers are (ports, pools, heartbeats).
+  setInterval(() => undefined, 1000);
   const clock = new SharedClock(cell);
   const rec = (tag) => { const n = out[0]; out[1 + 2 * n] = tag; out[2 + 2 * n] = clock.now(); Atomics.store(out, 0, n + 1); };
   clock.setTimeout(() => rec(2), 100);
