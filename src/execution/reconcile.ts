@@ -5,7 +5,7 @@
 // `settled` says when the run has actually stopped: another run must not start before).
 import { dec, str } from '../domain/decimal.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
-import type { ExOrder } from '../exchange/types.js';
+import type { ExOrder, ExPosition } from '../exchange/types.js';
 import type { Anomaly } from '../protocol/index.js';
 import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
@@ -24,6 +24,8 @@ export interface ReconcileReport {
 const FILL_OVERLAP_MS = 60_000;
 /** A DB that has never stored a fill of a symbol looks back this far (the exchange keeps a limited history anyway). */
 const FRESH_LOOKBACK_MS = 24 * 3_600_000;
+/** How many more times a symbol's position is read while fills keep arriving between reads (then it is compared). */
+const STABLE_ROUNDS = 5;
 
 export interface ReconcileOptions {
   /**
@@ -177,19 +179,21 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
     }
   }
 
-  // 4. Positions: the exchange is the truth.
-  check();
-  const exPositions = await gw.fetchPositions(symbols);
+  // 4. Positions: the exchange is the truth — compared on a consistent pair only: the position is read, then the fills
+  // again; when none was new, the DB holds every fill the position reflects. A fill that landed meanwhile (a resting
+  // entry or a stop that filled while this ran) is applied as a fill and the position read again, so it is neither
+  // imported as an orphan, nor corrected into the DB and then applied once more by the next poll.
   const steps = new Map((orders ? symbols.map((s) => [s, safeStep(orders, s)] as const) : []));
   for (const symbol of symbols) {
     check();
-    const ex = exPositions.find((p) => p.symbol === symbol && dec(p.qty).gt(0));
-    let db = await ledger.openPosition(symbol);
-    if (!ex && db) {
-      // Gone from the exchange: first the fills since step 1 (a stop that filled meanwhile closes it the normal way).
+    let ex: ExPosition | undefined;
+    for (let round = 0; ; round++) {
+      ex = (await gw.fetchPositions([symbol])).find((p) => p.symbol === symbol && dec(p.qty).gt(0));
+      const before = fillsApplied;
       await applyFills(symbol);
-      db = await ledger.openPosition(symbol);
+      if (fillsApplied === before || round === STABLE_ROUNDS) break;
     }
+    const db = await ledger.openPosition(symbol);
     if (ex && !db) {
       const openedAt = ex.updatedAt > 0 ? ex.updatedAt : now;
       const p = await rl.importPosition(pool, symbol, ex, openedAt, null, audit('orphan_position', 'held on the exchange, unknown to the DB: imported'));

@@ -79,6 +79,31 @@ test('DB position gone from the exchange: closed from the fills (stop-loss → s
   assert.equal((await run(w)).anomalies, []);
 });
 
+test('a resting entry that fills while reconciliation runs: applied as a fill, not imported as an orphan and then counted again', async () => {
+  const w = await open('recraceentry');
+  const mark = Number((await w.gw.fetchMarkPrice(BTC)).markPrice);
+  // Killed right after the venue accepted the entry: its row is still pending_submit; the limit rests below the market.
+  const entry = { symbol: BTC, clientId: clientOrderId('re-1', 'entry', 0), side: 'buy' as const, type: 'limit' as const, qty: await w.qty(BTC, 500), price: (mark * 0.99).toFixed(1), timeInForce: 'GTC' as const };
+  await w.ledger.insertPending(entry, { decisionId: null, positionId: null, leg: 'entry', attempt: 0 });
+  await w.gw.createOrder(entry);
+  let moved = false;
+  const gw = new Proxy(w.gw, {
+    get: (t, k, r) => (k === 'fetchPositions' ? async (s: string[]) => {
+      if (!moved) [moved] = [true, await w.moveTo(BTC, mark * 0.985)];
+      return t.fetchPositions(s);
+    } : Reflect.get(t, k, r)),
+  });
+  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
+  assert.ok(moved);
+  assert.ok(!codes(r).includes('reconcile.orphan_position') && codes(r).includes('reconcile.missed_fill'), JSON.stringify(r.anomalies));
+  const ex = (await exPos(w))!;
+  assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec(ex.qty).toString());
+  for (const f of await w.gw.fetchFills(BTC, 0)) assert.is((await w.ledger.recordFill(f)).kind, 'duplicate', `fill ${f.tradeId}`);
+  assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec(ex.qty).toString(), 'a later poll adds nothing');
+  assert.ok(venueStops(v!, BTC).some((o) => o.type === 'stop_market'), 'protected');
+  assert.equal((await run(w)).anomalies, []);
+});
+
 test('a stop that fills while reconciliation runs (after its fill fetch): applied as a fill, stored once; no phantom position from a later poll', async () => {
   const w = await open('recrace');
   await w.ours({ decision: 'r-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 500) }, 'entry');
