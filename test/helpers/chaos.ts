@@ -15,7 +15,7 @@ export interface ChaosOptions {
   /** Venue clock speed (simulated seconds per wall second). */
   speed?: number;
   symbols?: string[];
-  /** Stop-loss deadline after a restart finished reconciling (wall ms). */
+  /** Stop-loss deadline after a restart (wall ms from the new process's spawn). */
   protectMs?: number;
   /** How long a kill waits for the next order or fill on the venue before it kills anyway. */
   eventWaitMs?: number;
@@ -136,9 +136,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         // machineState is null until the worker's first heartbeat: that is not "done reconciling".
         return a && a.lifecycle === 'running' && a.machineState && !/booting|reconciling/.test(a.machineState) ? a : null;
       }, 60_000, 25);
-    const check = async (label: string, readyAt: number) => {
+    /** Watches the venue from the restart (spawn) on: a position the killed run left without a stop counts from then. */
+    const watch = (since: number) => secondsUntilProtected(control, since, protectMs + 10_000);
+    const check = async (label: string, watching: ReturnType<typeof watch>) => {
       r.checks++;
-      const prot = await secondsUntilProtected(control, readyAt, protectMs + 10_000);
+      const prot = await watching;
       r.maxUnprotectedSec = Math.max(r.maxUnprotectedSec, prot.sec);
       if (prot.missing.length || prot.sec > protectMs / 1000) {
         const v = await readVenue(control);
@@ -162,6 +164,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const kind = i === 1 ? 'order' : pick(rand());
       const spawnedAt = Date.now();
       d = start();
+      const watching = kind === 'startup' ? null : watch(spawnedAt);
+      watching?.catch(() => undefined); // awaited by check(); a daemon that dies first leaves it unawaited
       let what: string = kind;
       if (kind === 'startup') {
         await sleep(rand() * readyMs);
@@ -170,7 +174,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const readyAt = Date.now();
         readyMs = readyAt - spawnedAt;
         log(`iteration ${i}: reconciled ${readyMs} ms after spawn`);
-        await check(`iteration ${i} (after restart)`, readyAt);
+        await check(`iteration ${i} (after restart)`, watching!);
         if (kind === 'random') await sleep(rand() * (o.randomKillMs ?? 2500));
         else {
           const sql = kind === 'order' ? 'SELECT MAX(order_id) AS n FROM venue_orders' : 'SELECT MAX(trade_id) AS n FROM venue_fills';
@@ -189,9 +193,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       r.killsBy[what.startsWith('no ') ? 'no_event' : kind] = (r.killsBy[what.startsWith('no ') ? 'no_event' : kind] ?? 0) + 1;
       log(`iteration ${i}: killed at ${what} after ${Date.now() - spawnedAt} ms`);
     }
+    const finalAt = Date.now();
     d = start();
+    const watchingFinal = watch(finalAt);
+    watchingFinal.catch(() => undefined);
     await reconciled(d);
-    await check('final restart', Date.now());
+    await check('final restart', watchingFinal);
     const end = await readVenue(control);
     [r.venueOrders, r.venueFills] = [placedCount(end), end.fills.length];
     await d.waitRunning(60_000);
