@@ -2,6 +2,7 @@
 // Guarantees: timers fire in due-time order, and a SimClock (or SharedClock) reads exactly the due time inside a timer.
 import { LockstepCell, lockstepWork } from './lockstep.js';
 import { SharedClock } from './shared-clock.js';
+import { TimerQueue } from './timer-queue.js';
 
 export interface Clock {
   /** Milliseconds since the Unix epoch, in this clock's time. */
@@ -60,17 +61,10 @@ export function clockFromSpec(spec: ScaledClockSpec): Clock {
   return spec.speed === 1 && spec.simStart === spec.wallStart ? new WallClock() : new ScaledClock(spec);
 }
 
-interface Timer {
-  id: number;
-  due: number;
-  fn: () => void;
-}
-
 /** Simulated time that only moves when told to; used by unit tests and backtests. */
 export class SimClock implements Clock {
   private t: number;
-  private seq = 0;
-  private timers: Timer[] = [];
+  private readonly timers = new TimerQueue();
 
   constructor(start = 0) {
     this.t = start;
@@ -79,31 +73,23 @@ export class SimClock implements Clock {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { id: ++this.seq, due: this.t + Math.max(0, ms), fn };
-    this.timers.push(timer);
-    return timer.id;
+    return this.timers.add(this.t + Math.max(0, ms), fn);
   }
   clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== handle);
+    this.timers.remove(handle);
   }
   /** Number of timers still scheduled. */
   get pending(): number {
-    return this.timers.length;
+    return this.timers.size;
   }
   /** Due time of the earliest timer, or undefined. */
   nextDue(): number | undefined {
-    let min: number | undefined;
-    for (const x of this.timers) if (min === undefined || x.due < min) min = x.due;
-    return min;
+    return this.timers.nextDue();
   }
   /** Moves time forward to `target`, firing each timer at its own due time, in order (FIFO on ties). */
   advanceTo(target: number): void {
     if (target < this.t) throw new RangeError(`SimClock cannot go back from ${this.t} to ${target}`);
-    for (;;) {
-      let next: Timer | undefined;
-      for (const x of this.timers) if (x.due <= target && (!next || x.due < next.due || (x.due === next.due && x.id < next.id))) next = x;
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
+    for (let next = this.timers.takeDue(target); next; next = this.timers.takeDue(target)) {
       this.t = next.due;
       next.fn();
     }

@@ -3,17 +3,11 @@
 // on ties), now() reads exactly the due time inside a timer, and a timer never fires before time has moved past now.
 import type { Clock } from './clock.js';
 import { waitAsync, type LockstepCell } from './lockstep.js';
-
-interface Timer {
-  id: number;
-  due: number;
-  fn: () => void;
-}
+import { TimerQueue } from './timer-queue.js';
 
 export class SharedClock implements Clock {
   private readonly slot: number;
-  private timers: Timer[] = [];
-  private seq = 0;
+  private readonly timers = new TimerQueue();
   private firing: number | null = null;
   private closed = false;
 
@@ -27,30 +21,25 @@ export class SharedClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { id: ++this.seq, due: this.now() + Math.max(0, ms), fn };
-    this.timers.push(timer);
+    const id = this.timers.add(this.now() + Math.max(0, ms), fn);
     this.publish();
-    return timer.id;
+    return id;
   }
 
   clearTimeout(handle: unknown): void {
-    const n = this.timers.length;
-    this.timers = this.timers.filter((x) => x.id !== handle);
-    if (this.timers.length !== n) this.publish();
+    if (this.timers.remove(handle)) this.publish();
   }
 
   /** Releases the slot (a stopping thread owes the stepper nothing more). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.timers = [];
+    this.timers.clear();
     this.cell.unregister(this.slot);
   }
 
   private publish(): void {
-    let min: number | null = null;
-    for (const x of this.timers) if (min === null || x.due < min) min = x.due;
-    this.cell.setDue(this.slot, min);
+    this.cell.setDue(this.slot, this.timers.nextDue() ?? null);
   }
 
   private async watch(): Promise<void> {
@@ -70,11 +59,7 @@ export class SharedClock implements Clock {
   }
 
   private fire(target: number): void {
-    for (;;) {
-      let next: Timer | undefined;
-      for (const x of this.timers) if (x.due <= target && (!next || x.due < next.due || (x.due === next.due && x.id < next.id))) next = x;
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
+    for (let next = this.timers.takeDue(target); next; next = this.timers.takeDue(target)) {
       this.firing = next.due;
       try {
         next.fn();
