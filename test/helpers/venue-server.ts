@@ -23,9 +23,17 @@ export interface TestVenue {
 
 export async function startTestVenue(tag: string, overrides: Record<string, unknown> = {}, venue: Partial<VenueOptions> = {}): Promise<TestVenue> {
   const db = await createTestDb(tag);
-  const config = testConfig({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], clock: { speed: 60 }, ...overrides });
-  const server = await venueServerFor(config, { pool: db.pool, log: quietLog, ...KEYS, port: 0, venue: { historyMinutes: 120, ...venue } });
-  const { url } = await server.start();
+  let config: Config;
+  let server: Awaited<ReturnType<typeof venueServerFor>>;
+  let url: string;
+  try {
+    config = testConfig({ symbols: ['BTC/USDT:USDT', 'ETH/USDT:USDT'], clock: { speed: 60 }, ...overrides });
+    server = await venueServerFor(config, { pool: db.pool, log: quietLog, ...KEYS, port: 0, venue: { historyMinutes: 120, ...venue } });
+    ({ url } = await server.start());
+  } catch (err) {
+    await db.drop().catch(() => undefined); // a venue that never started leaves no database behind
+    throw err;
+  }
   const gws: CcxtGateway[] = [];
   return {
     server, db, config, url,
