@@ -56,6 +56,8 @@ export class ExecutionEffects {
   private entries: EntryWorker | undefined;
   /** Positions whose last opening/increasing fill is not yet known covered by a stop: wall time of that fill. */
   private readonly unprotectedSince = new Map<number, number>();
+  /** execution.protection_late alerts raised between ticks (at a fill), published with the next tick's output. */
+  private readonly lateAlerts: AlertPayload[] = [];
   readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0, lateProtection: 0, maxProtectMs: 0 };
 
   constructor(private readonly o: EffectsOptions) {
@@ -105,7 +107,10 @@ export class ExecutionEffects {
       // The stop-loss goes out from here, in the same queue turn as the fill (the loop tick that follows checks it again
       // and does the rest): no machine round trip, no other work in between. A failure is the tick's to retry.
       if (this.booted && this.cfg.symbols.includes(f.symbol)) {
-        await this.orders!.ensureProtection(r.position).catch((err) => this.o.log.warn({ symbol: f.symbol, err: (err as Error).message }, 'protection at the fill failed; the loop places it'));
+        await this.orders!.ensureProtection(r.position).then(
+          () => this.protectedNow(r.position),
+          (err: unknown) => this.o.log.warn({ symbol: f.symbol, err: (err as Error).message }, 'protection at the fill failed; the loop places it'),
+        );
       }
     } else if (r.kind === 'closed') this.unprotectedSince.delete(r.position.id);
     const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
@@ -254,19 +259,20 @@ export class ExecutionEffects {
   }
 
   /**
-   * After a tick managed the position, its stop is on the exchange (placed now, or found): the wall time since the
-   * fill that opened or grew it is the protection latency. Returns it when it broke execution.protectWithinMs.
+   * The position's stop is on the exchange (placed at its fill or by a tick, or found there): the wall time since the
+   * fill that opened or grew it is the protection latency; one beyond execution.protectWithinMs raises an alert.
    */
-  private protectionLatency(positionId: number, actions: string[]): number | null {
-    const since = this.unprotectedSince.get(positionId);
-    if (since === undefined || actions.some((a) => a.startsWith('exit:'))) return null;
-    this.unprotectedSince.delete(positionId);
+  private protectedNow(p: { id: number; symbol: string }): void {
+    const since = this.unprotectedSince.get(p.id);
+    if (since === undefined) return;
+    this.unprotectedSince.delete(p.id);
     const ms = Date.now() - since;
+    const limit = this.cfg.execution.protectWithinMs;
     this.stats.maxProtectMs = Math.max(this.stats.maxProtectMs, ms);
-    if (ms <= this.cfg.execution.protectWithinMs) return null;
+    if (ms <= limit) return;
     this.stats.lateProtection++;
-    this.o.log.error({ positionId, ms, protectWithinMs: this.cfg.execution.protectWithinMs }, 'stop-loss reached the exchange later than protectWithinMs after the fill');
-    return ms;
+    this.o.log.error({ positionId: p.id, ms, protectWithinMs: limit }, 'stop-loss reached the exchange later than protectWithinMs after the fill');
+    this.lateAlerts.push({ severity: 'critical', code: 'execution.protection_late', symbol: p.symbol, text: `${p.symbol} position ${p.id}: stop-loss on the exchange ${ms} ms after the fill (execution.protectWithinMs ${limit})`, data: { positionId: p.id, ms } });
   }
 
   /** reconcileTimeoutMs is wall time (IO), like the machine's deadline for it. */
@@ -291,12 +297,14 @@ export class ExecutionEffects {
         entry = r.state;
       }
       let exiting = false;
-      for (const p of await this.ledger.openPositions()) {
+      const open = await this.ledger.openPositions();
+      // Positions closed without a fill through here (by reconciliation) are not waited on.
+      for (const id of this.unprotectedSince.keys()) if (!open.some((p) => p.id === id)) this.unprotectedSince.delete(id);
+      for (const p of open) {
         if (!this.cfg.symbols.includes(p.symbol)) continue;
         const r = await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now);
         exiting ||= r.exiting;
-        const late = this.protectionLatency(p.id, r.actions);
-        if (late) alerts.push({ severity: 'critical', code: 'execution.protection_late', symbol: p.symbol, text: `${p.symbol} position ${p.id}: stop-loss on the exchange ${late} ms after the fill (execution.protectWithinMs ${this.cfg.execution.protectWithinMs})`, data: { positionId: p.id, ms: late } });
+        if (!r.exiting) this.protectedNow(p); // manage ensured its stop (an exiting position's loop returns before that)
         for (const a of r.actions) {
           if (a.startsWith('moved:')) this.stats.stopMoves++;
           if (a.startsWith('exit:')) {
@@ -315,6 +323,7 @@ export class ExecutionEffects {
           if ((await this.gw!.fetchOpenOrders(symbol)).some((o) => o.reduceOnly || o.closePosition)) await this.orders!.cancelLeftovers(symbol);
         }
       }
+      alerts.unshift(...this.lateAlerts.splice(0));
       return { entry, exiting, alerts };
     });
   }
