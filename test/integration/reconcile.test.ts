@@ -20,6 +20,19 @@ const open = async (tag: string) => {
   return reconWorld(v);
 };
 const run = (w: ReconWorld, o: Partial<ReconcileOptions> = {}) => reconcile(w.gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300, ...o });
+/** Reconciles while the market moves to `price` just before its first position read (a fill lands mid-reconciliation). */
+async function reconcileWhileMoving(w: ReconWorld, price: number) {
+  let moved = false;
+  const gw = new Proxy(w.gw, {
+    get: (t, k, r) => (k === 'fetchPositions' ? async (s: string[]) => {
+      if (!moved) [moved] = [true, await w.moveTo(BTC, price)];
+      return t.fetchPositions(s);
+    } : Reflect.get(t, k, r)),
+  });
+  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
+  assert.ok(moved, 'the market moved during reconciliation');
+  return r;
+}
 const codes = (r: { anomalies: Array<{ code: string }> }) => r.anomalies.map((a) => a.code).sort();
 const exPos = async (w: ReconWorld) => (await w.gw.fetchPositions(SYMBOLS))[0] ?? null;
 /** Every fill before now is known (as if its history were no longer available from the exchange). */
@@ -86,15 +99,7 @@ test('a resting entry that fills while reconciliation runs: applied as a fill, n
   const entry = { symbol: BTC, clientId: clientOrderId('re-1', 'entry', 0), side: 'buy' as const, type: 'limit' as const, qty: await w.qty(BTC, 500), price: (mark * 0.99).toFixed(1), timeInForce: 'GTC' as const };
   await w.ledger.insertPending(entry, { decisionId: null, positionId: null, leg: 'entry', attempt: 0 });
   await w.gw.createOrder(entry);
-  let moved = false;
-  const gw = new Proxy(w.gw, {
-    get: (t, k, r) => (k === 'fetchPositions' ? async (s: string[]) => {
-      if (!moved) [moved] = [true, await w.moveTo(BTC, mark * 0.985)];
-      return t.fetchPositions(s);
-    } : Reflect.get(t, k, r)),
-  });
-  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
-  assert.ok(moved);
+  const r = await reconcileWhileMoving(w, mark * 0.985);
   assert.ok(!codes(r).includes('reconcile.orphan_position') && codes(r).includes('reconcile.missed_fill'), JSON.stringify(r.anomalies));
   const ex = (await exPos(w))!;
   assert.is(dec((await w.ledger.openPosition(BTC))!.qty).toString(), dec(ex.qty).toString());
@@ -110,16 +115,8 @@ test('a stop that fills while reconciliation runs (after its fill fetch): applie
   const p = (await w.ledger.openPosition(BTC))!;
   await w.om.ensureProtection({ ...p, stop_loss: dec(p.entry_price).mul('0.99').toFixed(1) });
   const stop = Number(venueStops(v!, BTC).find((o) => o.type === 'stop_market')!.stopPrice);
-  // The exchange as reconciliation sees it: the stop fills between its fill fetch and its position fetch.
-  let moved = false;
-  const gw = new Proxy(w.gw, {
-    get: (t, k, r) => (k === 'fetchPositions' ? async (s: string[]) => {
-      if (!moved) [moved] = [true, await w.moveTo(BTC, stop * 0.995)];
-      return t.fetchPositions(s);
-    } : Reflect.get(t, k, r)),
-  });
-  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
-  assert.ok(moved);
+  // The stop fills between reconciliation's fill fetch and its position fetch.
+  const r = await reconcileWhileMoving(w, stop * 0.995);
   assert.ok(codes(r).includes('reconcile.missed_fill') && !codes(r).includes('reconcile.position_gone'), JSON.stringify(r.anomalies));
   const closed = (await v!.db.pool.query<Array<{ status: string; exit_reason: string }>>('SELECT status, exit_reason FROM positions WHERE id = ?', [p.id]))[0]!;
   assert.equal(closed, { status: 'closed', exit_reason: 'stop_loss' });
