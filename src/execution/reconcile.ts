@@ -209,9 +209,8 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
   }
 
   // 5. Protection: every open position has a stop-loss and a take-profit on the exchange; nothing is left where flat.
-  const protect = async () => {
-    if (!orders) return;
-    let positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
+  let positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
+  if (orders) {
     for (const p of positions) {
       check();
       const open = await gw.fetchOpenOrders(p.symbol);
@@ -237,8 +236,7 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       const n = await orders.cancelLeftovers(symbol);
       if (n) note('leftover_cancelled', 'info', `${n} protective order(s) left on the exchange while flat: cancelled`, symbol);
     }
-  };
-  await protect();
+  }
 
   // 2b. The deferred pending_submit rows, now that a request sent before the crash can no longer be accepted. When one
   // landed after all, the whole comparison runs once more (its fills, a position it opened, its protection; a late
