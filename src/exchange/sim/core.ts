@@ -274,8 +274,7 @@ export class SimVenue {
   private flatView: AccountView | null = null;
 
   account(): AccountView {
-    let flat = true;
-    for (const _ in this.s.positions) flat = false;
+    const flat = Object.keys(this.s.positions).length === 0;
     if (flat && !this.s.orders.some((o) => o.book === 'regular' && OPEN.has(o.status) && !o.reduceOnly && o.type === 'limit')) {
       if (this.flatView?.wallet !== this.s.balance) this.flatView = this.accountSlow();
       return { ...this.flatView };
