@@ -15,6 +15,7 @@ import { fromRoot } from '../src/paths.js';
 import type { Snapshot } from '../src/protocol/index.js';
 import { BatchWriter } from '../src/store/batch-writer.js';
 import { recentCandles } from '../src/store/repos/candles.js';
+import { fundingBetween, liquidationsBetween, metricsBetween, openInterestBetween } from '../src/store/repos/derivatives.js';
 import { insertFullSnapshots } from '../src/store/repos/flows.js';
 import { latestManualInputs } from '../src/store/repos/manual-inputs.js';
 
@@ -93,6 +94,7 @@ runActor(async (ctx) => {
     }));
     if (closed) return;
     for (const { s, r } of results) if (r) actor.send({ type: 'analytics.restore', symbol: s, state: r.state });
+    await loadDerivatives(actor);
     lastManual = await readManual();
     actor.send({ type: 'analytics.manual', manual: lastManual });
     const live = buffer ?? [];
@@ -102,6 +104,24 @@ runActor(async (ctx) => {
     stats.warmupMs = Date.now() - t0;
     stats.history = results.reduce((x, r) => x + r.n, 0);
     log.info({ history: stats.history, buffered: live.length, ms: stats.warmupMs, warm: results.map((r) => ({ symbol: r.s, candles: r.n, warm: r.r?.warm ?? false })) }, 'analytics warmed up from MariaDB in the pool');
+  };
+
+  /** The stored derivatives data the flow view needs (the OI window, the liquidation window, the last funding). */
+  const loadDerivatives = async (actor: AnyActorRef) => {
+    const d = a.derivatives;
+    const now = clock.now();
+    for (const symbol of config.symbols) {
+      const [metrics, oi, funding, liquidations] = await Promise.all([
+        metricsBetween(db, symbol, now - (d.oiWindowSec + 2 * d.maxAgeSec) * 1000, now + 1),
+        openInterestBetween(db, symbol, now - d.maxAgeSec * 1000, now + 1),
+        fundingBetween(db, symbol, now - d.fundingSettledMaxAgeSec * 1000, now + 1),
+        liquidationsBetween(db, symbol, now - d.liqWindowSec * 1000, now + 1),
+      ]);
+      if (closed) return;
+      actor.send({ type: 'analytics.derivatives', update: { symbol, metrics, openInterest: oi.at(-1) ?? null, funding } });
+      // The feed streams forceOrder whenever derivatives are enabled: the stored window is complete.
+      if (config.market.derivatives.enabled) actor.send({ type: 'analytics.liquidations', batch: { symbol, liquidations, coverageFrom: now - d.liqWindowSec * 1000 } });
+    }
   };
 
   /** Re-reads the manual inputs every `manual.pollSec` clock-seconds; a failed read keeps the previous values. */
@@ -132,6 +152,8 @@ runActor(async (ctx) => {
       'market.trades': (env) => route({ type: 'analytics.trades', batch: env.payload }),
       'market.book': (env) => route({ type: 'analytics.book', book: env.payload }),
       'market.mark': (env) => route({ type: 'analytics.mark', mark: env.payload }),
+      'market.derivatives': (env) => route({ type: 'analytics.derivatives', update: env.payload }),
+      'market.liquidations': (env) => route({ type: 'analytics.liquidations', batch: env.payload }),
     },
     details: (actor) => {
       const c = actor.getSnapshot().context as { snapshots: number; pending: unknown[]; caughtUp: number };

@@ -1,16 +1,22 @@
 // market-feed worker: the feed machine on the exchange's WebSocket streams (ws) with REST backfill through the gateway;
-// persists every candle it emits. Guarantees: frames are validated (malformed ones counted, dropped); trades are
-// batched and book tops throttled so the bus carries bounded traffic; a restart resumes after the last stored candle.
+// persists every candle it emits; polls the derivatives statistics (open interest, long/short ratios, taker volume,
+// funding history) and streams forced liquidations, storing and publishing both. Guarantees: frames and REST values are
+// validated (malformed ones counted, dropped); trades are batched and book tops throttled so the bus carries bounded
+// traffic; a restart resumes after the last stored candle and the last complete derivatives period.
 import { fromPromise } from 'xstate';
 import { marketFeedMachine, type BackfillInput, type FeedContext } from '../machines/market-feed.machine.js';
+import { lockstepWork } from '../src/clock/lockstep.js';
 import { bucketStart } from '../src/domain/timeframes.js';
 import type { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
 import type { MarketEvent } from '../src/exchange/stream/frames.js';
 import { MarketStream } from '../src/exchange/stream/market-stream.js';
+import { DerivativesPoller } from '../src/market/derivatives-poll.js';
 import { runActor } from '../src/host/host.js';
-import type { BookTop, Candle, Trade } from '../src/protocol/index.js';
+import type { BookTop, Candle, DerivativesUpdate, Liquidation, LiquidationsBatch, Trade } from '../src/protocol/index.js';
 import { BatchWriter } from '../src/store/batch-writer.js';
 import { candlesBetween, lastCandle, upsertCandles } from '../src/store/repos/candles.js';
+import { insertLiquidations, insertOpenInterest, upsertFunding, upsertMetrics } from '../src/store/repos/derivatives.js';
+import { inTx } from '../src/store/tx.js';
 
 const MINUTE = 60_000;
 
@@ -31,6 +37,31 @@ runActor(async (ctx) => {
   const s = config.exchange.stream;
   let actor: { send(e: unknown): void } | null = null;
   const send = (e: unknown) => actor?.send(e);
+  // Derivatives (polled updates and liquidation batches) are written in order, each batch in one transaction.
+  type DerivRecord = { update: DerivativesUpdate } | { liquidations: LiquidationsBatch };
+  const derivWriter = new BatchWriter<DerivRecord>({
+    write: (rows) => inTx(pool, async (conn) => {
+      for (const r of rows) {
+        if ('update' in r) {
+          await upsertMetrics(conn, r.update.metrics, source);
+          await upsertFunding(conn, r.update.funding, source);
+          if (r.update.openInterest) await insertOpenInterest(conn, [r.update.openInterest], source);
+        } else await insertLiquidations(conn, r.liquidations.liquidations, source);
+      }
+    }),
+    maxBatch: config.market.persistBatch,
+    flushMs: config.market.persistFlushMs,
+    onHealth: (err) => ctx.setDegraded(err ? `derivatives writes failing: ${err.message}` : null),
+  });
+  const dcfg = config.market.derivatives;
+  let poller: DerivativesPoller | null = null;
+  // Forced liquidations are batched per symbol (at most every liquidationsBatchMs); in a lockstep replay each goes out
+  // as it is handled, so the replay waits for it like any frame.
+  const liqs = new Map<string, Liquidation[]>();
+  const flushLiquidations = () => {
+    for (const [symbol, list] of liqs) if (list.length) send({ type: 'stream.liquidations', batch: { symbol, liquidations: list.splice(0) } });
+  };
+  const liqTimer = setInterval(flushLiquidations, dcfg.liquidationsBatchMs);
 
   // Trades are batched per symbol, book tops throttled per symbol: the bus gets bounded traffic whatever the stream rate.
   const trades = new Map<string, Trade[]>();
@@ -79,6 +110,13 @@ runActor(async (ctx) => {
       }
       case 'mark':
         return send({ type: 'stream.mark', mark: { ...e.mark, symbol } });
+      case 'liquidation': {
+        const list = liqs.get(symbol) ?? [];
+        list.push({ ...e.liquidation, symbol });
+        liqs.set(symbol, list);
+        if (lockstepWork.cell) flushLiquidations();
+        return alive();
+      }
     }
   };
 
@@ -90,7 +128,11 @@ runActor(async (ctx) => {
     for (const m of markets) if (config.symbols.includes(m.symbol)) bySymbolId.set(m.id, m.symbol);
     const st: MarketStream = new MarketStream({
       wsBase: gw.wsBase, symbols: [...bySymbolId.keys()], book: s.book,
-      onOpen: () => send({ type: 'ws.open' }),
+      onOpen: () => {
+        send({ type: 'ws.open' });
+        // From now on the forceOrder stream sees every liquidation: an empty window is a real zero.
+        if (dcfg.enabled) for (const symbol of config.symbols) send({ type: 'stream.liquidations', batch: { symbol, liquidations: [], coverageFrom: clock.now() } });
+      },
       onClose: (reason) => send({ type: 'ws.closed', reason }),
       onEvent,
       onMalformed: (error) => log.warn({ error, malformed: st.counters.malformed }, 'malformed market frame dropped'),
@@ -132,13 +174,16 @@ runActor(async (ctx) => {
         source: gw?.name ?? 'connecting', candles: c.stats.candles, backfilled: c.stats.backfilled, reconnects: c.stats.reconnects, staleEvents: c.stats.staleEvents,
         gapsBackfilled: c.stats.gapsBackfilled,
         exchange: { connected: /streaming|stale|backfilling/.test(String(a.getSnapshot().value)), clockOffsetMs: gw?.clockOffsetMs ?? null, latencyMs: gw?.stats.lastLatencyMs ?? null },
-        frames: stream?.counters.frames ?? 0, malformedFrames: stream?.counters.malformed ?? 0, lastError: c.lastError, unwritten: writer.pending,
+        frames: stream?.counters.frames ?? 0, malformedFrames: stream?.counters.malformed ?? 0, lastError: c.lastError, unwritten: writer.pending + derivWriter.pending,
+        derivatives: poller ? { ...poller.stats } : null,
       };
     },
     onStart: async (a) => {
       await connect();
       actor = a;
       a.on('market.candle', (ev: { payload: Candle }) => writer.push(ev.payload));
+      a.on('market.derivatives', (ev: { payload: DerivativesUpdate }) => derivWriter.push({ update: ev.payload }));
+      a.on('market.liquidations', (ev: { payload: LiquidationsBatch }) => ev.payload.liquidations.length && derivWriter.push({ liquidations: ev.payload }));
       const last: Record<string, number | null> = {};
       const recent: Candle[] = [];
       for (const symbol of config.symbols) {
@@ -147,10 +192,21 @@ runActor(async (ctx) => {
         if (c) recent.push(...(await candlesBetween(pool, symbol, '1m', bucketStart(c.openTime + MINUTE, '4h'), c.openTime + MINUTE)));
       }
       a.send({ type: 'feed.loaded', last, recent });
+      if (dcfg.enabled && gw) {
+        poller = new DerivativesPoller({
+          gw, pool, clock, log, symbols: config.symbols, cfg: dcfg, initialHistoryMinutes: config.analytics.warmupCandles,
+          publish: (update) => send({ type: 'derivatives.polled', update }),
+        });
+        poller.start();
+      }
     },
     dispose: async () => {
       clearInterval(batchTimer);
+      clearInterval(liqTimer);
+      poller?.stop();
       stream?.drop();
+      await poller?.idle();
+      await derivWriter.close();
       await writer.close();
       await gw?.close();
     },

@@ -47,7 +47,7 @@ export default async function run(): Promise<BenchLine[]> {
       if (e.kind === 'trade') bus.publish('market.trades', { symbol, trades: [e.trade] });
       else if (e.kind === 'book') bus.publish('market.book', { ...e.book, symbol });
       else if (e.kind === 'mark') bus.publish('market.mark', { ...e.mark, symbol });
-      else if (e.candle.closed) bus.publish('market.candle', { ...e.candle, symbol });
+      else if (e.kind === 'kline' && e.candle.closed) bus.publish('market.candle', { ...e.candle, symbol });
     },
   });
   let best = { parse: Infinity, validate: Infinity, full: Infinity };

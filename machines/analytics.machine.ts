@@ -2,7 +2,7 @@
 // (fast; full every `fullSnapshotSec` of candle time, persisted) — unless the candle arrived more than
 // `catchUpMs` after its close (a backfill: the engine learns from it, nobody should act on it); trades, book,
 // mark and manual inputs feed
-// the engines between candles. With a model, each snapshot waits for its ML result (the host always answers:
+// the engines between candles; derivatives (open interest, ratios, liquidations, funding history) too. With a model, each snapshot waits for its ML result (the host always answers:
 // value, error or timeout) and snapshots leave in candle order. Pure apart from the engines it owns in context
 // (deterministic, in-memory); persistence and inference are named effects provided by the host.
 import { enqueueActions, setup } from 'xstate';
@@ -11,7 +11,7 @@ import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { featureVector } from '../src/analytics/ml/features.js';
 import { restoreInto } from '../src/analytics/state.js';
 import type { PublishEvent } from '../src/host/host.js';
-import type { BookTop, Candle, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
+import type { BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
 
 export type MlSetup = { kind: 'model'; name: string; features: string[] } | { kind: 'none'; reason: string };
 
@@ -63,6 +63,8 @@ export type AnalyticsEvent =
   | { type: 'analytics.trades'; batch: TradesBatch }
   | { type: 'analytics.book'; book: BookTop }
   | { type: 'analytics.mark'; mark: MarkPrice }
+  | { type: 'analytics.derivatives'; update: DerivativesUpdate }
+  | { type: 'analytics.liquidations'; batch: LiquidationsBatch }
   | { type: 'analytics.manual'; manual: ManualState }
   | { type: 'analytics.ml_result'; seq: number; ml: MlSignal }
   | { type: 'control.pause' }
@@ -165,6 +167,8 @@ export const analyticsMachine = setup({
     'analytics.trades': { actions: ({ context, event }) => context.engines[event.batch.symbol]?.onTrades(event.batch.trades) },
     'analytics.book': { actions: ({ context, event }) => context.engines[event.book.symbol]?.onBook(event.book) },
     'analytics.mark': { actions: ({ context, event }) => context.engines[event.mark.symbol]?.onMark(event.mark) },
+    'analytics.derivatives': { actions: ({ context, event }) => context.engines[event.update.symbol]?.onDerivatives(event.update) },
+    'analytics.liquidations': { actions: ({ context, event }) => context.engines[event.batch.symbol]?.onLiquidations(event.batch) },
     'analytics.manual': { actions: ({ context, event }) => Object.values(context.engines).forEach((e) => e.setManual(event.manual)) },
     'analytics.ml_result': {
       actions: enqueueActions(({ context, event, enqueue }) => {

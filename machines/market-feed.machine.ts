@@ -1,12 +1,13 @@
 // market-feed machine: disconnected → connecting → backfilling → streaming ⇄ stale → reconnecting → connecting.
 // Pure: sockets and REST backfill are named effects provided by the host (which also stores what it emits); time is the injected clock and
 // every wall-clock setting is scaled by `speed`. Guarantees: 1m candles are emitted once each, in order, with no gap
-// the venue can fill (every gap and every reconnect is backfilled over REST first); higher timeframes are aggregated.
+// the venue can fill (every gap and every reconnect is backfilled over REST first); higher timeframes are aggregated;
+// derivatives the host polls and liquidations it streams are published as they come.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { PublishEvent } from '../src/host/host.js';
 import { CandleAggregator } from '../src/market/aggregate.js';
 import { nextFloat, seedRng, type Rng } from '../src/market/rng.js';
-import type { BookTop, Candle, MarkPrice, Timeframe, TradesBatch } from '../src/protocol/index.js';
+import type { BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, Timeframe, TradesBatch } from '../src/protocol/index.js';
 
 const MINUTE = 60_000;
 
@@ -67,6 +68,8 @@ export type FeedEvent =
   | { type: 'stream.trades'; batch: TradesBatch }
   | { type: 'stream.book'; book: BookTop }
   | { type: 'stream.mark'; mark: MarkPrice }
+  | { type: 'stream.liquidations'; batch: LiquidationsBatch }
+  | { type: 'derivatives.polled'; update: DerivativesUpdate }
   | { type: 'stream.alive' }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
@@ -125,6 +128,7 @@ function publish(context: FeedContext, e: FeedEvent, enqueue: Enqueue): void {
   if (e.type === 'stream.trades') enqueue.emit({ type: 'market.trades', payload: e.batch });
   else if (e.type === 'stream.book') enqueue.emit({ type: 'market.book', payload: e.book, tsEvent: e.book.ts });
   else if (e.type === 'stream.mark') enqueue.emit({ type: 'market.mark', payload: e.mark, tsEvent: e.mark.ts });
+  else if (e.type === 'stream.liquidations') enqueue.emit({ type: 'market.liquidations', payload: e.batch, tsEvent: e.batch.liquidations.at(-1)?.ts ?? e.batch.coverageFrom ?? context.now() });
   enqueue.assign({ lastFrameAt: context.now() });
 }
 
@@ -165,6 +169,14 @@ export const marketFeedMachine = setup({
   on: {
     'control.pause': {},
     'control.resume': {},
+    // Derivatives statistics come over REST, whatever the stream is doing.
+    'derivatives.polled': {
+      actions: enqueueActions(({ event, enqueue }) => {
+        const u = event.update;
+        const ts = Math.max(u.metrics.at(-1)?.ts ?? 0, u.openInterest?.ts ?? 0, u.funding.at(-1)?.ts ?? 0);
+        enqueue.emit({ type: 'market.derivatives', payload: u, tsEvent: ts });
+      }),
+    },
   },
   states: {
     disconnected: {
@@ -240,6 +252,7 @@ export const marketFeedMachine = setup({
         'stream.trades': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.book': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.mark': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
+        'stream.liquidations': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.alive': { actions: 'alive' },
         'ws.closed': { target: 'reconnecting', actions: assign({ lastError: ({ event }) => event.reason }) },
       },
@@ -257,6 +270,7 @@ export const marketFeedMachine = setup({
         'stream.trades': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.book': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.mark': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
+        'stream.liquidations': { actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.alive': { actions: 'alive' },
         'ws.closed': { target: 'reconnecting', actions: assign({ lastError: ({ event }) => event.reason }) },
       },
@@ -288,6 +302,7 @@ export const marketFeedMachine = setup({
         'stream.trades': { target: 'streaming', actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.book': { target: 'streaming', actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.mark': { target: 'streaming', actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
+        'stream.liquidations': { target: 'streaming', actions: enqueueActions(({ context, event, enqueue }) => publish(context, event, enqueue as unknown as Enqueue)) },
         'stream.alive': { target: 'streaming', actions: 'alive' },
         'ws.closed': { target: 'reconnecting', actions: assign({ lastError: ({ event }) => event.reason }) },
       },

@@ -4,7 +4,8 @@
 // book update, and null for anything not yet warm or without data.
 import { TIMEFRAME_MS } from '../domain/timeframes.js';
 import { CandleAggregator } from '../market/aggregate.js';
-import type { BookTop, Candle, MarkPrice, MlSignal, Snapshot, TimeframeState, Timeframe, Trade } from '../protocol/index.js';
+import type { BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, MlSignal, Snapshot, TimeframeState, Timeframe, Trade } from '../protocol/index.js';
+import { DerivativesState } from './derivatives.js';
 import { computeFlow, type FlowParams } from './flow.js';
 import { AdjEma } from './indicators/adj-ema.js';
 import { IndicatorSet, type IndicatorParams } from './indicator-set.js';
@@ -37,6 +38,8 @@ export class SymbolEngine {
   /** Average 1m volume (one day span): sets the VPIN bucket size. */
   readonly volume1m: AdjEma;
   funding: { rate: number; ts: number } | null = null;
+  /** Open interest, long/short ratios, taker volume, forced liquidations, settled funding. */
+  readonly derivs: DerivativesState;
   manual: ManualState = emptyManual();
   last: Candle | null = null;
   lastOpenTime = -1;
@@ -51,6 +54,7 @@ export class SymbolEngine {
     this.regime = new RegimeClassifier(p.regime);
     this.micro = new MicroEngine({ ...p.micro, vpin: { ...p.micro.vpin, bucketVolume: null } });
     this.volume1m = new AdjEma(1440, 60);
+    this.derivs = new DerivativesState(p.flow.derivatives);
   }
 
   /** The 1m core the decision engine needs (EMAs, RSI, ATR) is warm. */
@@ -101,6 +105,14 @@ export class SymbolEngine {
     if (m.fundingRate !== undefined && Number.isFinite(m.fundingRate) && (!this.funding || m.ts >= this.funding.ts)) this.funding = { rate: m.fundingRate, ts: m.ts };
   }
 
+  onDerivatives(u: DerivativesUpdate): void {
+    this.derivs.onUpdate(u);
+  }
+
+  onLiquidations(b: LiquidationsBatch): void {
+    this.derivs.onLiquidations(b);
+  }
+
   setManual(m: ManualState): void {
     this.manual = m;
   }
@@ -137,6 +149,7 @@ export class SymbolEngine {
     const flow = computeFlow({
       ts, price: c.close, funding: this.funding, micro, regime,
       tf: tf[this.p.regime.timeframe] ?? tf['1m'] ?? null, manual: this.manualFor(),
+      derivatives: this.derivs.view(ts), derivativesSeen: this.derivs.seen,
     }, this.p.flow);
     return {
       symbol: this.symbol, ts, kind, price: c.close,

@@ -23,6 +23,7 @@ export function engineParams(a: AnalyticsConfig): EngineParams {
     flow: {
       ...a.flow,
       maxAge: { sentimentSec: a.manual.maxAgeSec.sentiment, etfFlowSec: a.manual.maxAgeSec.etfFlow, liquidationsSec: a.manual.maxAgeSec.liquidations },
+      derivatives: a.derivatives,
     },
   };
 }

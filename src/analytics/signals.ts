@@ -6,6 +6,7 @@ export const SIGNAL_COLUMNS = [
   'price', 'regime', 'regime_confidence', 'mtf_alignment', 'momentum_1h', 'structure_4h', 'rsi', 'macd_hist', 'adx', 'bb_width',
   'zscore', 'vwap_dev', 'gk_vol', 'cvd', 'vpin', 'ofi', 'obi', 'whale_flow', 'as_fair_value_dev', 'funding_rate', 'crowd_score',
   'trap_index', 'sentiment', 'etf_flow_usd', 'risk_score', 'ml_p_up', 'hour_utc', 'session',
+  'open_interest', 'oi_change_pct', 'long_short_ratio', 'top_trader_position_ratio', 'taker_buy_sell_ratio', 'liq_long_usd', 'liq_short_usd',
 ] as const;
 
 const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
@@ -13,6 +14,7 @@ const num = (v: number | null | undefined): number | null => (v === undefined ||
 export function signalsOf(s: Snapshot): Record<(typeof SIGNAL_COLUMNS)[number], number | string | null> {
   const m = s.micro;
   const f = s.flow;
+  const d = f?.derivatives ?? null;
   return {
     price: s.price,
     regime: s.regime?.label ?? null,
@@ -42,5 +44,12 @@ export function signalsOf(s: Snapshot): Record<(typeof SIGNAL_COLUMNS)[number], 
     ml_p_up: s.ml.available ? s.ml.pUp : null,
     hour_utc: s.hourUtc,
     session: s.session,
+    open_interest: num(d?.openInterest),
+    oi_change_pct: num(d?.oiChangePct),
+    long_short_ratio: num(d?.longShortRatio),
+    top_trader_position_ratio: num(d?.topTraderPositionRatio),
+    taker_buy_sell_ratio: num(d?.takerBuySellRatio),
+    liq_long_usd: num(d?.forcedLiquidations?.longUsd),
+    liq_short_usd: num(d?.forcedLiquidations?.shortUsd),
   };
 }

@@ -7,7 +7,8 @@ import { BosunError, ExitCode, InputRejectedError } from '../errors.js';
 import { prepareDatabase } from '../store/migrate.js';
 import { createPool } from '../store/pool.js';
 import { configOf } from '../cli/shared.js';
-import { candlesFromDb, candlesFromFile, type CandleData } from './data.js';
+import { candlesFromDb, candlesFromFile, withDerivatives, type CandleData } from './data.js';
+import { derivativesFromDb } from './derivatives-feed.js';
 
 export class UsageError extends BosunError {
   override readonly exitCode = ExitCode.usage;
@@ -54,14 +55,23 @@ export async function withDb<T>(config: Config, fn: (pool: Pool) => Promise<T>):
   }
 }
 
-/** Candles from --data FILE (optionally cut by --from/--to) or the candles table between --from and --to. */
+/**
+ * Candles from --data FILE (optionally cut by --from/--to) or the candles table between --from and --to, with the
+ * derivatives data the database holds for that period (what the flow view needs before its first bar, too).
+ */
 export async function loadData(o: DataFlags, config: Config, symbol: string, pool: Pool): Promise<CandleData> {
   const from = o.from === undefined ? undefined : parseTime('--from', o.from);
   const to = o.to === undefined ? undefined : parseTime('--to', o.to);
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
-  if (o.data) return candlesFromFile(o.data, symbol, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
-  if (from === undefined || to === undefined) throw new UsageError('give --data FILE.csv, or --from and --to to read the candles table');
-  const d = await candlesFromDb(pool, symbol, from, to, config.analytics.warmupCandles);
-  if (!d.candles.length) throw new InputRejectedError('no candles');
-  return d;
+  let d: CandleData;
+  if (o.data) d = candlesFromFile(o.data, symbol, { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  else {
+    if (from === undefined || to === undefined) throw new UsageError('give --data FILE.csv, or --from and --to to read the candles table');
+    d = await candlesFromDb(pool, symbol, from, to, config.analytics.warmupCandles);
+    if (!d.candles.length) throw new InputRejectedError('no candles');
+  }
+  const a = config.analytics.derivatives;
+  const first = (d.warmup[0] ?? d.candles[0]!).openTime;
+  const end = d.candles.at(-1)!.openTime + 60_000;
+  return withDerivatives(d, await derivativesFromDb(pool, symbol, first, end, (a.oiWindowSec + 2 * a.maxAgeSec) * 1000));
 }

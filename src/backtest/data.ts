@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Pool } from 'mariadb';
 import { InputRejectedError } from '../errors.js';
 import type { Candle } from '../protocol/index.js';
+import type { DerivativesHistory } from './derivatives-feed.js';
 import { candlesBetween } from '../store/repos/candles.js';
 
 export interface CandleData {
@@ -15,6 +16,8 @@ export interface CandleData {
   warmup: Candle[];
   source: string;
   sha256: string;
+  /** Stored derivatives data of the period (open interest, ratios, funding, liquidations), when the database has any. */
+  derivatives?: DerivativesHistory | null;
 }
 
 /** sha256 over the candles' numbers (not the file bytes): the same candles from a file or the table hash the same. */
@@ -64,6 +67,13 @@ export function candlesFromFile(file: string, symbol: string, range: { from?: nu
   const candles = all.filter((c) => (range.from === undefined || c.openTime >= range.from) && (range.to === undefined || c.openTime < range.to));
   if (!candles.length) throw new InputRejectedError(`${file}: no candles between the given --from and --to`);
   return { candles, warmup: [], source: basename(file), sha256: candlesSha256(candles) };
+}
+
+/** `data` with the stored derivatives of its period, folded into its source name and sha256 (none stored: unchanged). */
+export function withDerivatives(data: CandleData, derivatives: DerivativesHistory | null): CandleData {
+  if (!derivatives) return { ...data, derivatives: null };
+  const parts = [derivatives.metrics.length && `${derivatives.metrics.length} metrics rows`, derivatives.funding.length && `${derivatives.funding.length} funding rates`, derivatives.liquidations.length && `${derivatives.liquidations.length} liquidations`].filter(Boolean);
+  return { ...data, derivatives, source: `${data.source} + derivatives (${parts.join(', ')})`, sha256: createHash('sha256').update(`${data.sha256}\n${derivatives.sha256}`).digest('hex') };
 }
 
 /** Candles of [from, to) from the table, and up to `warmupCandles` before `from` to warm the engine up (as the daemon does). */

@@ -22,6 +22,7 @@ import { bridge } from '../host/bridge.js';
 import type { Routes } from '../host/host.js';
 import type { Candle, Decision, EquityPoint as EquityMsg } from '../protocol/index.js';
 import type { ConfigIdentity } from './config-hash.js';
+import { DerivativesFeed, type DerivativesHistory } from './derivatives-feed.js';
 import { modelInference, type ModelSource } from './inference.js';
 import { MemoryLearning } from './learning-memory.js';
 import { computeMetrics, type EquityPoint, type SignalCounts } from './metrics.js';
@@ -40,6 +41,8 @@ export interface BacktestOptions {
   /** Signal weight multipliers the decision engine applies (signal_weight_overrides). */
   overrides?: Record<string, number>;
   source: { name: string; sha256: string };
+  /** Stored open interest, ratios, funding and liquidations of the period (derivativesFromDb), published as time passes. */
+  derivatives?: DerivativesHistory | null;
 }
 
 /** What each decision said, in order (parity and inspection; the full decisions are large). */
@@ -197,6 +200,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   wire('analytics', analytics, {
     'market.candle': (env) => ({ type: 'analytics.candle', candle: env.payload }),
     'market.mark': (env) => ({ type: 'analytics.mark', mark: env.payload }),
+    'market.derivatives': (env) => ({ type: 'analytics.derivatives', update: env.payload }),
+    'market.liquidations': (env) => ({ type: 'analytics.liquidations', batch: env.payload }),
   });
   wire('decision', decision, {
     'analytics.snapshot': (env) => ({ type: 'decision.snapshot', snapshot: env.payload }),
@@ -210,6 +215,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
   });
   const feed = hub.endpoint('market-feed');
+  const derivs = o.derivatives ? new DerivativesFeed(o.derivatives) : null;
 
   // A machine that fails stops the run with its error (the daemon would crash the worker).
   let failure: unknown = null;
@@ -245,8 +251,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     await settle();
     fills.push(...exec.onBar(symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
     await settle();
-    // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline.
-    feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, fundingRate: venue.fundingRate(symbol), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
+    // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline (stored
+    // derivatives stamped by then go first; with funding history the mark carries no rate of its own).
+    derivs?.publishDue(feed, t);
+    feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, ...(derivs?.hasFunding ? {} : { fundingRate: venue.fundingRate(symbol) }), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
     feed.publish('market.candle', c, { tsEvent: t });
     await settle();
     const u = exec.openCount ? Number(exec.unrealized(() => c.close)) : 0;

@@ -10,6 +10,7 @@ import { predict } from '../train/model.js';
 import { trainModel } from '../train/train.js';
 import { engineParams } from '../analytics/params.js';
 import type { ConfigIdentity } from './config-hash.js';
+import type { DerivativesHistory } from './derivatives-feed.js';
 import { runBacktest } from './engine.js';
 import type { Metrics } from './metrics.js';
 
@@ -54,6 +55,8 @@ export interface WalkforwardOptions {
   shuffleSeed?: number | null;
   strategyMetrics?: boolean;
   onWindow?: (w: WindowReport) => void;
+  /** Stored derivatives data of the period, for the strategy runs. */
+  derivatives?: DerivativesHistory | null;
 }
 
 export async function walkforward(o: WalkforwardOptions): Promise<WalkforwardReport> {
@@ -86,7 +89,7 @@ export async function walkforward(o: WalkforwardOptions): Promise<WalkforwardRep
       const warmup = candles.filter((c) => c.openTime < win.trainTo && c.openTime >= win.trainTo - config.analytics.warmupCandles * 60_000);
       const run = await runBacktest({
         config, identity: o.identity, candles: inTest, warmup, model: { kind: 'typescript', model, name: `walkforward-${k + 1}` }, overrides: {},
-        source: { name: `walk-forward window ${k + 1}`, sha256: '' },
+        source: { name: `walk-forward window ${k + 1}`, sha256: '' }, derivatives: o.derivatives ?? null,
       });
       const m = run.result.metrics;
       strategy = {

@@ -3,7 +3,7 @@
 import type { Topic } from '../protocol/index.js';
 
 export const TOPICS = [
-  'market.candle', 'market.trades', 'market.book', 'market.mark', 'market.alert',
+  'market.candle', 'market.trades', 'market.book', 'market.mark', 'market.alert', 'market.derivatives', 'market.liquidations',
   'analytics.snapshot',
   'decision.made', 'decision.alert', 'decision.halt',
   'execution.position', 'execution.order_updated', 'execution.position_opened', 'execution.position_closed', 'execution.alert',

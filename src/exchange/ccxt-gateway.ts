@@ -8,10 +8,15 @@ import { TIMEFRAME_MS } from '../domain/timeframes.js';
 import { classify, toExchangeError } from './binance/classify.js';
 import { createClient, wsBaseUrl, type BosunBinanceUsdm, type Environment } from './binance/client.js';
 import * as parse from './binance/parse.js';
+import { mergeMetrics, parseFunding, parseOpenInterest } from './binance/derivatives.js';
 import { ExchangeError } from './errors.js';
 import type { ExchangeGateway } from './gateway.js';
 import { UserStream } from './stream/user-stream.js';
 import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
+
+/** Binance's statistics period (the /futures/data endpoints and the metrics archive). */
+const PERIOD_MS = 300_000;
 
 export interface CcxtGatewayOptions {
   environment: Environment;
@@ -295,6 +300,43 @@ export class CcxtGateway implements ExchangeGateway {
     const id = this.ex.market(symbol).id;
     const r = (await this.call('premiumIndex', () => this.ex.fapiPublicGetPremiumIndex({ symbol: id }), false, false)) as unknown as Record<string, string | number>;
     return { symbol, ts: Number(r.time), markPrice: Number(r.markPrice), indexPrice: Number(r.indexPrice), fundingRate: Number(r.lastFundingRate), nextFundingTime: Number(r.nextFundingTime) };
+  }
+
+  /**
+   * 5-minute statistics rows from `since` (at most 500 periods): open interest (ccxt fetchOpenInterestHistory), all
+   * accounts' long/short ratio (fetchLongShortRatioHistory), top traders' account and position ratios and taker volume
+   * (Binance's /futures/data endpoints through ccxt's implicit API), merged by period. Invalid values are dropped, counted.
+   */
+  async fetchDerivativesMetrics(symbol: string, since: number, limit: number): Promise<{ rows: DerivativesMetrics[]; dropped: number }> {
+    await this.ensureMarkets();
+    const id = this.ex.market(symbol).id;
+    const n = Math.max(1, Math.min(500, limit));
+    const start = Math.ceil(since / PERIOD_MS) * PERIOD_MS;
+    const until = start + (n - 1) * PERIOD_MS;
+    const q = { symbol: id, period: '5m', startTime: start, endTime: until, limit: n };
+    const [oi, global, topAccount, topPosition, taker] = await Promise.all([
+      this.call('fetchOpenInterestHistory', () => this.ex.fetchOpenInterestHistory(symbol, '5m', start, n, { until }), false, false),
+      this.call('fetchLongShortRatioHistory', () => this.ex.fetchLongShortRatioHistory(symbol, '5m', start, n, { until }), false, false),
+      this.call('topLongShortAccountRatio', () => this.ex.fapiDataGetTopLongShortAccountRatio(q), false, false),
+      this.call('topLongShortPositionRatio', () => this.ex.fapiDataGetTopLongShortPositionRatio(q), false, false),
+      this.call('takerlongshortRatio', () => this.ex.fapiDataGetTakerlongshortRatio(q), false, false),
+    ]);
+    const info = (rows: unknown) => (Array.isArray(rows) ? rows.map((r: { info?: unknown }) => r.info) : rows);
+    return mergeMetrics(symbol, { openInterest: info(oi), global: info(global), topAccount, topPosition, taker });
+  }
+
+  /** Open interest now (ccxt fetchOpenInterest), or null when the answer does not validate. */
+  async fetchOpenInterest(symbol: string): Promise<OpenInterestSample | null> {
+    await this.ensureMarkets();
+    const r = await this.call('fetchOpenInterest', () => this.ex.fetchOpenInterest(symbol), false, false);
+    return parseOpenInterest(symbol, r.info);
+  }
+
+  /** Settled funding rates from `since`, oldest first, at most 1000 (ccxt fetchFundingRateHistory). */
+  async fetchFundingHistory(symbol: string, since: number, limit: number): Promise<{ rows: FundingSettlement[]; dropped: number }> {
+    await this.ensureMarkets();
+    const rows = await this.call('fetchFundingRateHistory', () => this.ex.fetchFundingRateHistory(symbol, since, Math.max(1, Math.min(1000, limit))), false, false);
+    return parseFunding(symbol, rows.map((r) => r.info));
   }
 
   async setLeverage(symbol: string, leverage: number): Promise<void> {

@@ -1,5 +1,6 @@
 // The ExchangeGateway interface: everything execution, reconciliation, the feed and data download need.
 // Guarantees one venue-neutral contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
+import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
 import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface ExchangeGateway {
@@ -21,6 +22,12 @@ export interface ExchangeGateway {
   /** Candles from `since`, oldest first; the last one may still be forming (`closed: false`). */
   fetchOhlcv(symbol: string, tf: Timeframe, since: number, limit: number): Promise<Candle[]>;
   fetchServerTime(): Promise<number>;
+  /** 5-minute derivatives statistics from `since` (optional: a venue without them has none); invalid values dropped and counted. */
+  fetchDerivativesMetrics?(symbol: string, since: number, limit: number): Promise<{ rows: DerivativesMetrics[]; dropped: number }>;
+  /** Open interest now. */
+  fetchOpenInterest?(symbol: string): Promise<OpenInterestSample | null>;
+  /** Settled funding rates from `since`, oldest first. */
+  fetchFundingHistory?(symbol: string, since: number, limit: number): Promise<{ rows: FundingSettlement[]; dropped: number }>;
   fetchMarkPrice(symbol: string): Promise<MarkPrice>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
   /** Order, fill and account events as they happen; `status` events say when the stream is down (poll then). */

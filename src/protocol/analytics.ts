@@ -117,6 +117,33 @@ export interface Flow {
   riskComponents?: Record<string, number>;
   /** Manual liquidation map near the price, while within its max age. */
   liquidations?: { longNotionalNear: number; shortNotionalNear: number; nearestLong: number | null; nearestShort: number | null } | null;
+  /** The exchange's derivatives data (open interest, long/short ratios, taker volume, forced liquidations, settled funding); null without any fresh. */
+  derivatives?: DerivativesView | null;
+}
+
+/** Derivatives positioning as of the snapshot; each field null when its source has no value within its max age. */
+export interface DerivativesView {
+  /** Stamp (period end) of the latest 5-minute metrics row used, UTC ms. */
+  metricsTs: number | null;
+  /** Open interest (base units): the latest live sample, else the latest metrics row. */
+  openInterest: number | null;
+  /** Open interest in quote (USD) from the latest metrics row. */
+  openInterestValue: number | null;
+  /** Open-interest change over `oiWindowSec`, percent (from the metrics rows, or a live sample against them). */
+  oiChangePct: number | null;
+  /** Price change over the same window, percent (from the rows' open-interest value / open interest). */
+  oiPriceChangePct: number | null;
+  /** All accounts' long/short ratio. */
+  longShortRatio: number | null;
+  topTraderAccountRatio: number | null;
+  topTraderPositionRatio: number | null;
+  /** Taker buy / sell volume over the last period, and as an imbalance (r − 1) / (r + 1) in [−1, 1]. */
+  takerBuySellRatio: number | null;
+  takerImbalance: number | null;
+  /** Forced liquidations over `liqWindowSec` (longs liquidated = sell orders). Null when no liquidation stream or history reached analytics. */
+  forcedLiquidations: { windowSec: number; longUsd: number; shortUsd: number; count: number } | null;
+  /** The latest settled funding rate and its time. */
+  fundingSettled: { rate: number; ts: number } | null;
 }
 
 export interface RegimeValueLike {

@@ -63,12 +63,14 @@ test('malformed frames are reported (never thrown); unknown event kinds and acks
     'not json', '{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","s":"BTCUSDT"}}',
     '{"data":{"e":"kline","E":1,"s":"X","k":{"t":1,"T":2,"s":"X","i":"1m","o":"2","c":"2","h":"1","l":"1","v":"1","x":true}}}',
     '{"data":{"e":"bookTicker","u":1,"s":"X","b":"2","B":"1","a":"1","A":"1"}}', '{"data":{"e":"markPriceUpdate","E":1,"s":"X","p":"abc"}}',
+    '{"data":{"e":"forceOrder","E":1}}',
+    '{"data":{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0","p":"9910","ap":"9910","X":"FILLED","T":1}}}',
   ];
   for (const f of bad) {
     const r = parseMarketFrame(f);
     assert.ok(!r.ok && !r.ignored, f);
   }
-  for (const f of ['{"result":null,"id":1}', '{"data":{"e":"forceOrder","E":1}}', '{"e":"24hrMiniTicker"}']) {
+  for (const f of ['{"result":null,"id":1}', '{"e":"24hrMiniTicker"}']) {
     const r = parseMarketFrame(f);
     assert.ok(!r.ok && r.ignored, f);
   }
@@ -78,6 +80,14 @@ test('malformed frames are reported (never thrown); unknown event kinds and acks
   }
   const r = parseUserFrame('{"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"BTCUSDT"}}');
   assert.ok(!r.ok && !r.ignored);
+});
+
+test('a forceOrder frame (Binance\'s documented shape) is a liquidation: SELL = a long liquidated, notional at the average price', () => {
+  const r = parseMarketFrame('{"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}}');
+  assert.ok(r.ok && r.event.kind === 'liquidation');
+  const e = (r as { event: Extract<MarketEvent, { kind: 'liquidation' }> }).event;
+  assert.equal([e.venueSymbol, e.liquidation.side, e.liquidation.price, e.liquidation.qty, e.liquidation.ts], ['BTCUSDT', 'sell', 9910, 0.014, 1568014460893]);
+  assert.ok(Math.abs(e.liquidation.notional - 138.74) < 1e-9);
 });
 
 let v: TestVenue;

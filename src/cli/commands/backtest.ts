@@ -35,7 +35,7 @@ export function register(program: Command, _ctx: CliContext): void {
       await withDb(config, async (pool) => {
         const data = await loadData(o, config, symbol, pool);
         const overrides = await loadOverrides(pool, config.decision.strategy);
-        const run = await runBacktest({ config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 } });
+        const run = await runBacktest({ config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 }, derivatives: data.derivatives ?? null });
         const json = resultJson(run.result);
         const sha = createHash('sha256').update(json).digest('hex');
         if (o.json) writeFileSync(o.json, json);

@@ -1,6 +1,7 @@
-// `bosun data download` (paginated, resumable, via the exchange gateway) and `bosun data import FILE.csv`.
-// Guarantees: a download can be interrupted and re-run without gaps or duplicates; a bad CSV row is reported with
-// its line number and nothing is imported.
+// `bosun data download [--derivatives]` (paginated, resumable, via the exchange gateway) and `bosun data import FILE
+// [--kind candles|metrics|funding]` (candle CSVs, Binance's derivatives archive files). Guarantees: a download can be
+// interrupted and re-run without gaps or duplicates; a bad row is reported with its line number and nothing is
+// imported; importing the same file twice changes nothing.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ScaledClock, WallClock, type Clock } from '../../clock/clock.js';
@@ -11,6 +12,8 @@ import { DataError } from '../../errors.js';
 import { fetchVenueClock } from '../../daemon/venue-link.js';
 import { createLogger } from '../../log/logger.js';
 import { CsvError } from '../../market/csv.js';
+import { guessArchive, readArchiveText, type ArchiveKind } from '../../market/derivatives-archive.js';
+import { downloadDerivatives, importDerivatives } from '../../market/derivatives-download.js';
 import { downloadCandles, guessFromFileName, importCandles } from '../../market/download.js';
 import type { Timeframe } from '../../protocol/index.js';
 import { prepareDatabase } from '../../store/migrate.js';
@@ -42,13 +45,14 @@ export function register(program: Command, ctx: CliContext): void {
   const data = program.command('data').description('market data: download over the exchange API, import CSV files');
   data
     .command('download')
-    .description('download candles into the candles table (paginated; re-run to resume)')
+    .description('download candles into the candles table, or with --derivatives the 5-minute statistics and funding history (paginated; re-run to resume)')
     .requiredOption('-s, --symbol <symbol>', 'unified symbol, e.g. BTC/USDT:USDT')
     .option('--tf <tf>', 'timeframe', '1m')
     .requiredOption('--from <time>', 'first candle (ISO 8601 or epoch ms)')
     .option('--to <time>', 'end, exclusive (default: now)')
+    .option('--derivatives', 'open interest, long/short ratios, taker volume (derivatives_metrics) and funding history (funding_rates) instead of candles; Binance keeps 30 days of statistics (older: bosun data import of the archive files)')
     .option('-c, --config <file>', 'config file (exchange environment and database)')
-    .action(async (o: { symbol: string; tf: string; from: string; to?: string; config?: string }) => {
+    .action(async (o: { symbol: string; tf: string; from: string; to?: string; derivatives?: boolean; config?: string }) => {
       const { config } = loadConfig(configOf(o.config));
       const log = createLogger({ level: 'warn', name: 'data', sync: true });
       // Paper candles carry the venue's simulated time: closed-ness is judged on the venue's clock.
@@ -61,6 +65,19 @@ export function register(program: Command, ctx: CliContext): void {
       // ccxt is large: loaded only by the command that needs it, so other commands start fast.
       const { gatewayFromConfig } = await import('../../exchange/from-config.js');
       const gw = gatewayFromConfig(config, { now: () => clock.now(), log, private: false });
+      if (o.derivatives) {
+        try {
+          const to = o.to ? time(o.to) : clock.now();
+          const r = await withDb(config, (pool) =>
+            downloadDerivatives(pool, gw, { symbol: o.symbol, from: time(o.from), to, onPage: (what, n, last) => process.stderr.write(`  ${what}: ${n} rows, up to ${iso(last)}\n`) }),
+          );
+          process.stdout.write(`${o.symbol} derivatives: ${r.metrics} metrics rows (${iso(r.first)} → ${iso(r.last)}, started at ${iso(r.resumedFrom.metrics)}), ${r.funding} funding rates (started at ${iso(r.resumedFrom.funding)}), ${r.requests} requests${r.dropped ? `, ${r.dropped} invalid values dropped` : ''} into ${safeDbUrl(config.db.url)}\n`);
+        } finally {
+          await gw.close();
+        }
+        ctx.code = 0;
+        return;
+      }
       try {
         const r = await withDb(config, (pool) =>
           downloadCandles(pool, gw, {
@@ -76,12 +93,31 @@ export function register(program: Command, ctx: CliContext): void {
     });
   data
     .command('import <file>')
-    .description('import a candle CSV (Binance kline dump or open_time,open,high,low,close,volume); all or nothing')
+    .description('import a candle CSV (Binance kline dump or open_time,open,high,low,close,volume), or a Binance metrics / fundingRate archive file (.csv or .zip); all or nothing')
     .option('-s, --symbol <symbol>', 'unified symbol (default: from the file name, e.g. btcusdt-… → BTC/USDT:USDT)')
-    .option('--tf <tf>', 'timeframe (default: from the file name, else 1m)')
+    .option('--tf <tf>', 'timeframe of a candle file (default: from the file name, else 1m)')
+    .option('--kind <kind>', 'candles, metrics (create_time,symbol,sum_open_interest,…) or funding (calc_time,funding_interval_hours,last_funding_rate); default: from the file name, else candles')
     .option('-c, --config <file>', 'config file (database)')
-    .action(async (file: string, o: { symbol?: string; tf?: string; config?: string }) => {
+    .action(async (file: string, o: { symbol?: string; tf?: string; kind?: string; config?: string }) => {
       const { config } = loadConfig(configOf(o.config));
+      const archive = guessArchive(file);
+      const kind = o.kind ?? archive.kind ?? 'candles';
+      if (kind !== 'candles' && kind !== 'metrics' && kind !== 'funding') throw new DataError(`--kind ${kind}: use candles, metrics or funding`);
+      if (kind !== 'candles') {
+        const symbol = o.symbol ?? archive.symbol ?? guessFromFileName(file).symbol;
+        if (!symbol) throw new DataError(`cannot tell the symbol from ${file}: pass --symbol BTC/USDT:USDT`);
+        try {
+          const text = readArchiveText(file);
+          const r = await withDb(config, (pool) => importDerivatives(pool, text, { kind: kind as ArchiveKind, symbol, file }));
+          process.stdout.write(`${symbol} ${kind}: ${r.imported} rows imported (${iso(r.first)} → ${iso(r.last)}) into ${safeDbUrl(config.db.url)}\n`);
+        } catch (err) {
+          if (err instanceof CsvError) throw new DataError(err.message);
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') throw new DataError(`cannot read ${file}: ${(err as Error).message}`);
+          throw err;
+        }
+        ctx.code = 0;
+        return;
+      }
       const guess = guessFromFileName(file);
       const symbol = o.symbol ?? guess.symbol;
       if (!symbol) throw new DataError(`cannot tell the symbol from ${file}: pass --symbol BTC/USDT:USDT`);

@@ -61,7 +61,7 @@ export function register(program: Command, _ctx: CliContext): void {
         const data = await loadData(o, config, symbol, pool);
         process.stdout.write(`walk-forward of ${kind} on ${data.source}, ${config.backtest.walkforward.trainDays} + ${config.backtest.walkforward.testDays} days stepping ${config.backtest.walkforward.stepDays}${o.shuffleLabels !== undefined ? ', SHUFFLED LABELS' : ''}\n`);
         const report = await walkforward({
-          config, identity, candles: [...data.warmup, ...data.candles], strategyMetrics: o.strategyMetrics && config.backtest.walkforward.strategyMetrics,
+          config, identity, candles: [...data.warmup, ...data.candles], strategyMetrics: o.strategyMetrics && config.backtest.walkforward.strategyMetrics, derivatives: data.derivatives ?? null,
           shuffleSeed: o.shuffleLabels === undefined ? null : Number(o.shuffleLabels), onWindow: (w) => process.stdout.write(`${line(w)}\n`),
         });
         if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);

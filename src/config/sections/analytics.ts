@@ -93,6 +93,23 @@ export const analyticsSchema = z.strictObject({
       vpin: fraction, funding: fraction, trap: fraction, sentiment: fraction, etf: fraction, liquidations: fraction,
     }),
   }),
+  /** The exchange's derivatives data in the flow view (open interest, long/short ratios, taker volume, forced liquidations, funding history). */
+  derivatives: z.strictObject({
+    /** A metrics row or open-interest sample older than this no longer counts (the statistics come every 5 minutes). */
+    maxAgeSec: int(60),
+    /** Open-interest change is measured over this window (a multiple of the 5-minute period). */
+    oiWindowSec: int(300),
+    /** |open-interest change| (percent over the window) that is large: a warning, and full weight in the trap index. */
+    oiLargePct: pos,
+    /** A long/short ratio of this (or its inverse) is a fully one-sided crowd. */
+    longShortFull: z.number().gt(1),
+    /** Forced liquidations are summed over this window. */
+    liqWindowSec: int(60),
+    /** Forced liquidation notional (USD) over the window that is large: a warning, and a saturated risk component. */
+    liqLargeUsd: pos,
+    /** A settled funding rate counts this long after its funding time (when no live one is fresher). */
+    fundingSettledMaxAgeSec: int(60),
+  }),
   manual: z.strictObject({
     /** Clock-seconds between reads of the manual_inputs table. */
     pollSec: int(1),

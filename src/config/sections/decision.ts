@@ -34,7 +34,11 @@ export const signalParamsSchema = z.strictObject({
   obi: z.strictObject({ min: fraction }),
   structure: z.strictObject({ timeframes: z.array(tf).min(1) }),
   momentum: z.strictObject({ timeframes: z.array(tf).min(1) }),
-  derivatives: z.strictObject({ trapMin: fraction }),
+  /**
+   * Seed 003's derivatives context: a trapped crowd (trapMin) is faded; else open interest rising at least oiMinPct
+   * over the flow's window while the price moved at least priceMinPct follows the move (full strength at oiFullPct).
+   */
+  derivatives: z.strictObject({ trapMin: fraction, oiMinPct: positive, oiFullPct: positive, priceMinPct: positive }),
   ema_cross: z.strictObject({}),
 });
 

@@ -18,6 +18,25 @@ export const venueSchema = z.strictObject({
     dbUrl: z.string().regex(/^mariadb:\/\/[^/]+\/[A-Za-z0-9_]+$/).nullable(),
   }),
   /**
+   * Derivatives data the venue serves (open interest, long/short ratios, taker volume, funding history, the forceOrder
+   * stream). 'auto': generated for the synthetic market, replayed from the derivatives tables for replay_db, none for
+   * replay_csv; 'synthetic': generated from whatever market the venue plays; 'replay_db': the derivatives tables of the
+   * replayed database; 'none': empty answers, no liquidations.
+   */
+  derivatives: z.strictObject({
+    source: z.enum(['auto', 'synthetic', 'replay_db', 'none']),
+    synthetic: z.strictObject({
+      /** Open interest ≈ this many days of the last day's volume. */
+      oiDays: z.number().positive().max(30),
+      /** A 1m move (open to the extreme) beyond this many σ of the last hour's 1m returns sets off a liquidation burst. */
+      liqMoveSigma: z.number().positive(),
+      /** A liquidation burst totals this share of the minute's traded notional (× how far the move went, at most half). */
+      liqVolumeShare: z.number().positive().max(0.5),
+      /** Chance of a lone liquidation in a calm minute. */
+      liqBackground: z.number().min(0).max(1),
+    }),
+  }),
+  /**
    * 'ticks': each minute is played as a path of ticks (market orders fill on arrival against the book, stops on the
    * smoothed mark; trades, book, mark and running klines streamed). 'bars': each minute trades as one bar at its close,
    * exactly as the backtest's venue does (market orders at the next bar's open, stop before target when a bar touches

@@ -1,5 +1,6 @@
-// Signals on microstructure and flow (whales, VPIN, OFI, CVD, book, funding, ETF flow, sentiment, fair value).
-// Guarantees each is "unavailable" while the snapshot's `micro` / `flow` part or the field it reads is null.
+// Signals on microstructure and flow (whales, VPIN, OFI, CVD, book, funding, ETF flow, sentiment, fair value,
+// derivatives: open interest, crowd, taker volume). Guarantees each is "unavailable" while the snapshot's `micro` /
+// `flow` part or the field it reads is null.
 import type { SignalParams } from '../../config/sections/decision.js';
 import { f, na, none, sign, vote, type SignalFn } from './types.js';
 
@@ -25,12 +26,17 @@ export const vpin: SignalFn<SignalParams['vpin']> = (s, prev, p) => {
   return vote(sign(flow), p.high >= 1 ? 1 : (v - p.high) / (1 - p.high), `VPIN ${f(v, 2)} with flow ${f(flow, 3)}`);
 };
 
-/** An extreme order-flow imbalance is faded (seed 000/001 ofi_contrarian). */
+/**
+ * An extreme order-flow imbalance is faded (seed 000/001 ofi_contrarian). Without a trade stream (backtests on candles)
+ * the exchange's taker buy/sell volume of the last 5-minute period is the same imbalance: (r − 1) / (r + 1).
+ */
 export const ofiContrarian: SignalFn<SignalParams['ofi_contrarian']> = (s, _prev, p) => {
-  const ofi = s.micro?.ofi;
-  if (ofi === null || ofi === undefined) return na('needs micro.ofi');
-  if (Math.abs(ofi) < p.extreme) return none(`OFI ${f(ofi, 2)} not extreme`);
-  return vote(sign(-ofi), (Math.abs(ofi) - p.extreme) / (1 - p.extreme), `extreme OFI ${f(ofi, 2)} faded`);
+  const fromTrades = s.micro?.ofi;
+  const ofi = fromTrades ?? s.flow?.derivatives?.takerImbalance;
+  if (ofi === null || ofi === undefined) return na('needs micro.ofi or flow.derivatives.takerBuySellRatio');
+  const what = fromTrades === null || fromTrades === undefined ? 'taker volume imbalance' : 'OFI';
+  if (Math.abs(ofi) < p.extreme) return none(`${what} ${f(ofi, 2)} not extreme`);
+  return vote(sign(-ofi), (Math.abs(ofi) - p.extreme) / (1 - p.extreme), `extreme ${what} ${f(ofi, 2)} faded`);
 };
 
 /** Volume delta (taker buy − taker sell) over the analytics window, relative to the window's volume when known (seed 004 cvd). */
@@ -82,14 +88,24 @@ export const sentiment: SignalFn<SignalParams['sentiment']> = (s) => {
   return vote(sign(v), Math.abs(v) / 2, `sentiment ${f(v, 1)}`);
 };
 
-/** Seed 003 derivatives context: extreme funding or a trapped crowd votes against the crowd. */
+/**
+ * Seed 003 derivatives context (funding, OI change, crowd): extreme funding or a trapped crowd votes against the crowd;
+ * otherwise open interest rising with a price move (new positions behind it) follows the move; falling open interest
+ * (positions closing) says nothing.
+ */
 export const derivatives: SignalFn<SignalParams['derivatives']> = (s, _prev, p) => {
   const fl = s.flow;
   if (!fl) return na('needs flow');
   if (fl.fundingExtreme === true && fl.fundingRate !== null) return vote(sign(-fl.fundingRate), 1, `extreme funding ${f(fl.fundingRate * 100, 4)} %`);
-  if (fl.crowdBias === null) return na('needs flow.crowdBias');
-  if (fl.crowdBias !== 'neutral' && fl.trapIndex !== null && fl.trapIndex >= p.trapMin) {
+  if (fl.crowdBias !== null && fl.crowdBias !== 'neutral' && fl.trapIndex !== null && fl.trapIndex >= p.trapMin) {
     return vote(fl.crowdBias === 'long' ? -1 : 1, fl.trapIndex, `crowd ${fl.crowdBias}, trap index ${f(fl.trapIndex, 2)}`);
   }
+  const oi = fl.derivatives?.oiChangePct;
+  const px = fl.derivatives?.oiPriceChangePct;
+  if (oi !== null && oi !== undefined && px !== null && px !== undefined) {
+    if (oi >= p.oiMinPct && Math.abs(px) >= p.priceMinPct) return vote(sign(px), oi / p.oiFullPct, `open interest +${f(oi, 2)} % with price ${px > 0 ? '+' : ''}${f(px, 2)} %`);
+    return none(`open interest ${oi >= 0 ? '+' : ''}${f(oi, 2)} %, price ${px >= 0 ? '+' : ''}${f(px, 2)} %${fl.crowdBias ? `, crowd ${fl.crowdBias}` : ''}`);
+  }
+  if (fl.crowdBias === null) return na('needs flow.crowdBias or flow.derivatives.oiChangePct');
   return none(`crowd ${fl.crowdBias}, trap ${fl.trapIndex === null ? 'n/a' : f(fl.trapIndex, 2)}`);
 };

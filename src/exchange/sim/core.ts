@@ -49,6 +49,8 @@ export class SimVenue {
   private readonly markets: Map<string, SimMarket>;
   private readonly o: Required<SimOptions>;
   private changed: { orders: Map<number, SimOrder>; fills: ExFill[]; funding: SimFunding[]; positions: Set<string>; events: VenueEvent[] } = SimVenue.emptyChanges();
+  /** The funding rate in force at a time, from outside (the venue's derivatives data); null: the premium formula. */
+  fundingRateOf: ((symbol: string, ts: number) => number | null) | null = null;
 
   constructor(opts: SimOptions, state?: SimState) {
     this.o = { quote: 'USDT', ...DEFAULTS, ...opts } as Required<SimOptions>;
@@ -312,7 +314,9 @@ export class SimVenue {
   }
 
   /** Current funding rate estimate: premium average plus the clamped interest term (Binance's formula). */
-  fundingRate(symbol: string): number {
+  fundingRate(symbol: string, at = this.s.ts): number {
+    const given = this.fundingRateOf?.(symbol, at);
+    if (given !== null && given !== undefined && Number.isFinite(given)) return given;
     const p = this.s.premium[symbol];
     const avg = p && p.n ? p.sum / p.n : 0;
     const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
@@ -500,7 +504,7 @@ export class SimVenue {
       const symbols: string[] = [];
       for (const [symbol, p] of Object.entries(this.s.positions)) {
         const mark = this.mark(symbol) ?? Number(p.entryPrice);
-        const rate = this.fundingRate(symbol);
+        const rate = this.fundingRate(symbol, at);
         const amount = fundingPayment(p, mark, rate).toDecimalPlaces(8);
         this.s.balance = str(dec(this.s.balance).add(amount));
         const f: SimFunding = { id: ++this.s.seq, symbol, amount: str(amount), rate, markPrice: mark, ts: at };

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import { createPool, type Pool } from '../../store/pool.js';
+import { noDerivatives, replayDerivatives, syntheticDerivatives, type CandleLoader, type VenueDerivatives } from './derivatives.js';
 import { replayFromCsv, replayFromDb, syntheticSource, type MarketSource } from './market-source.js';
 import { VenueServer } from './server/server.js';
 import { VenueStore } from './store.js';
@@ -32,6 +33,33 @@ export async function marketSourceFor(config: Config, venuePool: Pool): Promise<
       }
     }
   }
+}
+
+/**
+ * The venue's derivatives source for this config (`venue.derivatives.source`; 'auto': generated for the synthetic
+ * market, the replayed database's tables for replay_db, none for replay_csv).
+ */
+export async function derivativesFor(config: Config, venuePool: Pool): Promise<((candles: CandleLoader) => VenueDerivatives) | undefined> {
+  const v = config.venue;
+  const kind = v.derivatives.source === 'auto' ? { synthetic: 'synthetic', replay_db: 'replay_db', replay_csv: 'none' }[v.market.source] : v.derivatives.source;
+  if (kind === 'none') return () => noDerivatives;
+  if (kind === 'synthetic') {
+    // The typical volume open interest is scaled to: the synthetic market's (a replay's volumes move it around that).
+    const p = { ...v.derivatives.synthetic, seed: config.market.synthetic.seed, refVolume: config.market.synthetic.baseVolume, fundingIntervalMs: v.fundingIntervalMs, interestRate: v.interestRate };
+    return (candles) => syntheticDerivatives(p, candles);
+  }
+  const read = async (pool: Pool) => replayDerivatives(pool, config.symbols);
+  let d: VenueDerivatives;
+  if (!v.market.dbUrl) d = await read(venuePool);
+  else {
+    const p = createPool({ url: v.market.dbUrl, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 1 });
+    try {
+      d = await read(p);
+    } finally {
+      await p.end();
+    }
+  }
+  return () => d;
 }
 
 export function venueOptions(config: Config, source: MarketSource, over: Partial<VenueOptions> = {}): VenueOptions {
@@ -69,7 +97,8 @@ export interface VenueServerSetup {
 /** A loopback venue server for this config; call start(). Restarts reload the venue from `pool`. */
 export async function venueServerFor(config: Config, s: VenueServerSetup): Promise<VenueServer> {
   const source = await marketSourceFor(config, s.pool);
-  const opts = venueOptions(config, source, s.venue);
+  const derivatives = await derivativesFor(config, s.pool);
+  const opts = venueOptions(config, source, { ...(derivatives ? { derivatives } : {}), ...s.venue });
   return new VenueServer({
     open: () => Venue.open(opts, new VenueStore(s.pool, opts.venueId), s.log),
     apiKey: s.apiKey, apiSecret: s.apiSecret, host: s.host ?? config.venue.host, port: s.port ?? config.venue.port, log: s.log,

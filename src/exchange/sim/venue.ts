@@ -4,10 +4,11 @@
 import type { LockstepCell } from '../../clock/lockstep.js';
 import { dec, floorToStep, str } from '../../domain/decimal.js';
 import type { Logger } from '../../log/logger.js';
-import type { Candle } from '../../protocol/index.js';
+import type { Candle, Liquidation } from '../../protocol/index.js';
 import { Serial } from '../../util/serial.js';
 import { ExchangeError } from '../errors.js';
 import { SimVenue, type Bar } from './core.js';
+import { noDerivatives, type CandleLoader, type VenueDerivatives } from './derivatives.js';
 import type { MarketSource } from './market-source.js';
 import { simMarketsFor, type SimMarket } from './markets.js';
 import { runningCandle, stepsPerMinute, tickBetween } from './path.js';
@@ -17,6 +18,8 @@ import type { VenueClockSpec, VenueStore } from './store.js';
 const MINUTE = 60_000;
 /** Bars kept for late protective orders (a client more than this many bars late is not modelled). */
 const LATE_BARS = 30;
+/** Closed candles kept in memory per symbol (derivatives are computed from the last day of them). */
+const RECENT = 2000;
 
 export interface VenueOptions {
   venueId: string;
@@ -40,13 +43,16 @@ export interface VenueOptions {
    * calls tradeBar() (never on a timer or a request), and market frames wait for releaseFrames().
    */
   lockstep?: LockstepCell;
+  /** Open interest, ratios, funding history and forced liquidations, given the venue's candles (default: none). */
+  derivatives?: (candles: CandleLoader) => VenueDerivatives;
 }
 
 export type MarketFrame =
   | { kind: 'kline'; candle: Candle; ts: number }
   | { kind: 'aggTrade'; symbol: string; id: number; price: number; qty: number; buyerMaker: boolean; ts: number }
   | { kind: 'book'; symbol: string; updateId: number; bid: string; bidQty: string; ask: string; askQty: string; ts: number }
-  | { kind: 'mark'; symbol: string; mark: number; index: number; fundingRate: number; nextFundingTime: number; ts: number };
+  | { kind: 'mark'; symbol: string; mark: number; index: number; fundingRate: number; nextFundingTime: number; ts: number }
+  | { kind: 'forceOrder'; symbol: string; liquidation: Liquidation; ts: number };
 
 export class Venue {
   readonly core: SimVenue;
@@ -70,6 +76,11 @@ export class Venue {
   private held: MarketFrame[] = [];
   /** Bars: the last bars traded per symbol, and the conditional orders already checked against them. */
   private readonly recentBars = new Map<string, Bar[]>();
+  /** The last closed 1m candles per symbol, oldest first. */
+  private readonly recent = new Map<string, Candle[]>();
+  /** The current minute's forced liquidations not streamed yet, oldest first. */
+  private readonly liqPending = new Map<string, Liquidation[]>();
+  readonly derivatives: VenueDerivatives;
   private readonly lateChecked = new Set<number>();
   private readonly marketListeners = new Set<(f: MarketFrame) => void>();
   private readonly userListeners = new Set<(e: VenueEvent) => void>();
@@ -87,6 +98,17 @@ export class Venue {
     this.markets = new Map(core.opts.markets.map((m) => [m.symbol, m]));
     this.wallNow = o.wallNow ?? Date.now;
     this.steps = o.matching === 'bars' ? 1 : stepsPerMinute(o.speed, o.minWallStepMs, o.maxStepsPerMinute);
+    this.derivatives = o.derivatives ? o.derivatives((symbol, from, to) => this.candlesBetween(symbol, from, to)) : noDerivatives;
+    // The rate the venue shows and charges is its derivatives data's (the same its funding history answers).
+    if (this.derivatives.kind !== 'none') core.fundingRateOf = (symbol, t) => this.fundingRateAt(symbol, t);
+  }
+
+  /** The derivatives source's funding rate at `t`, from the closed candles in memory (and the current minute once closed). */
+  private fundingRateAt(symbol: string, t: number): number | null {
+    const mem = this.recent.get(symbol) ?? [];
+    const cur = this.cur.get(symbol);
+    const candles = cur && cur.openTime + MINUTE <= t && (!mem.length || mem.at(-1)!.openTime < cur.openTime) ? [...mem.slice(-1500), cur] : mem;
+    return this.derivatives.fundingRateAt(symbol, t, candles);
   }
 
   /** Opens the venue from its saved state (or creates it with `historyMinutes` of market), ready to start(). */
@@ -116,6 +138,7 @@ export class Venue {
     v.clockDirty = !keep;
     v.minute = resume;
     for (const s of o.symbols) v.prevClose.set(s, last.get(s)?.close ?? null);
+    for (const s of o.symbols) v.recent.set(s, await store.latestCandles(s, resume - MINUTE, RECENT));
     v.loadMinute();
     log.info({ venue: o.venueId, epoch: clock.epoch, clock: keep ? 'continued (catching up)' : 're-anchored', resumeAt: new Date(resume).toISOString(), orders: core.openOrders().length, positions: core.positions().length }, 'venue restored');
     await v.run(() => undefined);
@@ -132,6 +155,7 @@ export class Venue {
         if (!c) continue;
         prev = c.close;
         batch.push(c);
+        this.remember(c);
         this.core.onSegment(s, { ts: t + MINUTE, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, kind: 'bar' });
         if (batch.length >= 2000) {
           await this.store.save(this.core.accountSnapshot(), this.core.drain(), batch, null, this.now());
@@ -277,6 +301,8 @@ export class Venue {
     for (const s of this.o.symbols) {
       const c = this.o.source.candle(s, this.minute, this.prevClose.get(s) ?? null);
       this.cur.set(s, c);
+      const before = this.recent.get(s) ?? [];
+      this.liqPending.set(s, c ? this.derivatives.liquidations(s, c, before.slice(-61)) : []);
     }
     if (this.o.source.end !== null && this.minute > this.o.source.end && !this.replayEnded) {
       this.replayEnded = true;
@@ -291,6 +317,7 @@ export class Venue {
     for (let guard = 0; guard < 1_000_000; guard++) {
       if (this.k === 0 && now - (this.minute + MINUTE) > this.quietAfterMs) {
         for (const [s, c] of this.cur) if (c) this.core.onSegment(s, { ts: this.minute + MINUTE, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, kind: 'bar' });
+        this.liqPending.clear();
         this.closeMinute();
         continue;
       }
@@ -305,6 +332,7 @@ export class Venue {
         const vol = c.volume / S;
         this.core.onSegment(s, { ts: tEnd, ...t, volume: vol, kind: 'tick' });
         this.tickFrames(s, c, t.close, vol, f1, tEnd, round);
+        this.liquidationFrames(s, tEnd);
       }
       this.k++;
       if (this.k === S) this.closeMinute();
@@ -327,6 +355,7 @@ export class Venue {
         bars.push(bar);
         if (bars.length > LATE_BARS) bars.shift();
         this.recentBars.set(s, bars);
+        this.liquidationFrames(s);
         this.frames.push({ kind: 'mark', symbol: s, mark: this.core.mark(s)!, index: this.core.price(s)!, fundingRate: this.core.fundingRate(s), nextFundingTime: this.core.nextFundingTime, ts });
         this.frames.push({ kind: 'kline', candle: { ...c, closed: true }, ts });
       }
@@ -353,11 +382,43 @@ export class Venue {
     }
   }
 
+  private remember(c: Candle): void {
+    const list = this.recent.get(c.symbol) ?? [];
+    list.push(c);
+    if (list.length > RECENT + 200) list.splice(0, list.length - RECENT);
+    this.recent.set(c.symbol, list);
+  }
+
+  /**
+   * Runs `fn` on the derivatives source with the market brought up to now and saved (one at a time), `now` being the
+   * venue's time: nothing stamped after it may be answered.
+   */
+  derivativesQuery<T>(fn: (d: VenueDerivatives, now: number) => Promise<T>): Promise<T> {
+    return this.query(() => fn(this.derivatives, this.now()));
+  }
+
+  /** Closed 1m candles with open time in [from, to), from memory when it holds them, else from the store. */
+  async candlesBetween(symbol: string, from: number, to: number): Promise<Candle[]> {
+    const mem = this.recent.get(symbol) ?? [];
+    if (mem.length && mem[0]!.openTime <= from) return mem.filter((c) => c.openTime >= from && c.openTime < to);
+    return (await this.store.candles(symbol, from, to - 1, 1_000_000)).filter((c) => c.openTime < to);
+  }
+
+  /** Streams the pending liquidations of `symbol` up to `ts` (all of them without `ts`). */
+  private liquidationFrames(symbol: string, ts?: number): void {
+    const list = this.liqPending.get(symbol);
+    while (list?.length && (ts === undefined || list[0]!.ts <= ts)) {
+      const l = list.shift()!;
+      this.frames.push({ kind: 'forceOrder', symbol, liquidation: l, ts: l.ts });
+    }
+  }
+
   private closeMinute(): void {
     for (const [s, c] of this.cur) {
       if (!c) continue;
       this.toSave.push(c);
       this.prevClose.set(s, c.close);
+      this.remember(c);
     }
     this.minute += MINUTE;
     this.k = 0;

@@ -3,7 +3,7 @@
 // or is reported malformed — it never throws and never yields a half-valid event.
 import { z } from 'zod';
 import { str } from '../../domain/decimal.js';
-import type { BookTop, Candle, MarkPrice, Trade } from '../../protocol/index.js';
+import type { BookTop, Candle, Liquidation, MarkPrice, Trade } from '../../protocol/index.js';
 import type { AccountPosition, Balance, ExFill, ExOrder } from '../types.js';
 import { algoStatus, statusOf, typeOf } from '../binance/parse.js';
 
@@ -20,14 +20,20 @@ const bookTicker = z.looseObject({ e: z.literal('bookTicker'), u: z.number().int
 const markPrice = z.looseObject({ e: z.literal('markPriceUpdate'), E: ms, s: z.string(), p: price, i: price.optional(), r: z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number).optional(), T: ms.optional() });
 const level = z.tuple([price, price]);
 const depth = z.looseObject({ e: z.literal('depthUpdate'), E: ms, T: ms.optional(), s: z.string(), b: z.array(level), a: z.array(level) });
-const marketData = z.discriminatedUnion('e', [aggTrade, kline, bookTicker, markPrice, depth]);
-const KNOWN_MARKET = new Set(['aggTrade', 'kline', 'bookTicker', 'markPriceUpdate', 'depthUpdate']);
+// A forced liquidation: price, average price and quantity must be positive (a zero would be a made-up liquidation).
+const forceOrder = z.looseObject({
+  e: z.literal('forceOrder'), E: ms,
+  o: z.looseObject({ s: z.string(), S: z.enum(['BUY', 'SELL']), o: z.string(), q: price.refine((x) => x > 0, 'must be positive'), p: price.refine((x) => x > 0, 'must be positive'), ap: price.refine((x) => x > 0, 'must be positive'), X: z.string(), l: price.optional(), z: price.optional(), T: ms }),
+});
+const marketData = z.discriminatedUnion('e', [aggTrade, kline, bookTicker, markPrice, depth, forceOrder]);
+const KNOWN_MARKET = new Set(['aggTrade', 'kline', 'bookTicker', 'markPriceUpdate', 'depthUpdate', 'forceOrder']);
 
 export type MarketEvent =
   | { kind: 'trade'; venueSymbol: string; trade: Trade }
   | { kind: 'kline'; venueSymbol: string; candle: Omit<Candle, 'symbol'>; eventTime: number }
   | { kind: 'book'; venueSymbol: string; book: Omit<BookTop, 'symbol'> }
-  | { kind: 'mark'; venueSymbol: string; mark: Omit<MarkPrice, 'symbol'> };
+  | { kind: 'mark'; venueSymbol: string; mark: Omit<MarkPrice, 'symbol'> }
+  | { kind: 'liquidation'; venueSymbol: string; liquidation: Omit<Liquidation, 'symbol'> };
 
 export type Parsed<T> = { ok: true; event: T } | { ok: false; ignored: true } | { ok: false; ignored: false; error: string };
 
@@ -68,6 +74,12 @@ export function parseMarketFrame(text: string): Parsed<MarketEvent> {
       return { ok: true, event: { kind: 'book', venueSymbol: d.s, book: { ts: d.T ?? d.E ?? 0, bids: [[d.b, d.B]], asks: [[d.a, d.A]] } } };
     case 'depthUpdate':
       return { ok: true, event: { kind: 'book', venueSymbol: d.s, book: { ts: d.T ?? d.E, bids: d.b, asks: d.a } } };
+    case 'forceOrder': {
+      const o = d.o;
+      // The filled quantity when the frame has one (z: accumulated), else the order's quantity.
+      const qty = o.z !== undefined && o.z > 0 ? o.z : o.q;
+      return { ok: true, event: { kind: 'liquidation', venueSymbol: o.s, liquidation: { ts: o.T, side: o.S === 'BUY' ? 'buy' : 'sell', price: o.p, avgPrice: o.ap, qty, notional: o.ap * qty } } };
+    }
     case 'markPriceUpdate':
       return {
         ok: true,

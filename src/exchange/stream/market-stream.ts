@@ -1,4 +1,4 @@
-// WebSocket client for Binance combined market streams (aggTrade, kline_1m, bookTicker or depth5, markPrice@1s).
+// WebSocket client for Binance combined market streams (aggTrade, kline_1m, bookTicker or depth5, markPrice@1s, forceOrder).
 // Guarantees: every frame is validated (malformed ones are counted and dropped, never thrown); events and the close
 // of one connection are delivered once and never mixed with a later connection's.
 import WebSocket from 'ws';
@@ -19,7 +19,7 @@ export interface MarketStreamOptions {
 export const streamNames = (symbols: string[], book: 'bookTicker' | 'depth5'): string[] =>
   symbols.flatMap((s) => {
     const x = s.toLowerCase();
-    return [`${x}@aggTrade`, `${x}@kline_1m`, book === 'depth5' ? `${x}@depth5@100ms` : `${x}@bookTicker`, `${x}@markPrice@1s`];
+    return [`${x}@aggTrade`, `${x}@kline_1m`, book === 'depth5' ? `${x}@depth5@100ms` : `${x}@bookTicker`, `${x}@markPrice@1s`, `${x}@forceOrder`];
   });
 
 export class MarketStream {

@@ -1,7 +1,7 @@
 // The simulated venue's state in Binance USD-M's wire shapes (REST responses and stream events), as in
 // ../shared/data/binance-usdm/. Guarantees: decimals are strings, ids and times numbers, field names Binance's own.
-import { str } from '../../../domain/decimal.js';
-import type { Candle } from '../../../protocol/index.js';
+import { dec, str } from '../../../domain/decimal.js';
+import type { Candle, DerivativesMetrics, FundingSettlement } from '../../../protocol/index.js';
 import type { ExFill } from '../../types.js';
 import type { AccountView, SimVenue } from '../core.js';
 import type { SimMarket } from '../markets.js';
@@ -159,7 +159,32 @@ export function marketFrame(f: MarketFrame, m: SimMarket): { stream: string; dat
       return { stream: `${s}@bookTicker`, data: { e: 'bookTicker', u: f.updateId, E: f.ts, T: f.ts, s: m.id, b: f.bid, B: f.bidQty, a: f.ask, A: f.askQty } };
     case 'mark':
       return { stream: `${s}@markPrice@1s`, data: { e: 'markPriceUpdate', E: f.ts, s: m.id, p: f.mark.toFixed(8), i: f.index.toFixed(8), P: f.mark.toFixed(8), r: f.fundingRate.toFixed(8), T: f.nextFundingTime } };
+    case 'forceOrder': {
+      const l = f.liquidation;
+      const q = str(l.qty);
+      return { stream: `${s}@forceOrder`, data: { e: 'forceOrder', E: f.ts, o: { s: m.id, S: l.side.toUpperCase(), o: 'LIMIT', f: 'IOC', q, p: str(l.price), ap: str(l.avgPrice), X: 'FILLED', l: q, z: q, T: l.ts } } };
+    }
   }
+}
+
+/** One 5-minute statistics row as each /futures/data endpoint answers it (decimal strings, 4-decimal ratios). */
+const share = (r: number) => ({ longAccount: (r / (1 + r)).toFixed(4), shortAccount: (1 / (1 + r)).toFixed(4) });
+
+export function openInterestHist(r: DerivativesMetrics, m: SimMarket) {
+  return { symbol: m.id, sumOpenInterest: dec(r.openInterest!).toFixed(8), sumOpenInterestValue: dec(r.openInterestValue!).toFixed(8), CMCCirculatingSupply: '0', timestamp: r.ts };
+}
+
+export function longShortRatio(ratio: number, ts: number, m: SimMarket) {
+  return { symbol: m.id, longShortRatio: ratio.toFixed(4), ...share(ratio), timestamp: ts };
+}
+
+export function takerRatio(ratio: number, ts: number, volume: number) {
+  const sell = volume / (1 + ratio);
+  return { buySellRatio: ratio.toFixed(4), buyVol: (volume - sell).toFixed(4), sellVol: sell.toFixed(4), timestamp: ts };
+}
+
+export function fundingRate(f: FundingSettlement, m: SimMarket) {
+  return { symbol: m.id, fundingRate: dec(f.rate).toFixed(8), fundingTime: f.ts, markPrice: f.markPrice === null ? '' : dec(f.markPrice).toFixed(8) };
 }
 
 export function depthUpdate(core: SimVenue, m: SimMarket, ts: number, id: number) {

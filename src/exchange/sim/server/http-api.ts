@@ -112,6 +112,45 @@ async function klines(c: RouteContext): Promise<unknown> {
   return rows.map((x) => fmt.kline(x, tfMs));
 }
 
+/** The periods Binance's statistics endpoints accept, in ms. */
+const PERIODS: Record<string, number> = { '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': 3_600_000, '2h': 7_200_000, '4h': 14_400_000, '6h': 21_600_000, '12h': 43_200_000, '1d': 86_400_000 };
+
+/**
+ * The stamps a statistics request asks for, as Binance reads its parameters: `limit` (default 30, at most 500) rows,
+ * from startTime on, or ending at endTime (default: now); never after the venue's now.
+ */
+function statsWindow(c: RouteContext, now: number): { periodMs: number; from: number; to: number; limit: number } {
+  const period = c.params.get('period') ?? '';
+  const periodMs = PERIODS[period] ?? fail(-1130, "Data sent for paramter 'period' is not valid.");
+  const limit = Math.min(500, Math.max(1, int(c, 'limit') ?? 30));
+  const start = int(c, 'startTime');
+  const end = int(c, 'endTime');
+  const to = Math.min(now, end ?? now, start === null ? Number.MAX_SAFE_INTEGER : start + (limit - 1) * periodMs!);
+  const from = start ?? Math.floor(to / periodMs!) * periodMs! - (limit - 1) * periodMs!;
+  return { periodMs: periodMs!, from, to, limit };
+}
+
+type StatsRow = import('../../../protocol/index.js').DerivativesMetrics;
+
+/** The statistics rows of one request: the first `limit` from startTime, else the last `limit`. */
+function statsRows(c: RouteContext, pick: (r: StatsRow) => boolean): Promise<{ m: SimMarket; rows: StatsRow[]; periodMs: number }> {
+  const m = marketOf(c)!;
+  return c.venue.derivativesQuery(async (d, now) => {
+    const w = statsWindow(c, now);
+    const all = (await d.metrics(m.symbol, w.from, w.to, w.periodMs)).filter(pick);
+    const rows = c.params.get('startTime') !== null ? all.slice(0, w.limit) : all.slice(-w.limit);
+    return { m, rows, periodMs: w.periodMs };
+  });
+}
+
+const ratioRoute = (key: 'longShortRatio' | 'topTraderAccountRatio' | 'topTraderPositionRatio'): { auth: Auth; handle: Handler } => ({
+  auth: 'none',
+  handle: async (c) => {
+    const { m, rows } = await statsRows(c, (r) => r[key] !== null);
+    return rows.map((r) => fmt.longShortRatio(r[key]!, r.ts, m));
+  },
+});
+
 /** Routes by `METHOD /path`, with the authentication each needs. */
 export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
   'GET /fapi/v1/ping': { auth: 'none', handle: async () => ({}) },
@@ -181,6 +220,58 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
       return c.venue.query((core) => {
         const rows = (one ? [one] : c.markets).map((m) => ({ symbol: m.id, price: String(core.price(m.symbol) ?? 0), time: core.now }));
         return one ? rows[0] : rows;
+      });
+    },
+  },
+  'GET /fapi/v1/openInterest': {
+    auth: 'none',
+    handle: async (c) => {
+      const m = marketOf(c)!;
+      return c.venue.derivativesQuery(async (d, now) => {
+        const oi = await d.openInterest(m.symbol, now);
+        return { openInterest: (oi?.openInterest ?? 0).toFixed(3), symbol: m.id, time: now };
+      });
+    },
+  },
+  'GET /futures/data/openInterestHist': {
+    auth: 'none',
+    handle: async (c) => {
+      const { m, rows } = await statsRows(c, (r) => r.openInterest !== null && r.openInterestValue !== null);
+      return rows.map((r) => fmt.openInterestHist(r, m));
+    },
+  },
+  'GET /futures/data/globalLongShortAccountRatio': ratioRoute('longShortRatio'),
+  'GET /futures/data/topLongShortAccountRatio': ratioRoute('topTraderAccountRatio'),
+  'GET /futures/data/topLongShortPositionRatio': ratioRoute('topTraderPositionRatio'),
+  'GET /futures/data/takerlongshortRatio': {
+    auth: 'none',
+    handle: async (c) => {
+      const { m, rows, periodMs } = await statsRows(c, (r) => r.takerBuySellRatio !== null);
+      if (!rows.length) return [];
+      // buyVol / sellVol split the period's traded volume by the ratio.
+      const candles = await c.venue.candlesBetween(m.symbol, rows[0]!.ts - periodMs, rows.at(-1)!.ts);
+      return rows.map((r) => {
+        const vol = candles.filter((x) => x.openTime >= r.ts - periodMs && x.openTime < r.ts).reduce((a, x) => a + x.volume, 0);
+        return fmt.takerRatio(r.takerBuySellRatio!, r.ts, vol);
+      });
+    },
+  },
+  'GET /fapi/v1/fundingRate': {
+    auth: 'none',
+    handle: async (c) => {
+      const one = marketOf(c, false);
+      const limit = Math.min(1000, Math.max(1, int(c, 'limit') ?? 100));
+      const start = int(c, 'startTime');
+      const end = int(c, 'endTime');
+      const every = c.venue.core.opts.fundingIntervalMs;
+      return c.venue.derivativesQuery(async (d, now) => {
+        const out = [];
+        const to = Math.min(now, end ?? now, start === null ? Number.MAX_SAFE_INTEGER : start + limit * every);
+        for (const m of one ? [one] : c.markets) {
+          const rows = await d.funding(m.symbol, start ?? to - limit * every, to);
+          out.push(...(start !== null ? rows.slice(0, limit) : rows.slice(-limit)).map((f) => fmt.fundingRate(f, m)));
+        }
+        return out;
       });
     },
   },
