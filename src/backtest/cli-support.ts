@@ -72,6 +72,7 @@ export async function loadData(o: DataFlags, config: Config, symbol: string, poo
   }
   const a = config.analytics.derivatives;
   const first = (d.warmup[0] ?? d.candles[0]!).openTime;
+  // Up to and including the last candle's close: a row stamped then is visible to the last snapshot.
   const end = d.candles.at(-1)!.openTime + 60_000;
-  return withDerivatives(d, await derivativesFromDb(pool, symbol, first, end, (a.oiWindowSec + 2 * a.maxAgeSec) * 1000));
+  return withDerivatives(d, await derivativesFromDb(pool, symbol, first, end + 1, (a.oiWindowSec + 2 * a.maxAgeSec) * 1000));
 }

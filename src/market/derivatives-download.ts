@@ -13,7 +13,9 @@ export interface DerivativesDownloadResult {
   metrics: number;
   funding: number;
   dropped: number;
-  requests: number;
+  /** Pages of statistics (five requests each) and of funding history. */
+  metricsPages: number;
+  fundingPages: number;
   resumedFrom: { metrics: number; funding: number };
   first: number | null;
   last: number | null;
@@ -28,11 +30,11 @@ export async function downloadDerivatives(
   const from = Math.ceil(o.from / PERIOD_MS) * PERIOD_MS;
   const m0 = await lastMetricsTs(pool, o.symbol, from, o.to);
   const f0 = await lastFundingTs(pool, o.symbol, o.from, o.to);
-  const res: DerivativesDownloadResult = { metrics: 0, funding: 0, dropped: 0, requests: 0, resumedFrom: { metrics: m0 !== null ? m0 + PERIOD_MS : from, funding: f0 !== null ? f0 + 1 : o.from }, first: null, last: null };
+  const res: DerivativesDownloadResult = { metrics: 0, funding: 0, dropped: 0, metricsPages: 0, fundingPages: 0, resumedFrom: { metrics: m0 !== null ? m0 + PERIOD_MS : from, funding: f0 !== null ? f0 + 1 : o.from }, first: null, last: null };
   // Statistics: pages of 500 periods; an empty page (no data that far back) moves on to the next.
   for (let cursor = res.resumedFrom.metrics; cursor < o.to;) {
     const page = await gw.fetchDerivativesMetrics(o.symbol, cursor, 500);
-    res.requests += 5;
+    res.metricsPages++;
     res.dropped += page.dropped;
     const rows = page.rows.filter((r) => r.ts >= cursor && r.ts < o.to);
     if (rows.length) {
@@ -46,7 +48,7 @@ export async function downloadDerivatives(
   }
   for (let cursor = res.resumedFrom.funding; cursor < o.to;) {
     const page = await gw.fetchFundingHistory(o.symbol, cursor, 1000);
-    res.requests++;
+    res.fundingPages++;
     res.dropped += page.dropped;
     const rows = page.rows.filter((r) => r.ts >= cursor && r.ts < o.to);
     if (!rows.length) break;

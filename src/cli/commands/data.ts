@@ -71,7 +71,7 @@ export function register(program: Command, ctx: CliContext): void {
           const r = await withDb(config, (pool) =>
             downloadDerivatives(pool, gw, { symbol: o.symbol, from: time(o.from), to, onPage: (what, n, last) => process.stderr.write(`  ${what}: ${n} rows, up to ${iso(last)}\n`) }),
           );
-          process.stdout.write(`${o.symbol} derivatives: ${r.metrics} metrics rows (${iso(r.first)} → ${iso(r.last)}, started at ${iso(r.resumedFrom.metrics)}), ${r.funding} funding rates (started at ${iso(r.resumedFrom.funding)}), ${r.requests} requests${r.dropped ? `, ${r.dropped} invalid values dropped` : ''} into ${safeDbUrl(config.db.url)}\n`);
+          process.stdout.write(`${o.symbol} derivatives: ${r.metrics} metrics rows (${iso(r.first)} → ${iso(r.last)}, ${r.metricsPages} pages, started at ${iso(r.resumedFrom.metrics)}), ${r.funding} funding rates (${r.fundingPages} pages, started at ${iso(r.resumedFrom.funding)})${r.dropped ? `, ${r.dropped} invalid values dropped` : ''} into ${safeDbUrl(config.db.url)}\n`);
         } finally {
           await gw.close();
         }
