@@ -1,7 +1,8 @@
 // Derivatives history for backtests: read from the database (what `bosun data import|download` and the live feed
-// stored) and published on the backtest's bus as the market feed would have — each row once its stamp has passed.
-// Guarantees no look-ahead: at a bar closing at t only rows stamped ≤ t are out (a 5-minute row stamped create_time T
-// is visible from T on), and the same history gives the same messages in the same order.
+// stored) and published on the backtest's bus as the market feed would have — each row once its stamp, plus the feed's
+// polling lag, has passed. Guarantees no look-ahead: at a bar closing at t only rows stamped ≤ t − lag are out (a
+// 5-minute row stamped create_time T is visible from T + lag on, as the live feed polls it), liquidations (streamed) from
+// their time on; the same history gives the same messages in the same order.
 import { createHash } from 'node:crypto';
 import type { Pool } from 'mariadb';
 import type { Bus } from '../bus/bus.js';
@@ -43,7 +44,8 @@ export class DerivativesFeed {
   private l = 0;
   private covered = false;
 
-  constructor(private readonly h: DerivativesHistory) {}
+  /** `lagMs`: how long after its stamp the live feed has a polled row (market.derivatives.lagSec). */
+  constructor(private readonly h: DerivativesHistory, private readonly lagMs = 0) {}
 
   /** The history has funding: the backtest's mark then carries no made-up rate (the settled ones stand in). */
   get hasFunding(): boolean {
@@ -53,9 +55,9 @@ export class DerivativesFeed {
   publishDue(bus: Pick<Bus, 'publish'>, t: number): void {
     const { h } = this;
     const metrics: DerivativesMetrics[] = [];
-    while (this.m < h.metrics.length && h.metrics[this.m]!.ts <= t) metrics.push(h.metrics[this.m++]!);
+    while (this.m < h.metrics.length && h.metrics[this.m]!.ts + this.lagMs <= t) metrics.push(h.metrics[this.m++]!);
     const funding: FundingSettlement[] = [];
-    while (this.f < h.funding.length && h.funding[this.f]!.ts <= t) funding.push(h.funding[this.f++]!);
+    while (this.f < h.funding.length && h.funding[this.f]!.ts + this.lagMs <= t) funding.push(h.funding[this.f++]!);
     if (metrics.length || funding.length) bus.publish('market.derivatives', { symbol: h.symbol, metrics, openInterest: null, funding }, { tsEvent: t });
     const liqs: Liquidation[] = [];
     while (this.l < h.liquidations.length && h.liquidations[this.l]!.ts <= t) liqs.push(h.liquidations[this.l++]!);

@@ -215,7 +215,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
   });
   const feed = hub.endpoint('market-feed');
-  const derivs = o.derivatives ? new DerivativesFeed(o.derivatives) : null;
+  const derivs = o.derivatives ? new DerivativesFeed(o.derivatives, config.market.derivatives.lagSec * 1000) : null;
 
   // A machine that fails stops the run with its error (the daemon would crash the worker).
   let failure: unknown = null;

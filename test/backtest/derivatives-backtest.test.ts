@@ -43,7 +43,7 @@ function snapshots(cs: Candle[], history: DerivativesHistory | null): Snapshot[]
     if (s.kind === 'full') out.push(s);
   });
   analytics.start();
-  const feed = history ? new DerivativesFeed(history) : null;
+  const feed = history ? new DerivativesFeed(history, config.market.derivatives.lagSec * 1000) : null;
   const bus = {
     publish: (topic: string, payload: never) => analytics.send(topic === 'market.derivatives' ? { type: 'analytics.derivatives', update: payload } : { type: 'analytics.liquidations', batch: payload }),
   };
@@ -55,6 +55,26 @@ function snapshots(cs: Candle[], history: DerivativesHistory | null): Snapshot[]
   analytics.stop();
   return out;
 }
+
+test('the backtest feed: a row stamped T goes out at the first bar at or after T + the polling lag, a liquidation at its bar, each once', () => {
+  const row = (ts: number) => ({ symbol: BTC, ts, openInterest: 1, openInterestValue: 1, topTraderAccountRatio: 1, topTraderPositionRatio: 1, longShortRatio: 1, takerBuySellRatio: 1 });
+  const T = Date.UTC(2023, 2, 1, 0, 5);
+  const h: DerivativesHistory = {
+    symbol: BTC, metrics: [row(T), row(T + 300_000)], funding: [{ symbol: BTC, ts: T, rate: 0.0001, intervalHours: 8, markPrice: null }],
+    liquidations: [{ symbol: BTC, ts: T - 30_000, side: 'sell', price: 1, avgPrice: 1, qty: 1, notional: 1 }], sha256: '',
+  };
+  const sent: Array<[number, string, number[]]> = [];
+  let now = 0;
+  const bus = { publish: (topic: string, p: { metrics?: Array<{ ts: number }>; funding?: Array<{ ts: number }>; liquidations?: Array<{ ts: number }> }) => sent.push([now, topic, [...(p.metrics ?? []), ...(p.funding ?? []), ...(p.liquidations ?? [])].map((x) => x.ts)]) };
+  const feed = new DerivativesFeed(h, 20_000);
+  for (now = T - 60_000; now <= T + 600_000; now += 60_000) feed.publishDue(bus as never, now);
+  assert.equal(sent, [
+    [T - 60_000, 'market.liquidations', []], // the coverage starts (the stored liquidations are the stream's record)
+    [T, 'market.liquidations', [T - 30_000]],
+    [T + 60_000, 'market.derivatives', [T, T]],
+    [T + 360_000, 'market.derivatives', [T + 300_000]],
+  ]);
+});
 
 if (absent || !candles) {
   console.log(absent ?? 'skip: no shared candles');
@@ -107,8 +127,9 @@ if (absent || !candles) {
     }
     // Funding beyond its neutral band votes (contrarian); a 5-minute taker imbalance is rarely extreme enough to fade.
     assert.ok(tally(withData, 'funding_rate').votes > 0);
-    // The flow view carries the row stamped at each snapshot's own 5-minute close, never a later one.
-    for (const s of withData) assert.is(s.flow!.derivatives?.metricsTs, s.ts, JSON.stringify(s.flow!.derivatives));
+    // The flow view carries the latest row the live feed would have by each 5-minute close: stamped at the previous one
+    // (the row stamped at this close is polled lagSec after it), never a later one.
+    for (const s of withData) assert.is(s.flow!.derivatives?.metricsTs, s.ts - 300_000, JSON.stringify(s.flow!.derivatives));
   });
 
   test('bosun backtest: voting13 on the shared month reads the imported derivatives and trades', async () => {
