@@ -35,7 +35,7 @@ export function daemonConfig(o: DaemonOptions): { configFile: string; socket: st
   const dir = o.dir ?? tempDir('daemon');
   const socket = join(dir, 'bosun.sock');
   const overrides = deepMerge(
-    { db: { url: o.dbUrl }, control: { socketPath: socket }, clock: { speed: 600 }, log: { level: 'info' }, ops: { metrics: { port: 0 } } },
+    { db: { url: o.dbUrl }, control: { socketPath: socket }, clock: { speed: 600 }, log: { level: 'info' }, ops: { metrics: { port: 0 }, api: { port: 0, tokenFile: join(dir, 'api-token') } } },
     (o.overrides ?? {}) as never,
   );
   return { configFile: writeConfig(dir, overrides, o.base ?? 'paper'), socket, dir };
