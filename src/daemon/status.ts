@@ -88,7 +88,10 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
     db.migrated = db.migration === db.expectedMigration;
     // The query layer (shared with Telegram and the HTTP API); the mark comes from the DB, else execution's heartbeat.
     const views = Array.isArray(exec.positions) ? (exec.positions as Array<{ symbol: string; unrealizedPnl?: string }>) : [];
-    positions = (await trading.openPositions(pool)).map((p) => ({ ...p, unrealizedPnl: p.unrealizedPnl ?? views.find((v) => v.symbol === p.symbol)?.unrealizedPnl ?? null }));
+    positions = (await trading.openPositions(pool)).map((p) => {
+      const live = p.markSource === 'exchange' ? undefined : views.find((v) => v.symbol === p.symbol)?.unrealizedPnl;
+      return live === undefined ? p : { ...p, unrealizedPnl: live };
+    });
     const e = await trading.latestEquity(pool);
     if (e) {
       const [dayPnl, weekPnl] = await Promise.all([pnlSince(pool, dayStart(now), e.equity), pnlSince(pool, weekStart(now), e.equity)]);

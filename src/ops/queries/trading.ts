@@ -32,6 +32,8 @@ export interface PositionView {
   markPrice: string | null;
   unrealizedPnl: string | null;
   markedAt: number | null;
+  /** `exchange`: the mark execution recorded on the position; `last close`: the symbol's latest 1m close (no mark recorded yet). */
+  markSource: 'exchange' | 'last close' | null;
   decisionId: string | null;
   openedAt: number;
 }
@@ -54,7 +56,17 @@ export async function openPositions(pool: Pool): Promise<PositionView[]> {
      WHERE position_id IN (${rows.map(() => '?').join(',')}) AND status IN ${OPEN_ORDER} AND (leg = 'sl' OR leg LIKE 'tp%' OR leg LIKE 'stop%') ORDER BY leg, id`,
     rows.map((r) => r.id),
   );
+  // Positions without a recorded mark are valued at their symbol's latest closed 1m candle (also from MariaDB).
+  const closes = new Map<string, { close: string; t: number }>();
+  for (const sym of new Set(rows.filter((r) => r.marked_at === null).map((r) => r.symbol))) {
+    const [c] = await pool.query<Array<{ close: string; open_time: number }>>("SELECT close, open_time FROM candles WHERE symbol = ? AND tf = '1m' ORDER BY open_time DESC LIMIT 1", [sym]);
+    if (c) closes.set(sym, { close: c.close, t: Number(c.open_time) + 60_000 });
+  }
   return rows.map((p) => {
+    const last = p.marked_at === null ? closes.get(p.symbol) : undefined;
+    const mark = p.marked_at !== null ? { price: p.mark_price, pnl: p.unrealized_pnl, at: p.marked_at, source: 'exchange' as const }
+      : last ? { price: last.close, pnl: str(dec(last.close).minus(p.entry_price).times(p.qty).times(p.side === 'long' ? 1 : -1)), at: last.t, source: 'last close' as const }
+        : { price: null, pnl: null, at: null, source: null };
     const mine = legs.filter((l) => Number(l.position_id) === Number(p.id));
     const leg = (l: LegRow): ProtectionLeg => ({ leg: l.leg, price: l.stop_price ?? l.price, qty: l.qty, status: l.status, clientId: l.client_id });
     const stop = mine.find((l) => l.leg === 'sl' || l.leg.startsWith('stop'));
@@ -67,7 +79,7 @@ export async function openPositions(pool: Pool): Promise<PositionView[]> {
       stopLoss: stop ? (stop.stop_price ?? p.stop_loss) : p.stop_loss,
       stopLeg: stop ? leg(stop) : null,
       takeProfit: tps[0]?.price ?? null, takeProfits: tps,
-      markPrice: p.mark_price, unrealizedPnl: p.marked_at === null ? null : p.unrealized_pnl, markedAt: p.marked_at,
+      markPrice: mark.price, unrealizedPnl: mark.pnl, markedAt: mark.at === null ? null : Number(mark.at), markSource: mark.source,
       decisionId: p.decision_id, openedAt: p.opened_at,
     };
   });
