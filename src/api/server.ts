@@ -221,9 +221,15 @@ export async function startApi(d: ApiDeps): Promise<ApiServer> {
     });
   }
 
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { summary: 'This document (OpenAPI 3)', tags: ['operations'] } }, async () => app.swagger());
+  const WS_SUMMARY = 'WebSocket: send {"type":"auth","token":"…"} first (or connect with the Authorization header); then events {type, data}: candle, decision, order, fill, positions, alert, equity';
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { summary: 'This document (OpenAPI 3)', tags: ['operations'] } }, async () => {
+    const doc = app.swagger() as { paths?: Record<string, unknown> };
+    // The swagger plugin leaves WebSocket routes out: documented here by hand.
+    doc.paths = { ...doc.paths, [`${API_PREFIX}/ws`]: { get: { summary: WS_SUMMARY, tags: ['live'], responses: { 101: { description: 'Switching Protocols: the live feed' }, 401: { description: 'wrong token (or close code 4401)' } } } } };
+    return doc;
+  });
 
-  app.get(`${API_PREFIX}/ws`, { websocket: true, schema: { summary: 'WebSocket: send {"type":"auth","token":"…"} first (or connect with the Authorization header); then events {type, data}: candle, decision, order, fill, positions, alert, equity', tags: ['live'] } }, (socket, req) => {
+  app.get(`${API_PREFIX}/ws`, { websocket: true, schema: { summary: WS_SUMMARY, tags: ['live'] } }, (socket, req) => {
     let off: (() => void) | null = null;
     const start = () => {
       socket.send(JSON.stringify({ type: 'hello', data: { mode: d.config.mode, symbols: d.config.symbols } }));
