@@ -117,7 +117,7 @@ export class OpsRuntime implements StatusExtras {
       }
       this.apiServer = await startApi({ config: c, pool: this.d.pool, clock: this.d.clock, log: this.d.log, token, control });
       this.d.log.info(
-        { url: this.apiServer.url, token: token.file ? `generated, in ${token.file} (mode 0600)` : 'from BOSUN_API_TOKEN', tokenId: token.id },
+        { url: this.apiServer.url, tokenSource: token.file ? `generated, in ${token.file} (mode 0600)` : 'BOSUN_API_TOKEN', tokenId: token.id },
         `dashboard at ${this.apiServer.url} (log in with the API token)`,
       );
     } catch (err) {
