@@ -59,7 +59,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   if (config.mode !== 'paper' && (!keys.apiKey || !keys.apiSecret)) {
     throw new ConfigError(`${config.mode} mode trades on Binance (${config.exchange.environment}): set BOSUN_API_KEY and BOSUN_API_SECRET in the environment (never in a config file)`);
   }
-  const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 4 });
+  const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 2 });
   await requireMainnetPromotion(pool, config, opts.configFile).catch(async (err) => {
     await pool.end().catch(() => undefined);
     throw err;

@@ -48,7 +48,15 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  // A test process that dies (an uncaught error) must not leave its daemon running on the shared machine.
+  const orphan = () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL');
+  process.once('exit', orphan);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => {
+      process.off('exit', orphan);
+      r({ code, signal });
+    }),
+  );
   const h: DaemonHandle = {
     proc, configFile, socket, exited,
     output: () => out,

@@ -125,17 +125,23 @@ test('manual inputs and actions take the recorded path, as api:<token id>', asyn
 test('the WebSocket refuses a wrong token and pushes live events with the right one', async () => {
   const url = `${base.replace('http', 'ws')}/api/v1/ws`;
   const bad = new WebSocket(url);
-  const closed = await new Promise<number>((resolve) => {
+  const closed = await new Promise<number>((resolve, reject) => {
+    bad.on('error', reject);
     bad.on('open', () => bad.send(JSON.stringify({ type: 'auth', token: 'nope' })));
     bad.on('close', (code) => resolve(code));
   });
   assert.is(closed, 4401);
   const ws = new WebSocket(url);
   const events: Array<{ type: string; data: unknown }> = [];
+  const errors: string[] = [];
+  ws.on('error', (e) => errors.push(e.message));
   ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: TOKEN })));
   ws.on('message', (m) => events.push(JSON.parse(String(m))));
   try {
-    await waitFor('hello, then candles and equity', () => ['hello', 'candle', 'equity'].every((t) => events.some((e) => e.type === t)), 60_000, 100);
+    await waitFor('hello, then candles and equity', () => {
+      if (errors.length) throw new Error(errors.join('; '));
+      return ['hello', 'candle', 'equity'].every((t) => events.some((e) => e.type === t));
+    }, 60_000, 100);
   } finally {
     ws.close();
   }
