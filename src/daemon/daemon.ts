@@ -194,8 +194,6 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     venueWatch.unref();
   }
   await ops.beforeStart();
-  // The API comes up beside the actors, not before them.
-  const apiReady = ops.startApi((cmd, args) => handle(cmd, args));
   try {
     await sup.start();
   } catch (err) {
@@ -208,10 +206,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (config.clock.speed !== 1) saveAnchor(pool, clock.now()).catch((e) => log.warn({ err: (e as Error).message }, 'saving the clock anchor failed'));
   }, 5000);
   anchorTimer.unref();
-  await apiReady;
   ops.started();
   sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}${runConfig.exchange.url ? ` via ${runConfig.exchange.url}` : ''}, ${config.symbols.join(', ')})` });
   log.info({ actors: sup.status().map((a) => ({ id: a.id, threadId: a.threadId })), socket: socketPath }, 'all actors running');
+  // The API and dashboard come up once the actors run, so they never delay (or compete with) the actors' start.
+  if (!stopping) void ops.startApi((cmd, args) => handle(cmd, args));
   return exited;
 }
 

@@ -115,7 +115,12 @@ export class OpsRuntime implements StatusExtras {
         this.d.log.warn({}, `the HTTP API and dashboard are ${this.apiError}`);
         return;
       }
-      this.apiServer = await startApi({ config: c, pool: this.d.pool, clock: this.d.clock, log: this.d.log, token, control });
+      const server = await startApi({ config: c, pool: this.d.pool, clock: this.d.clock, log: this.d.log, token, control });
+      if (this.stopping) {
+        await server.close();
+        return;
+      }
+      this.apiServer = server;
       this.d.log.info(
         { url: this.apiServer.url, tokenSource: token.file ? `generated, in ${token.file} (mode 0600)` : 'BOSUN_API_TOKEN', tokenId: token.id },
         `dashboard at ${this.apiServer.url} (log in with the API token)`,

@@ -18,6 +18,8 @@ export interface DaemonHandle {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   status(): Promise<StatusDoc>;
   waitRunning(timeoutMs?: number): Promise<StatusDoc>;
+  /** The HTTP API's base URL once it listens (it starts after the actors). */
+  waitApi(timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -66,6 +68,13 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
         if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${out.slice(-2000)}`);
         const s = await h.status();
         return s.actors.length === 6 && s.actors.every((a) => a.lifecycle === 'running') ? s : null;
+      }, timeoutMs, 100),
+    waitApi: (timeoutMs = 30_000) =>
+      waitFor('the HTTP API listening', async () => {
+        if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${out.slice(-2000)}`);
+        const s = await h.status();
+        if (!s.api.url && s.api.error !== 'starting') throw new Error(`the API is off: ${s.api.error}`);
+        return s.api.url;
       }, timeoutMs, 100),
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

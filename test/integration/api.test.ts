@@ -29,9 +29,8 @@ const count = async (table: string) => Number((await db.pool.query<Array<{ n: nu
 test.before(async () => {
   db = await createTestDb('api');
   d = startDaemon({ dbUrl: db.url, env: { BOSUN_API_TOKEN: TOKEN }, overrides: { ops: { api: { authFailuresPerMin: 20 } } } });
-  const s = await d.waitRunning(60_000);
-  assert.ok(s.api.url, `api not listening: ${s.api.error}`);
-  base = s.api.url!.replace(/\/$/, '');
+  await d.waitRunning(60_000);
+  base = (await d.waitApi()).replace(/\/$/, '');
 });
 test.after(async () => {
   await d?.stop();

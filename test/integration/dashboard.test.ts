@@ -54,14 +54,13 @@ if (!present && process.env.CI) {
   });
 
   test('log in, live position and equity, a manual sentiment stored, pause and resume recorded, no console error', async () => {
-    const s = await d!.status();
-    assert.ok(s.api.url, `the API is not listening: ${s.api.error}`);
+    const url = await d!.waitApi();
     const page: Page = ctx!.pages()[0] ?? (await ctx!.newPage());
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
-    await page.goto(s.api.url!);
+    await page.goto(url);
     await page.fill('#token', 'not-the-token');
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#login-error:has-text("wrong token")');
