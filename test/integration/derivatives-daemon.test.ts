@@ -27,13 +27,14 @@ test('open interest, ratios and liquidations flow from the venue into MariaDB an
     dbUrl: db.url,
     overrides: { venue: { historyMinutes: 3000, derivatives: { source: 'auto', synthetic: { oiDays: 0.3, liqMoveSigma: 3, liqVolumeShare: 0.05, liqBackground: 0.5 } } } },
   });
-  await d.waitRunning();
+  // Generous: the venue first writes two days of history (a loaded machine takes a while).
+  await d.waitRunning(120_000);
   await waitFor('metrics rows, open-interest samples and liquidations in MariaDB', async () => {
     const m = await one<{ n: number; complete: number }>('SELECT COUNT(*) AS n, SUM(open_interest IS NOT NULL AND long_short_ratio IS NOT NULL AND top_position_ratio IS NOT NULL AND taker_buy_sell_ratio IS NOT NULL) AS complete FROM derivatives_metrics');
     const oi = await one<{ n: number }>('SELECT COUNT(*) AS n FROM open_interest');
     const l = await one<{ n: number }>('SELECT COUNT(*) AS n FROM liquidations');
     return Number(m.complete) > 12 && Number(oi.n) > 0 && Number(l.n) > 0;
-  }, 60_000, 250);
+  }, 120_000, 250);
   // The feed fetched the history back to the venue's first candles, then every period as it ended.
   const span = await one<{ first: number; last: number; n: number }>('SELECT MIN(ts) AS first, MAX(ts) AS last, COUNT(*) AS n FROM derivatives_metrics');
   assert.is(Number(span.n), (Number(span.last) - Number(span.first)) / 300_000 + 1, 'one row per 5-minute period, no gap');
@@ -47,7 +48,7 @@ test('open interest, ratios and liquidations flow from the venue into MariaDB an
       if (v && v.oiChangePct !== null && v.longShortRatio !== null && v.forcedLiquidations && v.forcedLiquidations.count > 0) return { ts: Number(r.ts), v };
     }
     return null;
-  }, 90_000, 500);
+  }, 180_000, 500);
   const v = snap.v;
   assert.ok(v.openInterest! > 0 && v.openInterestValue! > 0);
   assert.ok(v.metricsTs! <= snap.ts && snap.ts - v.metricsTs! <= 15 * 60_000, 'the latest period at or before the snapshot');
@@ -55,9 +56,10 @@ test('open interest, ratios and liquidations flow from the venue into MariaDB an
   assert.ok(Math.abs(v.oiChangePct!) < 50, `OI change ${v.oiChangePct}`);
   assert.ok(v.forcedLiquidations!.longUsd + v.forcedLiquidations!.shortUsd > 0);
   assert.ok(v.fundingSettled !== null, 'the funding history too');
-  // The stored liquidations of the window add up to what the snapshot counted.
-  const w = await one<{ n: number }>(`SELECT COUNT(*) AS n FROM liquidations WHERE ts > ${snap.ts - v.forcedLiquidations!.windowSec * 1000} AND ts <= ${snap.ts}`);
-  assert.is(Number(w.n), v.forcedLiquidations!.count);
+  // The stored liquidations of the window add up to what the snapshot counted (once the feed's batch is written).
+  const inWindow = async () => Number((await one<{ n: number }>(`SELECT COUNT(*) AS n FROM liquidations WHERE ts > ${snap.ts - v.forcedLiquidations!.windowSec * 1000} AND ts <= ${snap.ts}`)).n);
+  await waitFor(`the ${v.forcedLiquidations!.count} liquidations of the snapshot's window stored`, async () => (await inWindow()) >= v.forcedLiquidations!.count, 20_000, 200);
+  assert.is(await inWindow(), v.forcedLiquidations!.count);
   // The same in the signals history and the flow row.
   const sig = await one<{ open_interest: number; oi_change_pct: number; long_short_ratio: number; taker_buy_sell_ratio: number }>(`SELECT open_interest, oi_change_pct, long_short_ratio, taker_buy_sell_ratio FROM signals WHERE ts = ${snap.ts}`);
   assert.equal([sig.open_interest, sig.oi_change_pct, sig.long_short_ratio, sig.taker_buy_sell_ratio], [v.openInterest, v.oiChangePct, v.longShortRatio, v.takerBuySellRatio]);
