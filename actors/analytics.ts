@@ -6,9 +6,7 @@
 import { isAbsolute } from 'node:path';
 import type { AnyActorRef } from 'xstate';
 import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machines/analytics.machine.js';
-import { ChatClient } from '../src/ai/client.js';
 import { aiState } from '../src/ai/state.js';
-import { Swarm } from '../src/ai/swarm.js';
 import { readSecrets } from '../src/config/load.js';
 import { dbBudget } from '../src/store/repos/ai.js';
 import type { ManualState } from '../src/analytics/manual-inputs.js';
@@ -54,12 +52,16 @@ runActor(async (ctx) => {
   const aiStop = new AbortController();
   let machineRef: AnyActorRef | null = null;
   let swarmReady = false;
-  const swarm = config.ai.baseUrl === null ? null : new Swarm({
-    pool: db, ai: config.ai, symbols: config.symbols, clock, log,
-    client: new ChatClient({ config: config.ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(db, config.ai.budget), signal: aiStop.signal }),
-    onConsensus: (symbol, consensus) => machineRef?.send({ type: 'analytics.ai', symbol, consensus }),
-    track: (p) => lockstepWork.track(p),
-  });
+  // Loaded only when on: a daemon without the swarm does not even load the client library.
+  const swarm = config.ai.baseUrl === null ? null : await (async () => {
+    const [{ ChatClient }, { Swarm }] = await Promise.all([import('../src/ai/client.js'), import('../src/ai/swarm.js')]);
+    return new Swarm({
+      pool: db, ai: config.ai, symbols: config.symbols, clock, log,
+      client: new ChatClient({ config: config.ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(db, config.ai.budget), signal: aiStop.signal }),
+      onConsensus: (symbol, consensus) => machineRef?.send({ type: 'analytics.ai', symbol, consensus }),
+      track: (p) => lockstepWork.track(p),
+    });
+  })();
 
   let lastManual: ManualState | null = null;
   const readManual = () => latestManualInputs(db, (id, kind, why) => log.warn({ id, kind, why }, 'stored manual input no longer validates; skipped'));

@@ -4,8 +4,6 @@ import type { AnyActorRef } from 'xstate';
 import { decisionMachine, type DecisionContext } from '../machines/decision.machine.js';
 import { decisionEffects, restoreDecisionState } from '../src/decision/host-effects.js';
 import { activeBreakers, dayStart, describeBreakers } from '../src/decision/risk.js';
-import { ChatClient } from '../src/ai/client.js';
-import { Sentinel } from '../src/ai/sentinel.js';
 import { readSecrets } from '../src/config/load.js';
 import { runActor } from '../src/host/host.js';
 import { dbBudget } from '../src/store/repos/ai.js';
@@ -20,8 +18,10 @@ runActor(async (ctx) => {
   // The AI Sentinel reviews non-vetoed STRONG verdicts when the swarm is on (ai.baseUrl) and it is enabled.
   const sentinelStop = new AbortController();
   const ai = config.ai;
+  // Loaded only when on: a daemon without the swarm does not even load the client library.
   const sentinel = ai.baseUrl !== null && ai.sentinel.enabled
-    ? new Sentinel({ pool, ai, clock, client: new ChatClient({ config: ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(pool, ai.budget), signal: sentinelStop.signal }) })
+    ? await Promise.all([import('../src/ai/client.js'), import('../src/ai/sentinel.js')]).then(([{ ChatClient }, { Sentinel }]) =>
+      new Sentinel({ pool, ai, clock, client: new ChatClient({ config: ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(pool, ai.budget), signal: sentinelStop.signal }) }))
     : null;
   const fx = decisionEffects({
     pool, config, log, now: () => clock.now(),

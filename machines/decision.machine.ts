@@ -198,10 +198,11 @@ export const decisionMachine = setup({
           enqueue.assign({ held: rest, risk });
           return;
         }
-        // Advisory: the decision went out already; the note goes to its row and to the operator.
-        if (context.sentinel !== 'advisory') return;
+        // The decision went out already (advisory, or released unreviewed under the gate): the note goes to its row and
+        // to the operator, and blocks nothing.
         enqueue({ type: 'persistSentinel', params: r });
         const alert = sentinelAlert(r, false);
+        if (alert && context.sentinel === 'warn_vetoes' && alert.type === 'decision.alert') alert.payload.text += ' (arrived after the decision went out: not gated)';
         if (alert) enqueue.emit(alert);
       }),
     },

@@ -7,6 +7,7 @@ import { ChatClient } from '../../src/ai/client.js';
 import { Sentinel } from '../../src/ai/sentinel.js';
 import { SimClock } from '../../src/clock/clock.js';
 import type { AiConfig } from '../../src/config/sections/ai.js';
+import type { SentinelReview } from '../../src/protocol/index.js';
 import { decisionRow } from '../../src/store/repos/decisions.js';
 import { testConfig } from '../helpers/config.js';
 import { harnessOn } from '../helpers/decision-harness.js';
@@ -115,15 +116,24 @@ test('gate warn_vetoes: a review that fails, or does not come before the next sn
   assert.is(h.alerts.filter((a) => a.code === 'ai.sentinel').length, 0, 'no note, no notification');
 
   const u = T0 + 4 * WEEK;
-  const never = { review: () => new Promise<never>(() => undefined) };
-  const h2 = harness(u, voting13, undefined, { input: { sentinel: 'warn_vetoes' }, sentinel: never });
+  const pending: Array<(r: SentinelReview) => void> = [];
+  const slow = { review: () => new Promise<SentinelReview>((r) => pending.push(r)) };
+  const h2 = harness(u, voting13, undefined, { input: { sentinel: 'warn_vetoes' }, sentinel: slow });
   h2.snap(bullish(u));
   assert.is(h2.made.length, 0);
   const next = h2.snap(bullish(u + MIN));
   assert.is(h2.made.length, 2, 'the held one went out first, then the new one');
-  assert.ok(h2.made[0]!.intent);
-  assert.is(h2.made[0]!.sentinel?.error, 'no review before the next snapshot');
+  const released = h2.made[0]!;
+  assert.ok(released.intent);
+  assert.is(released.sentinel?.error, 'no review before the next snapshot');
   assert.ok(next.vetoes.some((v) => v.code === 'intent_pending'), 'the released intent counts against the next decision');
+  // Its WARN arrives afterwards: recorded on the row and notified, but it gates nothing any more.
+  await waitFor('the review was asked', () => pending.length > 0, 5000, 10);
+  pending[0]!({ note: 'WARN', reason: 'too late to matter', model: 'm', at: u + 2 * MIN, latencyMs: 1 });
+  const note = await waitFor('the late note on the row', async () => (await h2.flush(), await noteOf(released.decisionId)), 5000, 20);
+  assert.is(note, 'WARN');
+  assert.equal((await decisionRow(db.pool, released.decisionId))!.vetoes, [], 'not vetoed after the fact');
+  assert.match(h2.alerts.find((a) => a.code === 'ai.sentinel')!.text, 'not gated');
 });
 
 test.run();
