@@ -31,7 +31,7 @@ test('API keys, secrets and tokens in a config file are refused and pointed at t
   ] as const) {
     const msg = refuse(o);
     assert.match(msg, `${path}: a secret cannot live in a config file`);
-    assert.match(msg, 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_AI_API_KEY, BOSUN_DB_URL');
+    assert.match(msg, 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL, BOSUN_API_TOKEN, BOSUN_AI_API_KEY');
   }
 });
 
