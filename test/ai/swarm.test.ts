@@ -51,7 +51,8 @@ function aiConfig(over: Partial<AiConfig> = {}): AiConfig {
   const base = testConfig().ai;
   assert.equal(base.agents.map((a) => a.name), Object.keys(MODELS), 'the default set is seed 000\'s eight');
   return {
-    ...base, baseUrl: fake.url, requestTimeoutMs: 1500, deadlineMs: 2500, retry: { maxAttempts: 3, baseMs: 20, maxMs: 2000 },
+    // Deadlines with room for a loaded machine (the 429 agent waits 1 s between its two attempts).
+    ...base, baseUrl: fake.url, requestTimeoutMs: 4000, deadlineMs: 6000, retry: { maxAttempts: 3, baseMs: 20, maxMs: 2000 },
     agents: base.agents.map((a) => ({ ...a, model: MODELS[a.name]! })), ...over,
   };
 }
