@@ -3,6 +3,7 @@
 // read, and that bare time is rebuilt from the venue's own records (fills and conditional orders), whoever was alive.
 import type { Pool } from 'mariadb';
 import { dec } from '../../src/domain/decimal.js';
+import { isOurClientId } from '../../src/domain/ids.js';
 import type { ExFill, ExPosition } from '../../src/exchange/types.js';
 import type { SimOrder } from '../../src/exchange/sim/sim-types.js';
 import { sleep } from './wait.js';
@@ -144,11 +145,11 @@ export async function ledgerDiff(v: VenueView, pool: Pool): Promise<LedgerDiff> 
   for (const id of venueOpen) if (!OPEN_DB.has(byId.get(id)?.status ?? '')) other.push(`venue open order ${id} not open in the DB (${byId.get(id)?.status ?? 'no row'})`);
   for (const r of rows) if (OPEN_DB.has(r.status) && !venueOpen.has(r.client_id)) other.push(`DB order ${r.client_id} (${r.status}) not open on the venue`);
   // Final states: an order the venue has finished is finished the same way, with the same quantity filled; one the DB
-  // says never reached the venue is not there; every order on the venue has its row (written before it was sent).
+  // says never reached the venue is not there; every order of ours on the venue has its row (written before it was sent).
   for (const o of ours) {
     const r = byId.get(o.clientId);
     if (!r) {
-      if (!o.clientId.startsWith('sim-auto-')) other.push(`venue order ${o.clientId} (${o.status}) has no DB row`);
+      if (isOurClientId(o.clientId)) other.push(`venue order ${o.clientId} (${o.status}) has no DB row`);
       continue;
     }
     if (isOpen(o) || OPEN_DB.has(r.status)) continue;
