@@ -140,6 +140,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     r.failures.push(what);
     log(`FAIL ${what}`);
   };
+  // Interrupted (Ctrl-C, a CI timeout): the venue and the daemon are our children; they go with us.
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const p of [d?.proc, venue?.proc]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     venueDb = await createTestDb('chaosvenue', { migrate: false });
     db = await createTestDb('chaosdaemon', { migrate: false });
@@ -160,8 +166,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     const start = (point?: string) => startDaemon({ dbUrl: db!.url, dir, overrides, env: { ...KEYS, ...(point ? { BOSUN_CHAOS_POINT: point } : {}) } });
     /**
-     * Until execution trades: its machine `ready` (not booting, not reconciling, not halted). 'exited' when the process
-     * died first (a kill point fired); a halt is a failure of the restart, never readiness.
+     * Until the daemon trades: all six actors running and execution's machine `ready` (not booting, not reconciling, not
+     * halted). 'exited' when the process died first (a kill point fired); a halt is a failure of the restart, never readiness.
      */
     const ready = async (h: DaemonHandle, label: string): Promise<'ready' | 'exited' | 'halted'> => {
       let halted: string | null = null;
@@ -174,7 +180,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           halted = a.machineState;
           return 'halted' as const;
         }
-        return a.machineState.startsWith('ready') ? ('ready' as const) : null;
+        // Trading needs the whole pipeline: every actor running (market-feed starts last), execution ready.
+        return a.machineState.startsWith('ready') && s!.actors.length === 6 && s!.actors.every((x) => x.lifecycle === 'running') ? ('ready' as const) : null;
       }, readyTimeoutMs, 25);
       if (out === 'exited' && h.proc.signalCode !== 'SIGKILL') fail(`${label}: the daemon exited on its own (${h.proc.exitCode ?? h.proc.signalCode}): ${h.output().slice(-1500)}`);
       if (out === 'halted') fail(`${label}: execution halted after the restart (${halted}): ${h.output().split('\n').filter((l) => /halt|reconcil/i.test(l)).slice(-6).join(' | ')}`);
@@ -232,7 +239,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const kind: Kind = i === 1 ? 'order' : pickWeighted(KINDS, rand());
       const label = `iteration ${i} (${kind})`;
       const point = POINT[kind];
-      const nth = kind === 'reconcile' ? 1 + Math.floor(rand() * 20) : 1 + Math.floor(rand() * 2);
+      const nth = kind === 'reconcile' ? 1 + Math.floor(rand() * 8) : 1 + Math.floor(rand() * 2);
       const withFault: FaultKind | null = o.faults && rand() < 0.8 ? FAULTS[Math.floor(rand() * FAULTS.length)]! : null;
       const faultEarly = withFault !== null && rand() < 0.4;
       if (withFault && faultEarly && withFault !== 'ws_silent_drop' && withFault !== 'listen_key_expiry') await fault(withFault);
@@ -272,7 +279,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             else await sleep(rand() * 30);
           }
           // Trading resumed after the restart: an order written, sent or answered after it was trading.
-          if (what.startsWith('no ') && ['written', 'answered', 'inflight', 'order'].includes(kind)) fail(`${label}: trading did not resume: ${what} after the restart`);
+          if (what.startsWith('no ') && ['written', 'answered', 'inflight', 'order'].includes(kind)) {
+            const tail = d.output().split('\n').filter((l) => /"name":"(execution|decision|reconciler)"/.test(l)).slice(-12).join('\n');
+            fail(`${label}: trading did not resume: ${what} after the restart\n${tail}`);
+          }
         }
       }
       const byPoint = d.proc.signalCode === 'SIGKILL';
@@ -306,6 +316,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   } catch (err) {
     fail(`aborted: ${(err as Error).message}${d ? `\n${d.output().slice(-3000)}` : ''}`);
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await d?.stop('SIGKILL');
     await venue?.stop('SIGKILL');
     if (process.env.CHAOS_KEEP_DB) log(`kept databases ${venueDb?.name} (venue) and ${db?.name} (daemon)`);
