@@ -16,6 +16,8 @@ import { sleep, waitFor } from './wait.js';
 export interface ChaosOptions {
   iterations: number;
   seed: number;
+  /** The kill of each iteration in turn (cycled), instead of a seeded random pick: e.g. each kill point once in CI. */
+  kinds?: Kind[];
   /** Combine the kills with venue faults (429 with Retry-After, timeout after accept, 5xx, WS silent drop, listenKey expiry, venue restart). */
   faults?: boolean;
   /** Venue clock speed (simulated seconds per wall second). */
@@ -69,7 +71,7 @@ const KEYS = { BOSUN_API_KEY: 'chaos-venue-key-0123456789', BOSUN_API_SECRET: 'c
  * `venue_fill`: right after the venue accepted an order / filled one; `random`: at a random moment while trading.
  */
 const KINDS = [['startup', 2], ['reconcile', 2], ['written', 2], ['inflight', 2], ['answered', 1], ['fill', 2], ['order', 1], ['venue_fill', 1], ['random', 1]] as const;
-type Kind = (typeof KINDS)[number][0];
+export type Kind = (typeof KINDS)[number][0];
 const POINT: Partial<Record<Kind, ChaosPointName>> = { reconcile: 'reconcile.step', written: 'order.written', answered: 'order.answered', fill: 'fill.recorded' };
 const FAULTS = ['rate_limit', 'timeout_after_accept', 'server_error', 'ws_silent_drop', 'listen_key_expiry', 'venue_restart'] as const;
 type FaultKind = (typeof FAULTS)[number];
@@ -169,7 +171,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
      * Until the daemon trades: all six actors running and execution's machine `ready` (not booting, not reconciling, not
      * halted). 'exited' when the process died first (a kill point fired); a halt is a failure of the restart, never readiness.
      */
-    const ready = async (h: DaemonHandle, label: string): Promise<'ready' | 'exited' | 'halted'> => {
+    const ready = async (h: DaemonHandle, label: string): Promise<'ready' | 'exited' | 'halted' | 'timeout'> => {
       let halted: string | null = null;
       const out = await waitFor(`${label}: execution trading`, async () => {
         if (h.proc.exitCode !== null || h.proc.signalCode !== null) return 'exited' as const;
@@ -182,7 +184,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         }
         // Trading needs the whole pipeline: every actor running (market-feed starts last), execution ready.
         return a.machineState.startsWith('ready') && s!.actors.length === 6 && s!.actors.every((x) => x.lifecycle === 'running') ? ('ready' as const) : null;
-      }, readyTimeoutMs, 25);
+      }, readyTimeoutMs, 25).catch(() => 'timeout' as const);
+      if (out === 'timeout') {
+        const s = await h.status().catch(() => null);
+        fail(`${label}: not trading within ${readyTimeoutMs} ms of the restart (actors: ${s ? s.actors.map((a) => `${a.id} ${a.lifecycle} ${a.machineState ?? ''}`).join(', ') : 'no answer'}): ${h.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-6).join(' | ')}`);
+      }
       if (out === 'exited' && h.proc.signalCode !== 'SIGKILL') fail(`${label}: the daemon exited on its own (${h.proc.exitCode ?? h.proc.signalCode}): ${h.output().slice(-1500)}`);
       if (out === 'halted') fail(`${label}: execution halted after the restart (${halted}): ${h.output().split('\n').filter((l) => /halt|reconcil/i.test(l)).slice(-6).join(' | ')}`);
       return out;
@@ -236,7 +242,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     for (let i = 1; i <= o.iterations; i++) {
       if (Date.now() > deadline) throw new Error(`chaos run exceeded its time limit after ${i - 1} iterations`);
-      const kind: Kind = i === 1 ? 'order' : pickWeighted(KINDS, rand());
+      const kind: Kind = o.kinds?.length ? o.kinds[(i - 1) % o.kinds.length]! : i === 1 ? 'order' : pickWeighted(KINDS, rand());
       const label = `iteration ${i} (${kind})`;
       const point = POINT[kind];
       const nth = kind === 'reconcile' ? 1 + Math.floor(rand() * 8) : 1 + Math.floor(rand() * 2);
@@ -255,7 +261,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           log(`${label}: trading ${readyMs} ms after spawn`);
           await check(`${label} after restart`);
           if (withFault && !faultEarly) await fault(withFault);
-        } else if (st === 'exited' && kind !== 'reconcile') what = `${kind} (during startup)`;
+        } else if (st === 'exited') {
+          if (kind !== 'reconcile') what = `${kind} (during startup)`;
+        } else what = `${kind} (restart ${st})`;
         if (st === 'ready') {
           if (kind === 'reconcile') {
             // Its kill point was not reached during this reconciliation (fewer steps than aimed at): killed now.
@@ -315,6 +323,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (final.lost.length) fail(`at the end, venue fills missing from the DB: ${final.lost.slice(0, 8).join('; ')}`);
   } catch (err) {
     fail(`aborted: ${(err as Error).message}${d ? `\n${d.output().slice(-3000)}` : ''}`);
+    // What the venue recorded until then still tells the bare time of every episode.
+    if (venue && !end) end = await readVenue(venue.control).catch(() => null);
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await d?.stop('SIGKILL');
