@@ -53,6 +53,8 @@ export interface ChaosResult {
   episodes: Episode[];
   /** Restarts checked (reached trading), and what the venue saw over the whole run. */
   checks: number;
+  /** Times the daemon exited on its own during startup and was started again (as systemd would). */
+  selfExits: number;
   venueOrders: number;
   venueFills: number;
   killsBy: Record<string, number>;
@@ -131,7 +133,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const eventWaitMs = o.eventWaitMs ?? 20_000;
   const readyTimeoutMs = o.readyTimeoutMs ?? 120_000;
   const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
-  const r = { kills: 0, duplicates: 0, lost: 0, mismatches: 0, checks: 0, killsBy: {} as Record<string, number>, faultsBy: {} as Record<string, number>, failures: [] as string[] };
+  const r = { kills: 0, duplicates: 0, lost: 0, mismatches: 0, checks: 0, selfExits: 0, killsBy: {} as Record<string, number>, faultsBy: {} as Record<string, number>, failures: [] as string[] };
   let venueDb: TestDb | null = null;
   let db: TestDb | null = null;
   let venue: VenueProcess | null = null;
@@ -171,7 +173,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
      * Until the daemon trades: all six actors running and execution's machine `ready` (not booting, not reconciling, not
      * halted). 'exited' when the process died first (a kill point fired); a halt is a failure of the restart, never readiness.
      */
-    const ready = async (h: DaemonHandle, label: string): Promise<'ready' | 'exited' | 'halted' | 'timeout'> => {
+    const ready = async (h: DaemonHandle, label: string): Promise<'ready' | 'exited' | 'crashed' | 'halted' | 'timeout'> => {
       let halted: string | null = null;
       const out = await waitFor(`${label}: execution trading`, async () => {
         if (h.proc.exitCode !== null || h.proc.signalCode !== null) return 'exited' as const;
@@ -189,7 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const s = await h.status().catch(() => null);
         fail(`${label}: not trading within ${readyTimeoutMs} ms of the restart (actors: ${s ? s.actors.map((a) => `${a.id} ${a.lifecycle} ${a.machineState ?? ''}`).join(', ') : 'no answer'}): ${h.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-6).join(' | ')}`);
       }
-      if (out === 'exited' && h.proc.signalCode !== 'SIGKILL') fail(`${label}: the daemon exited on its own (${h.proc.exitCode ?? h.proc.signalCode}): ${h.output().slice(-1500)}`);
+      if (out === 'exited' && h.proc.signalCode !== 'SIGKILL') return 'crashed';
       if (out === 'halted') fail(`${label}: execution halted after the restart (${halted}): ${h.output().split('\n').filter((l) => /halt|reconcil/i.test(l)).slice(-6).join(' | ')}`);
       return out;
     };
@@ -234,6 +236,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           return venueUp();
       }
     };
+    /**
+     * Starts the daemon and waits until it trades. A daemon that exits on its own during startup (crash-only: a child that
+     * cannot start stops the process) is started again, as its supervisor (systemd) would, up to 3 times in a row.
+     */
+    const startTrading = async (label: string, point?: string) => {
+      for (let attempt = 0; ; attempt++) {
+        d = start(point);
+        const st = await ready(d, label);
+        if (st !== 'crashed') return st;
+        r.selfExits++;
+        const why = d.output().split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(-3).join(' | ');
+        log(`${label}: the daemon exited on its own (${d.proc.exitCode}); started again as its supervisor would: ${why.slice(0, 400)}`);
+        if (attempt >= 3) {
+          fail(`${label}: the daemon exited on its own ${attempt + 1} times in a row: ${why}`);
+          return st;
+        }
+      }
+    };
     /** Kill -9 now (unless it died by itself), and wait for the process to be gone. */
     const kill = async (h: DaemonHandle) => {
       if (h.proc.exitCode === null && h.proc.signalCode === null) h.proc.kill('SIGKILL');
@@ -250,12 +270,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const faultEarly = withFault !== null && rand() < 0.4;
       if (withFault && faultEarly && withFault !== 'ws_silent_drop' && withFault !== 'listen_key_expiry') await fault(withFault);
       const spawnedAt = Date.now();
-      d = start(point ? `${point}:${nth}` : undefined);
       let what: string = kind;
       if (kind === 'startup') {
+        d = start();
         await sleep(rand() * readyMs);
       } else {
-        const st = await ready(d, label);
+        const st = await startTrading(label, point ? `${point}:${nth}` : undefined);
+        d = d!;
         if (st === 'ready') {
           readyMs = Date.now() - spawnedAt;
           log(`${label}: trading ${readyMs} ms after spawn`);
@@ -304,16 +325,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     // The last restart: no kill point, no fault; it must trade, be protected and agree with the venue.
     await control('DELETE', '/bosun/v1/faults');
-    d = start();
-    if ((await ready(d, 'final restart')) === 'ready') {
+    if ((await startTrading('final restart')) === 'ready') {
       await check('final restart');
       const before = placedCount(await readVenue(control));
       const resumed = await waitFor('trading after the final restart', async () => placedCount(await readVenue(control)) > before, 60_000, 50).catch(() => false);
       if (!resumed) fail('final restart: trading did not resume within 60 s');
-      await d.waitRunning(60_000);
-    } else fail('final restart: the daemon died before trading');
-    const d0 = d;
-    const stopped = await d.stop('SIGTERM');
+      await d!.waitRunning(60_000);
+    } else fail('final restart: the daemon did not reach trading');
+    const d0 = d!;
+    const stopped = await d0.stop('SIGTERM');
     keepLog('final', d0);
     d = null;
     if (stopped.code !== 0) fail(`the daemon did not stop cleanly on SIGTERM: ${JSON.stringify(stopped)}: ${d0.output().slice(-2500)}`);
