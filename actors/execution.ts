@@ -60,9 +60,13 @@ runActor(async (ctx) => {
     },
     commands: {
       // Operator flatten: entries cancelled, closes sent, stops kept until flat, then cancelled.
-      flatten: async (_args, a) => {
-        const r = await fx.flatten();
-        a.send({ type: 'execution.flattened' });
+      // `symbols` (force-exit): only those; the machine's entry state is left alone unless every symbol was flattened.
+      flatten: async (args, a) => {
+        const only = Array.isArray(args.symbols) ? args.symbols.map(String) : null;
+        const unknown = only?.filter((s) => !config.symbols.includes(s)) ?? [];
+        if (unknown.length) throw new Error(`not a traded symbol: ${unknown.join(', ')} (trading ${config.symbols.join(', ')})`);
+        const r = await fx.flatten(undefined, only ?? undefined);
+        if (!only || config.symbols.every((s) => only.includes(s))) a.send({ type: 'execution.flattened' });
         return r;
       },
       // Kill switch: the machine halts and flattens (stops kept until flat); stays halted until resume.

@@ -120,6 +120,7 @@ runActor(async (ctx) => {
     },
     log,
     confirmTtlMs: n.confirmTtlSec * 1000,
+    symbols: config.symbols,
   });
 
   /** Long-polls for commands; the offset is kept in MariaDB so a restart never handles an update twice. */

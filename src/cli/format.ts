@@ -7,6 +7,10 @@ const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n) : s + ' '.r
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const money = (s: string | null | undefined) => (s === null || s === undefined ? '?' : Number(s).toFixed(2));
 
+/** Take-profit legs as `tp1 101 (0.5) · tp2 102 (0.5)`, or `target -`. */
+export const targets = (legs: StatusDoc['positions'][number]['takeProfits'] | undefined): string =>
+  legs?.length ? legs.map((l) => `${l.leg} ${l.price ?? '?'}${l.qty ? ` (${l.qty})` : ''}`).join(' · ') : 'target -';
+
 export function renderStatus(s: StatusDoc): string {
   const lines: string[] = [];
   const d = s.daemon;
@@ -24,7 +28,7 @@ export function renderStatus(s: StatusDoc): string {
   }
   lines.push('');
   if (!s.positions.length) lines.push('positions: flat');
-  for (const p of s.positions) lines.push(`position: ${p.side} ${p.qty} ${p.symbol} @ ${p.entryPrice}  stop ${p.stopLoss ?? 'NONE'}  target ${p.takeProfit ?? '-'}  uPnL ${money(p.unrealizedPnl)}`);
+  for (const p of s.positions) lines.push(`position: ${p.side} ${p.qty} ${p.symbol} @ ${p.entryPrice}  stop ${p.stopLoss ?? 'NONE'}  ${targets(p.takeProfits)}  uPnL ${money(p.unrealizedPnl)}`);
   lines.push(s.equity ? `equity: ${money(s.equity.equity)} (balance ${money(s.equity.balance)}, unrealized ${money(s.equity.unrealizedPnl)}) · PnL day ${money(s.equity.dayPnl)} · week ${money(s.equity.weekPnl)}` : 'equity: not measured yet');
   const r = s.risk;
   lines.push(`risk: ${r.halted ? `HALTED (${r.haltReason})` : 'trading allowed'}${r.paused ? ` · PAUSED${r.pausedBy ? ` by ${r.pausedBy}` : ''}` : ''} · cooldown ${r.cooldownUntil ? `until ${iso(r.cooldownUntil)}` : 'none'}${r.breakers ? ` · breakers ${JSON.stringify(r.breakers)}` : ''}`);
@@ -33,5 +37,6 @@ export function renderStatus(s: StatusDoc): string {
   lines.push(`notifications: telegram ${n.telegram} · backlog ${n.backlog ?? '?'}${n.oldestPendingAgeMs !== null ? ` (oldest ${age(n.oldestPendingAgeMs)})` : ''}${n.lastError ? ` · last error: ${n.lastError}` : ''}`);
   if (s.operator.lastActions.length) lines.push(`last operator action: ${s.operator.lastActions[0]!.action} by ${s.operator.lastActions[0]!.by} at ${iso(s.operator.lastActions[0]!.ts)} (${s.operator.lastActions[0]!.status})`);
   lines.push(`metrics: ${s.metrics.url ?? s.metrics.error ?? 'off'}`);
+  lines.push(`api and dashboard: ${s.api?.url ?? s.api?.error ?? 'off'}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 // actors in reverse order and exit 0; exceeding restart intensity exits 1; startup and recovery are one path.
 import type { Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { checkApiConfig } from '../api/token.js';
 import { clockFromSpec } from '../clock/clock.js';
 import { LockstepCell } from '../clock/lockstep.js';
 import { loadConfig, readSecrets } from '../config/load.js';
@@ -11,6 +12,7 @@ import { listenControl } from '../control/socket.js';
 import { BosunError, ConfigError, ExitCode } from '../errors.js';
 import { closeLogger, createLogger, prettyLogs, type Logger } from '../log/logger.js';
 import { OPERATOR_ACTIONS, type OperatorAction } from '../ops/operator.js';
+import { queryRaw } from '../ops/queries/index.js';
 import { OpsRuntime } from '../ops/runtime.js';
 import type { AlertPayload } from '../protocol/index.js';
 import { distRoot, fromRoot } from '../paths.js';
@@ -44,6 +46,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const { config } = loadConfig(opts.configFile, env);
   requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
+  checkApiConfig(config, env);
   // Workers inherit the choice (they cannot see the terminal themselves).
   process.env.BOSUN_LOG_FORMAT ??= prettyLogs() ? 'pretty' : 'json';
   const log = createLogger({ level: config.log.level, name: 'supervisor', db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
@@ -146,9 +149,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     switch (cmd) {
       case 'status':
         return buildStatus(sup, pool, runConfig, clock, startedAt, ops);
+      case 'query':
+        // The operator's reads by name (Telegram's path to the query layer the API and status use).
+        return queryRaw({ pool, config: runConfig, now: () => clock.now() }, String(args.name ?? ''), args.args ?? {});
       case 'pause':
       case 'resume':
       case 'flatten':
+      case 'force-exit':
       case 'kill-switch':
         return ops.operator.act(cmd satisfies OperatorAction, { by: 'unidentified control-socket client', ...args });
       case 'command': {
@@ -169,7 +176,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         return { ok: true };
       }
       default:
-        throw new Error(`unknown command ${cmd} (known: status, ${OPERATOR_ACTIONS.join(', ')}, command)`);
+        throw new Error(`unknown command ${cmd} (known: status, query, ${OPERATOR_ACTIONS.join(', ')}, command)`);
     }
   };
 
@@ -202,6 +209,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   ops.started();
   sup.bus.publish('supervisor.alert', { severity: 'info', code: 'daemon.started', text: `bosun started in ${config.mode.toUpperCase()} mode (${config.exchange.environment}${runConfig.exchange.url ? ` via ${runConfig.exchange.url}` : ''}, ${config.symbols.join(', ')})` });
   log.info({ actors: sup.status().map((a) => ({ id: a.id, threadId: a.threadId })), socket: socketPath }, 'all actors running');
+  // The API and dashboard come up once the actors run, so they never delay (or compete with) the actors' start.
+  if (!stopping) void ops.startApi((cmd, args) => handle(cmd, args));
   return exited;
 }
 

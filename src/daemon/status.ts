@@ -5,6 +5,7 @@ import type { Pool } from 'mariadb';
 import type { Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
 import { readSecrets } from '../config/load.js';
+import { records, trading, type PositionView } from '../ops/queries/index.js';
 import { readMigrations } from '../store/migrate.js';
 import { dayStart, pnlSince, weekStart } from '../store/repos/equity.js';
 import type { ChildStatus, Supervisor } from '../supervisor/supervisor.js';
@@ -20,6 +21,8 @@ export interface StatusExtras {
   rates(id: string): { inPerSec: number; outPerSec: number } | null;
   operatorState(): OperatorState;
   metrics(): { url: string | null; error: string | null };
+  /** The HTTP API and dashboard (`ops.api`): where it listens, or why it does not. */
+  api?(): { url: string | null; error: string | null };
 }
 
 export type ActorStatusDoc = ChildStatus & { rates: { inPerSec: number; outPerSec: number } | null };
@@ -29,13 +32,15 @@ export interface StatusDoc {
   actors: ActorStatusDoc[];
   exchange: { venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string };
   db: { ok: boolean; latencyMs: number | null; migration: number | null; expectedMigration: number; migrated: boolean | null; error: string | null };
-  positions: Array<{ id: number; symbol: string; side: string; qty: string; entryPrice: string; stopLoss: string | null; takeProfit: string | null; unrealizedPnl: string | null; openedAt: number }>;
+  /** Every open position (one per symbol), each with its stop and take-profit legs, from MariaDB. */
+  positions: PositionView[];
   equity: { ts: number; equity: string; balance: string; unrealizedPnl: string; dayPnl: string; weekPnl: string } | null;
   risk: { paused: boolean; pausedBy: string | null; halted: boolean; haltReason: string | null; killSwitch: OperatorState['killSwitch']; cooldownUntil: number | null; breakers: unknown };
   lastDecision: { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string } | null;
   notifications: { telegram: string; telegramOn: boolean; backlog: number | null; oldestPendingAgeMs: number | null; lastSentAt: number | null; lastError: string | null };
   operator: { lastActions: Array<{ ts: number; action: string; by: string; source: string; status: string }> };
   metrics: { url: string | null; error: string | null };
+  api: { url: string | null; error: string | null };
   health: { status: 'healthy' | 'degraded'; reasons: string[] };
   healthy: boolean;
 }
@@ -81,29 +86,23 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
     db.latencyMs = Date.now() - t0;
     db.migration = m?.v ?? null;
     db.migrated = db.migration === db.expectedMigration;
+    // The query layer (shared with Telegram and the HTTP API); the mark comes from the DB, else execution's heartbeat.
     const views = Array.isArray(exec.positions) ? (exec.positions as Array<{ symbol: string; unrealizedPnl?: string }>) : [];
-    const rows = await pool.query<Array<Omit<StatusDoc['positions'][number], 'unrealizedPnl'>>>(
-      "SELECT id, symbol, side, qty, entry_price AS entryPrice, stop_loss AS stopLoss, take_profit AS takeProfit, opened_at AS openedAt FROM positions WHERE status = 'open' ORDER BY id",
-    );
-    positions = rows.map((p) => ({ ...p, unrealizedPnl: views.find((v) => v.symbol === p.symbol)?.unrealizedPnl ?? null }));
-    const [e] = await pool.query<Array<{ ts: number; equity: string; balance: string; unrealized_pnl: string }>>('SELECT ts, equity, balance, unrealized_pnl FROM equity_curve ORDER BY ts DESC, id DESC LIMIT 1');
+    positions = (await trading.openPositions(pool)).map((p) => {
+      const live = p.markSource === 'exchange' ? undefined : views.find((v) => v.symbol === p.symbol)?.unrealizedPnl;
+      return live === undefined ? p : { ...p, unrealizedPnl: live };
+    });
+    const e = await trading.latestEquity(pool);
     if (e) {
       const [dayPnl, weekPnl] = await Promise.all([pnlSince(pool, dayStart(now), e.equity), pnlSince(pool, weekStart(now), e.equity)]);
-      equity = { ts: e.ts, equity: e.equity, balance: e.balance, unrealizedPnl: e.unrealized_pnl, dayPnl, weekPnl };
+      equity = { ts: e.ts, equity: e.equity, balance: e.balance, unrealizedPnl: e.unrealizedPnl, dayPnl, weekPnl };
     }
-    for (const symbol of config.symbols) {
-      const [d] = await pool.query<Array<{ id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: number; reasoning: string }>>(
-        'SELECT id, symbol, ts, verdict, score, vetoed, reasoning FROM decisions WHERE symbol = ? ORDER BY ts DESC LIMIT 1',
-        [symbol],
-      );
-      if (d && (!lastDecision || d.ts > lastDecision.ts)) lastDecision = { ...d, vetoed: !!d.vetoed, reasoning: d.reasoning.slice(0, 500) };
-    }
-    const [b] = await pool.query<Array<{ n: number; oldest: number | null }>>("SELECT COUNT(*) AS n, MIN(wall_ts) AS oldest FROM notifications WHERE status = 'pending'");
-    backlog = Number(b?.n ?? 0);
-    oldestPending = b?.oldest ?? null;
-    const [s] = await pool.query<Array<{ sent_at: number | null }>>("SELECT sent_at FROM notifications WHERE status = 'sent' ORDER BY id DESC LIMIT 1");
-    lastSentAt = s?.sent_at ?? null;
-    lastActions = await pool.query("SELECT ts, action, by_whom AS `by`, source, status FROM operator_actions ORDER BY id DESC LIMIT 5");
+    lastDecision = await records.lastDecision(pool, config.symbols);
+    const b = await records.notificationBacklog(pool);
+    backlog = b.pending;
+    oldestPending = b.oldestWallTs;
+    lastSentAt = b.lastSentAt;
+    lastActions = (await records.operatorActions(pool, { limit: 5 })).map((a) => ({ ts: a.ts, action: a.action, by: a.by, source: a.source, status: a.status }));
   } catch (err) {
     db.error = (err as Error).message;
   }
@@ -162,6 +161,7 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
     actors, exchange, db, positions, equity, risk: riskDoc, lastDecision, notifications,
     operator: { lastActions },
     metrics: extras?.metrics() ?? { url: null, error: 'metrics are not running' },
+    api: extras?.api?.() ?? { url: null, error: 'the API is not running' },
     health: { status: reasons.length ? 'degraded' : 'healthy', reasons },
     healthy: reasons.length === 0,
   };

@@ -334,17 +334,19 @@ export class ExecutionEffects {
    * Flatten (operator, kill switch, risk halt): protection ensured, entries cancelled, reduce-only closes at market; the
    * stops stay until the exchange shows the symbol flat, then they are cancelled.
    */
-  async flatten(waitMs = 15_000): Promise<FlattenSubmitted & { cancelledProtective: number; stillOpen: string[] }> {
+  async flatten(waitMs = 15_000, symbols: string[] = this.cfg.symbols): Promise<FlattenSubmitted & { cancelledProtective: number; stillOpen: string[] }> {
     await this.ensureBooted();
     const gw = this.gw!;
     const sent = await this.serial.run(async () => {
-      for (const p of await this.ledger.openPositions()) await this.orders!.ensureProtection(p).catch((err) => this.o.log.warn({ err: (err as Error).message }, 'protection before flatten failed'));
-      return submitFlatten(gw, this.ledger, this.orders!, this.cfg.symbols);
+      for (const p of await this.ledger.openPositions()) {
+        if (symbols.includes(p.symbol)) await this.orders!.ensureProtection(p).catch((err) => this.o.log.warn({ err: (err as Error).message }, 'protection before flatten failed'));
+      }
+      return submitFlatten(gw, this.ledger, this.orders!, symbols);
     });
     for (const until = Date.now() + waitMs; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-      if (!(await gw.fetchPositions(this.cfg.symbols)).length) break;
+      if (!(await gw.fetchPositions(symbols)).length) break;
     }
-    return { ...sent, ...(await this.serial.run(() => cancelProtectionWhereFlat(gw, this.orders!, this.cfg.symbols))) };
+    return { ...sent, ...(await this.serial.run(() => cancelProtectionWhereFlat(gw, this.orders!, symbols))) };
   }
 
   /** The machine's invoked actors. */

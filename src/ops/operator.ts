@@ -1,4 +1,4 @@
-// Operator actions (pause, resume, flatten, kill-switch), from the CLI or Telegram alike, in the main thread.
+// Operator actions (pause, resume, flatten, force-exit, kill-switch), from the CLI, Telegram or the HTTP API alike, in the main thread.
 // Guarantees: each action is recorded in `operator_actions` (who, when, outcome) before it runs and after; safety
 // actions still run when the DB is down (and say so); pause and kill-switch survive actor restarts and process
 // restarts (kept in `meta`), and are re-applied to any actor that (re)starts.
@@ -12,13 +12,15 @@ import { getMeta, setMeta } from '../store/repos/meta.js';
 import type { SupervisorSpec } from '../supervisor/spec.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
-export const OPERATOR_ACTIONS = ['pause', 'resume', 'flatten', 'kill-switch'] as const;
+export const OPERATOR_ACTIONS = ['pause', 'resume', 'flatten', 'force-exit', 'kill-switch'] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 export const actionArgsSchema = z.strictObject({
   by: z.string().min(1).max(128),
   source: z.enum(['cli', 'telegram', 'api']),
   reason: z.string().max(200).optional(),
+  /** force-exit: the one symbol to close (its entries cancelled, its position closed at market, reduce-only). */
+  symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/, 'expected a symbol like BTC/USDT:USDT').optional(),
 });
 export type ActionArgs = z.infer<typeof actionArgsSchema>;
 
@@ -112,6 +114,12 @@ export class Operator {
         this.alert({ severity: 'warning', code: 'ops.flatten', text: `flatten by ${a.by}: ${JSON.stringify(r)}` });
         return { ok: true, ...r };
       }
+      case 'force-exit': {
+        if (!a.symbol) throw new Error('force-exit needs a symbol');
+        const r = await this.flatten(a.by, [a.symbol]);
+        this.alert({ severity: 'warning', code: 'ops.force_exit', text: `force exit of ${a.symbol} by ${a.by}: ${JSON.stringify(r)}`, symbol: a.symbol });
+        return { ok: true, ...r };
+      }
       case 'kill-switch': {
         // Persisted first: if the process dies halfway, it restarts halted.
         const reason = a.reason ?? 'kill switch';
@@ -131,9 +139,10 @@ export class Operator {
     }
   }
 
-  private async flatten(by: string): Promise<Record<string, unknown>> {
+  /** Every symbol, or only `symbols` (force-exit). */
+  private async flatten(by: string, symbols?: string[]): Promise<Record<string, unknown>> {
     return this.d.sup.call('execution', 'flatten', (h) =>
-      h.call('flatten', (api) => api.command('flatten', { by }), FLATTEN_TIMEOUT_MS),
+      h.call('flatten', (api) => api.command('flatten', symbols ? { by, symbols } : { by }), FLATTEN_TIMEOUT_MS),
     ) as Promise<Record<string, unknown>>;
   }
 

@@ -1,5 +1,6 @@
 // Everything operational the main thread runs beside the supervisor: operator actions, message rates, the
-// Prometheus endpoint, the stale-market watch and systemd notifications (READY, STATUS, WATCHDOG, STOPPING).
+// Prometheus endpoint, the HTTP API and dashboard, the stale-market watch and systemd notifications (READY, STATUS,
+// WATCHDOG, STOPPING).
 // Guarantees none of it can stop trading: each part fails alone, reports why, and the daemon keeps running.
 import type { Pool } from 'mariadb';
 import type { Clock } from '../clock/clock.js';
@@ -42,6 +43,8 @@ export class OpsRuntime implements StatusExtras {
   private sampler: NodeJS.Timeout | null = null;
   private stopping = false;
   private readonly market: StaleWatch;
+  private apiServer: { url: string; close(): Promise<void> } | null = null;
+  private apiError: string | null = null;
 
   constructor(private readonly d: OpsDeps) {
     this.heartbeatMs = d.spec.heartbeatMs;
@@ -90,7 +93,46 @@ export class OpsRuntime implements StatusExtras {
   async close(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     this.sd?.close();
+    await this.apiServer?.close().catch((err: Error) => this.d.log.warn({ err: err.message }, 'closing the api failed'));
     await this.metricsRegistry.close();
+  }
+
+  /**
+   * The HTTP API and dashboard (`ops.api`), beside the actors (the caller does not wait for it before starting them). A
+   * busy port is reported in status and logged, never fatal; the binding rule was checked at start (`checkApiConfig`).
+   */
+  async startApi(control: (cmd: string, args: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+    const c = this.d.config;
+    if (!c.ops.api.enabled) {
+      this.apiError = 'disabled (ops.api.enabled is false)';
+      return;
+    }
+    try {
+      const [{ startApi }, { resolveApiToken }] = await Promise.all([import('../api/server.js'), import('../api/token.js')]);
+      const token = resolveApiToken(c, this.d.env);
+      if (!token) {
+        this.apiError = `off: ${c.mode} mode needs BOSUN_API_TOKEN in the environment (only paper mode generates one)`;
+        this.d.log.warn({}, `the HTTP API and dashboard are ${this.apiError}`);
+        return;
+      }
+      const server = await startApi({ config: c, pool: this.d.pool, clock: this.d.clock, log: this.d.log, token, control });
+      if (this.stopping) {
+        await server.close();
+        return;
+      }
+      this.apiServer = server;
+      this.d.log.info(
+        { url: this.apiServer.url, tokenSource: token.file ? `generated, in ${token.file} (mode 0600)` : 'BOSUN_API_TOKEN', tokenId: token.id },
+        `dashboard at ${this.apiServer.url} (log in with the API token)`,
+      );
+    } catch (err) {
+      this.apiError = `the API could not start on ${c.ops.api.host}:${c.ops.api.port}: ${(err as Error).message}`;
+      this.d.log.error({}, this.apiError);
+    }
+  }
+
+  api(): { url: string | null; error: string | null } {
+    return { url: this.apiServer?.url ?? null, error: this.apiServer ? null : (this.apiError ?? 'starting') };
   }
 
   private sample(): void {

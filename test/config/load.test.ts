@@ -79,7 +79,7 @@ test('a bad environment value is blamed on the environment', () => {
   assert.match(e.message, 'environment: $.db.url');
 });
 
-test('testnet and mainnet differ in environment, risk limits, database and local endpoints (socket, metrics port) only', () => {
+test('testnet and mainnet differ in environment, risk limits, database and local endpoints (socket, metrics and API ports) only', () => {
   const t = loadConfig(fromRoot('config', 'testnet.json'), {}).config as unknown as Record<string, unknown>;
   const m = loadConfig(fromRoot('config', 'mainnet.json'), {}).config as unknown as Record<string, unknown>;
   const diff: string[] = [];
@@ -89,7 +89,7 @@ test('testnet and mainnet differ in environment, risk limits, database and local
     } else if (JSON.stringify(a) !== JSON.stringify(b)) diff.push(path);
   };
   walk(t, m, '$');
-  for (const p of diff) assert.ok(/^\$\.(mode|exchange\.environment|db\.url|control\.socketPath|ops\.metrics\.port|risk\.)/.test(p), `unexpected difference at ${p}`);
+  for (const p of diff) assert.ok(/^\$\.(mode|exchange\.environment|db\.url|control\.socketPath|ops\.metrics\.port|ops\.api\.port|risk\.)/.test(p), `unexpected difference at ${p}`);
   assert.ok(diff.some((p) => p.startsWith('$.risk.')), 'mainnet has stricter risk limits');
 });
 

@@ -18,6 +18,8 @@ export interface DaemonHandle {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   status(): Promise<StatusDoc>;
   waitRunning(timeoutMs?: number): Promise<StatusDoc>;
+  /** The HTTP API's base URL once it listens (it starts after the actors). */
+  waitApi(timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -35,7 +37,7 @@ export function daemonConfig(o: DaemonOptions): { configFile: string; socket: st
   const dir = o.dir ?? tempDir('daemon');
   const socket = join(dir, 'bosun.sock');
   const overrides = deepMerge(
-    { db: { url: o.dbUrl }, control: { socketPath: socket }, clock: { speed: 600 }, log: { level: 'info' }, ops: { metrics: { port: 0 } } },
+    { db: { url: o.dbUrl }, control: { socketPath: socket }, clock: { speed: 600 }, log: { level: 'info' }, ops: { metrics: { port: 0 }, api: { port: 0, tokenFile: join(dir, 'api-token') } } },
     (o.overrides ?? {}) as never,
   );
   return { configFile: writeConfig(dir, overrides, o.base ?? 'paper'), socket, dir };
@@ -48,7 +50,15 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  // A test process that dies (an uncaught error) must not leave its daemon running on the shared machine.
+  const orphan = () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL');
+  process.once('exit', orphan);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => {
+      process.off('exit', orphan);
+      r({ code, signal });
+    }),
+  );
   const h: DaemonHandle = {
     proc, configFile, socket, exited,
     output: () => out,
@@ -58,6 +68,13 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
         if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${out.slice(-2000)}`);
         const s = await h.status();
         return s.actors.length === 6 && s.actors.every((a) => a.lifecycle === 'running') ? s : null;
+      }, timeoutMs, 100),
+    waitApi: (timeoutMs = 30_000) =>
+      waitFor('the HTTP API listening', async () => {
+        if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${out.slice(-2000)}`);
+        const s = await h.status();
+        if (!s.api.url && s.api.error !== 'starting') throw new Error(`the API is off: ${s.api.error}`);
+        return s.api.url;
       }, timeoutMs, 100),
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

@@ -1,7 +1,8 @@
 // Backtest and walk-forward runs, promotions and daemon config runs in MariaDB.
 // Guarantees a run is one row written once, with the hashes of the config and data it came from.
-import type { Pool } from 'mariadb';
-import type { BacktestResult } from '../../backtest/result.js';
+import type { Pool, PoolConnection } from 'mariadb';
+import { resultJson, type BacktestResult } from '../../backtest/result.js';
+import { inTx } from '../tx.js';
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
@@ -24,7 +25,16 @@ export interface BacktestRunRow {
   created_at: number;
 }
 
+/** The run's row and its full result (`backtest_results`, what the dashboard renders the report from), in one transaction. */
 export async function insertBacktestRun(pool: Pool, r: BacktestResult, resultSha256: string, now: number): Promise<number> {
+  return inTx(pool, async (conn) => {
+    const id = await insertRunRow(conn, r, resultSha256, now);
+    await conn.query('INSERT INTO backtest_results (run_id, result) VALUES (?, ?)', [id, resultJson(r)]);
+    return id;
+  });
+}
+
+async function insertRunRow(pool: Pool | PoolConnection, r: BacktestResult, resultSha256: string, now: number): Promise<number> {
   const m = r.metrics;
   const res = await pool.query<{ insertId: number | bigint }>(
     `INSERT INTO backtest_runs (config_hash, strategy_hash, strategy, symbol, data_source, data_sha256, data_from, data_to, candles, trades, net_pnl,

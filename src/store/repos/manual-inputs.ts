@@ -1,9 +1,9 @@
 // Manual inputs in MariaDB: append-only history, and the latest valid value of each kind.
 // Guarantees a stored row is re-validated when read (a hand-edited row that no longer validates is skipped).
-import type { Pool } from 'mariadb';
+import type { Pool, PoolConnection } from 'mariadb';
 import { emptyManual, SCHEMAS, type ManualKind, type ManualRecord, type ManualState } from '../../analytics/manual-inputs.js';
 
-export async function insertManualInput(pool: Pool, r: { kind: ManualKind; asOf: number; receivedAt: number; payload: unknown; source?: string | null; comment?: string | null }): Promise<number> {
+export async function insertManualInput(pool: Pool | PoolConnection, r: { kind: ManualKind; asOf: number; receivedAt: number; payload: unknown; source?: string | null; comment?: string | null }): Promise<number> {
   const res = await pool.query<{ insertId: number }>(
     'INSERT INTO manual_inputs (kind, as_of, received_at, payload, source, comment) VALUES (?, ?, ?, ?, ?, ?)',
     [r.kind, r.asOf, r.receivedAt, JSON.stringify(r.payload), r.source ?? null, r.comment ?? null],
