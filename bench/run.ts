@@ -10,7 +10,7 @@ const filters = process.argv.slice(2);
 const files = readdirSync(dir).filter((f) => f.endsWith('.bench.js') && (!filters.length || filters.some((x) => f.includes(x)))).sort();
 process.stdout.write(`bosun benchmarks — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 for (const f of files) {
-  process.stdout.write(`\n${f.replace('.bench.js', '')}\n`);
+  process.stdout.write(`\n[${f.replace('.bench.js', '')}]\n`);
   const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default: () => Promise<BenchLine[]> };
   const t0 = Date.now();
   print(await mod.default());

@@ -1,8 +1,8 @@
 // analytics machine: warming → ready. Each closed 1m candle updates the symbol's engine and yields a snapshot
 // (fast; full every `fullSnapshotSec` of candle time, persisted) — unless the candle arrived more than
 // `catchUpMs` after its close (a backfill: the engine learns from it, nobody should act on it); trades, book,
-// mark and manual inputs feed
-// the engines between candles; derivatives (open interest, ratios, liquidations, funding history) too. With a model, each snapshot waits for its ML result (the host always answers:
+// mark, derivatives (open interest, ratios, liquidations, funding history) and manual inputs feed
+// the engines between candles. With a model, each snapshot waits for its ML result (the host always answers:
 // value, error or timeout) and snapshots leave in candle order. Pure apart from the engines it owns in context
 // (deterministic, in-memory); persistence and inference are named effects provided by the host.
 import { enqueueActions, setup } from 'xstate';
@@ -11,7 +11,7 @@ import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { featureVector } from '../src/analytics/ml/features.js';
 import { restoreInto } from '../src/analytics/state.js';
 import type { PublishEvent } from '../src/host/host.js';
-import type { BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
+import type { AiConsensusView, BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
 
 export type MlSetup = { kind: 'model'; name: string; features: string[] } | { kind: 'none'; reason: string };
 
@@ -27,6 +27,11 @@ export interface AnalyticsInput {
    * decision machine, acts on full ones alone, and with bars only (no trade or book stream) building one changes nothing.
    */
   fastSnapshots?: boolean;
+  /**
+   * AI swarm consensus records per symbol, oldest first (a backtest passes the stored ones for its period; the worker
+   * sends `analytics.ai` as they are formed). A snapshot carries the latest one made at or before its close.
+   */
+  ai?: Record<string, AiConsensusView[]>;
 }
 
 export interface InferenceRequest {
@@ -53,6 +58,7 @@ export interface AnalyticsContext {
   caughtUp: number;
   seq: number;
   pending: Pending[];
+  ai: Record<string, AiConsensusView[]>;
 }
 
 export type AnalyticsEvent =
@@ -67,6 +73,7 @@ export type AnalyticsEvent =
   | { type: 'analytics.liquidations'; batch: LiquidationsBatch }
   | { type: 'analytics.manual'; manual: ManualState }
   | { type: 'analytics.ml_result'; seq: number; ml: MlSignal }
+  | { type: 'analytics.ai'; symbol: string; consensus: AiConsensusView }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
 
@@ -76,16 +83,38 @@ const late = (c: AnalyticsContext, closeTs: number, receivedAt: number | undefin
 
 type Effect = { persist: Snapshot } | { infer: InferenceRequest } | { emit: Snapshot };
 
+/** The latest consensus formed at or before `ts` (records are kept oldest first): no look-ahead in a replay. */
+export function consensusAt(records: AiConsensusView[] | undefined, ts: number): AiConsensusView | null {
+  if (!records?.length) return null;
+  let lo = 0;
+  let hi = records.length; // first index whose madeAt > ts
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (records[mid]!.madeAt <= ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? records[lo - 1]! : null;
+}
+
+/** Live: a few records per symbol are enough (the newest one at or before any snapshot still to come). */
+const LIVE_KEEP = 4;
+
 /** Builds a snapshot; without a model it is final, with one it asks the host for p_up and waits in order. */
 function produce(ctx: AnalyticsContext, engine: SymbolEngine, kind: Snapshot['kind'], warmup: boolean, out: Effect[]): void {
   const seq = ++ctx.seq;
+  const withAi = (snap: Snapshot) => {
+    const ai = consensusAt(ctx.ai[snap.symbol], snap.ts);
+    if (ai) snap.ai = ai;
+  };
   if (ctx.ml.kind === 'none') {
     const snap = engine.snapshot(kind, { available: false, reason: ctx.ml.reason });
     if (warmup) snap.warmup = true;
+    withAi(snap);
     ctx.pending.push({ seq, snap, done: true });
   } else {
     const snap = engine.snapshot(kind, { available: false, reason: 'inference pending' });
     if (warmup) snap.warmup = true;
+    withAi(snap);
     const fv = featureVector(snap, ctx.ml.features);
     if ('missing' in fv) {
       snap.ml = { available: false, reason: `feature ${fv.missing} is not available yet` };
@@ -144,6 +173,7 @@ export const analyticsMachine = setup({
     caughtUp: 0,
     seq: 0,
     pending: [],
+    ai: Object.fromEntries(Object.entries(input.ai ?? {}).map(([s, r]) => [s, [...r].sort((a, b) => a.madeAt - b.madeAt)])),
   }),
   initial: 'warming',
   on: {
@@ -169,6 +199,12 @@ export const analyticsMachine = setup({
     'analytics.mark': { actions: ({ context, event }) => context.engines[event.mark.symbol]?.onMark(event.mark) },
     'analytics.derivatives': { actions: ({ context, event }) => context.engines[event.update.symbol]?.onDerivatives(event.update) },
     'analytics.liquidations': { actions: ({ context, event }) => context.engines[event.batch.symbol]?.onLiquidations(event.batch) },
+    'analytics.ai': {
+      actions: ({ context, event }) => {
+        const list = [...(context.ai[event.symbol] ?? []).filter((r) => r.cycleId !== event.consensus.cycleId), event.consensus].sort((a, b) => a.madeAt - b.madeAt);
+        context.ai[event.symbol] = list.slice(-LIVE_KEEP);
+      },
+    },
     'analytics.manual': { actions: ({ context, event }) => Object.values(context.engines).forEach((e) => e.setManual(event.manual)) },
     'analytics.ml_result': {
       actions: enqueueActions(({ context, event, enqueue }) => {

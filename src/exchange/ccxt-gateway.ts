@@ -12,7 +12,7 @@ import { mergeMetrics, parseFunding, parseOpenInterest } from './binance/derivat
 import { ExchangeError } from './errors.js';
 import type { ExchangeGateway } from './gateway.js';
 import { UserStream } from './stream/user-stream.js';
-import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
 
 /** Binance's statistics period (the /futures/data endpoints and the metrics archive). */
@@ -35,6 +35,16 @@ export interface CcxtGatewayOptions {
 }
 
 type CcxtOrder = { info: unknown };
+
+/** Per-order error codes of a batch answer that leave the order's fate unknown (Binance: "execution status unknown"). */
+const UNKNOWN_OUTCOME = new Set([-1000, -1001, -1006, -1007]);
+
+/** What a failed order call says about that order: refused, maybe placed, or never sent. */
+export function outcomeOf(err: unknown): Exclude<OrderOutcome, { status: 'placed' }> {
+  if (!(err instanceof ExchangeError)) return { status: 'unknown', error: new ExchangeError(`order call failed: ${(err as Error)?.message ?? String(err)}`, 'ambiguous', undefined, undefined, { cause: err }) };
+  if (err.kind === 'definitive') return { status: 'rejected', error: err };
+  return { status: err.kind === 'ambiguous' ? 'unknown' : 'not_sent', error: err };
+}
 
 const WEEK = 7 * 86_400_000;
 /** How far back fills are looked for (Binance keeps a limited trade history). */
@@ -198,6 +208,114 @@ export class CcxtGateway implements ExchangeGateway {
         if (req.workingType) params.workingType = req.workingType;
         r = await this.call('createOrder(algo)', () => this.ex.createOrder(req.symbol, 'market', req.side, qty as number, undefined, params), true);
         return parse.algoOrder(r.info, req.symbol);
+      }
+    }
+  }
+
+  /**
+   * Regular orders go in batches of at most 5 through ccxt createOrders (POST /fapi/v1/batchOrders), each conditional one
+   * alone through createOrder (the algo API has no batch; Binance refuses conditional types in batchOrders with -4120).
+   * A batch answers one result per order; a batch request that failed is failed for every order in it (a timeout is
+   * `unknown` for each). With `protectiveFirst` the regular orders leave only once every conditional one is placed.
+   */
+  async createOrders(reqs: OrderRequest[], opts: CreateOrdersOptions = {}): Promise<OrderOutcome[]> {
+    const out: OrderOutcome[] = new Array(reqs.length);
+    const conditional = (r: OrderRequest) => r.type === 'stop_market' || r.type === 'take_profit_market';
+    const cond = reqs.flatMap((r, i) => (conditional(r) ? [i] : []));
+    const regular = reqs.flatMap((r, i) => (conditional(r) ? [] : [i]));
+    const one = async (i: number) => {
+      try {
+        out[i] = { status: 'placed', order: await this.createOrder(reqs[i]!) };
+      } catch (err) {
+        out[i] = outcomeOf(err);
+      }
+    };
+    const chunks: number[][] = [];
+    for (let k = 0; k < regular.length; k += 5) chunks.push(regular.slice(k, k + 5));
+    const sendRegular = () => Promise.all(chunks.map((c) => (c.length === 1 ? one(c[0]!) : this.batch(reqs, c, out))));
+    if (opts.protectiveFirst) {
+      await Promise.all(cond.map(one));
+      const failed = cond.filter((i) => out[i]!.status !== 'placed');
+      if (failed.length) {
+        const why = `not sent: protective order ${failed.map((i) => reqs[i]!.clientId).join(', ')} was not placed (${failed.map((i) => out[i]!.status).join(', ')})`;
+        for (const i of regular) out[i] = { status: 'not_sent', error: new ExchangeError(why, 'definitive') };
+      } else await sendRegular();
+    } else {
+      await Promise.all([...cond.map(one), sendRegular()]);
+    }
+    return out;
+  }
+
+  /** One POST /fapi/v1/batchOrders for the requests at `idx` (2–5 regular orders); fills `out` for each. */
+  private async batch(reqs: OrderRequest[], all: number[], out: OrderOutcome[]): Promise<void> {
+    let res: Array<{ info: unknown }>;
+    try {
+      await this.ensureMarkets();
+    } catch (err) {
+      for (const i of all) out[i] = outcomeOf(err);
+      return;
+    }
+    const toCcxt = (r: OrderRequest) => {
+      const params: Record<string, unknown> = { clientOrderId: r.clientId };
+      if (r.reduceOnly) params.reduceOnly = true;
+      if (r.timeInForce && r.type === 'limit') params.timeInForce = r.timeInForce;
+      return { symbol: r.symbol, type: r.type, side: r.side, amount: Number(r.qty), ...(r.type === 'limit' ? { price: Number(r.price) } : {}), params };
+    };
+    // ccxt checks each order before sending any (precision, limits) and fails the whole batch on one: check them one by
+    // one first, so an order it refuses is refused alone and the others still go.
+    const idx: number[] = [];
+    for (const i of all) {
+      const o = toCcxt(reqs[i]!);
+      try {
+        this.ex.createOrderRequest(o.symbol, o.type, o.side, o.amount, o.price, o.params);
+        idx.push(i);
+      } catch (err) {
+        out[i] = outcomeOf(toExchangeError(err, classify(err), 'createOrders', true));
+      }
+    }
+    if (idx.length === 1) return this.createOrder(reqs[idx[0]!]!).then((order) => void (out[idx[0]!] = { status: 'placed', order }), (err: unknown) => void (out[idx[0]!] = outcomeOf(err)));
+    if (!idx.length) return;
+    try {
+      const orders = idx.map((i) => toCcxt(reqs[i]!));
+      res = (await this.call('createOrders', () => this.ex.createOrders(orders as Parameters<BosunBinanceUsdm['createOrders']>[0]), true)) as Array<{ info: unknown }>;
+    } catch (err) {
+      for (const i of idx) out[i] = outcomeOf(err);
+      return;
+    }
+    // ccxt sorts its result by timestamp, so results are matched by client id; an error carries none.
+    const placed = new Map<string, unknown>();
+    const errors: Array<{ code: number | undefined; msg: string }> = [];
+    for (const r of res) {
+      const info = (r.info ?? {}) as { code?: number | string; msg?: string; clientOrderId?: string; orderId?: unknown };
+      if (info.orderId === undefined && info.code !== undefined) errors.push({ code: Number(info.code), msg: String(info.msg ?? '') });
+      else if (info.clientOrderId) placed.set(info.clientOrderId, info);
+    }
+    const missing: number[] = [];
+    for (const i of idx) {
+      const info = placed.get(reqs[i]!.clientId);
+      if (info === undefined) {
+        missing.push(i);
+        continue;
+      }
+      try {
+        out[i] = { status: 'placed', order: this.remember(parse.regularOrder(info, reqs[i]!.symbol)) };
+      } catch (err) {
+        out[i] = { status: 'unknown', error: new ExchangeError(`batch answer for ${reqs[i]!.clientId} unreadable: ${(err as Error).message}`, 'ambiguous') };
+      }
+    }
+    if (!missing.length) return;
+    // Orders without a result of their own were answered with the errors (one each); when their codes differ, which
+    // error is whose is not known, but none of them is on the venue — unless an error says its outcome is unknown.
+    const codes = [...new Set(errors.map((e) => e.code))];
+    const maybe = errors.some((e) => e.code !== undefined && UNKNOWN_OUTCOME.has(e.code));
+    for (const i of missing) {
+      const id = reqs[i]!.clientId;
+      if (errors.length !== missing.length || maybe) {
+        out[i] = { status: 'unknown', error: new ExchangeError(`batch answer does not settle ${id}: ${errors.map((e) => `${e.code} ${e.msg}`).join('; ') || 'no result for it'}`, 'ambiguous') };
+      } else if (codes.length === 1) {
+        out[i] = { status: 'rejected', error: new ExchangeError(`createOrders: ${id}: ${errors[0]!.msg}`, 'definitive', codes[0]) };
+      } else {
+        out[i] = { status: 'rejected', error: new ExchangeError(`createOrders: ${id} refused with one of: ${errors.map((e) => `${e.code} ${e.msg}`).join('; ')}`, 'definitive') };
       }
     }
   }

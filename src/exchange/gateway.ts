@@ -1,7 +1,7 @@
 // The ExchangeGateway interface: everything execution, reconciliation, the feed and data download need.
 // Guarantees one venue-neutral contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
 import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
-import type { Balance, Candle, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface ExchangeGateway {
   readonly name: string;
@@ -11,6 +11,12 @@ export interface ExchangeGateway {
   /** Open orders of both books: regular and conditional (stop / take-profit). */
   fetchOpenOrders(symbol?: string): Promise<ExOrder[]>;
   createOrder(req: OrderRequest): Promise<ExOrder>;
+  /**
+   * Several orders in as few requests as the venue allows (Binance: regular orders in batches of 5 through
+   * POST /fapi/v1/batchOrders, each conditional one alone through the algo-order API, which has no batch), one outcome per
+   * request in the same order. Never throws for an order's failure: each outcome says what is known of that order.
+   */
+  createOrders(reqs: OrderRequest[], opts?: CreateOrdersOptions): Promise<OrderOutcome[]>;
   /** Cancels by client id; `conditional` says which book when known (otherwise both are tried). */
   cancelOrder(symbol: string, clientId: string, conditional?: boolean): Promise<ExOrder>;
   /** The order with this client id (regular or conditional), or null if the venue never received it. */

@@ -1,6 +1,7 @@
 // The product's own exchange types: what every gateway returns, whatever the venue.
 // Money and quantities are decimal strings; times are UTC ms; symbols are unified (BTC/USDT:USDT).
 import type { Candle, MarkPrice, Timeframe } from '../protocol/index.js';
+import type { ExchangeError } from './errors.js';
 
 export interface MarketInfo {
   symbol: string;
@@ -72,6 +73,24 @@ export interface ExOrder {
   conditional: boolean;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * One order's outcome in a createOrders call. `placed`: on the venue. `rejected`: the venue refused this order (not on
+ * it). `unknown`: it may or may not be on the venue (a timeout or 5xx of the request that carried it): resolve it by
+ * client id before anything else is sent for it. `not_sent`: it never left, or left in a request the venue surely refused
+ * before acting (rate limit, clock), or was held back because a protective order sent before it did not succeed.
+ */
+export type OrderOutcome =
+  | { status: 'placed'; order: ExOrder }
+  | { status: 'rejected' | 'unknown' | 'not_sent'; error: ExchangeError };
+
+export interface CreateOrdersOptions {
+  /**
+   * Send the regular orders only once every conditional (stop / take-profit) order of the call is known placed; if any
+   * is not, the regular ones come back `not_sent`. Without it every request goes out at once.
+   */
+  protectiveFirst?: boolean;
 }
 
 export interface ExFill {

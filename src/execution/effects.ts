@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { AlertPayload, Candle, Intent } from '../protocol/index.js';
 import { lockstepWork } from '../clock/lockstep.js';
 import { Serial } from '../util/serial.js';
+import { chaosPoint } from '../ops/chaos-point.js';
 import { EntryWorker } from './entry.js';
 import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
 import { Ledger, positionEvent, positionView } from './ledger.js';
@@ -100,6 +101,7 @@ export class ExecutionEffects {
     const open = order?.leg === 'entry' ? await this.protectionFor(order.decision_id) : undefined;
     const r = await this.ledger.recordFill(f, open, f.clientId?.startsWith('autoclose') ? 'liquidation' : 'external');
     if (r.kind === 'duplicate') return;
+    chaosPoint('fill.recorded');
     if (via === 'stream') this.stats.streamFills++;
     else this.stats.polledFills++;
     if (r.kind === 'opened' || r.kind === 'increased') {

@@ -10,6 +10,7 @@ import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExOrder, MarketInfo, OrderRequest } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Ledger, PositionRow } from './ledger.js';
+import { chaosPoint } from '../ops/chaos-point.js';
 
 export interface SubmitMeta {
   decisionId: string | null;
@@ -88,11 +89,12 @@ export class OrderManager {
     } else {
       await this.ledger.insertPending(req, meta);
     }
+    chaosPoint('order.written');
     for (let send = 1; ; send++) {
       const sentAt = Date.now();
       this.stats.sends++;
       try {
-        return await this.adopt(await this.gw.createOrder(req));
+        return await this.adopt(await this.gw.createOrder(req).finally(() => chaosPoint('order.answered')));
       } catch (err) {
         if (err instanceof ExchangeError && err.kind === 'definitive') {
           await this.ledger.markRejected(req.clientId, err.message);

@@ -13,6 +13,7 @@ import type { OrderManager } from './order-manager.js';
 import { hasStop, sameQty, samePrice } from './reconcile-compare.js';
 import { closeFromFills, crossedLevel, defaultProtection, exitNow } from './reconcile-exit.js';
 import * as rl from './reconcile-ledger.js';
+import { chaosPoint } from '../ops/chaos-point.js';
 
 export interface ReconcileReport {
   anomalies: Anomaly[];
@@ -60,6 +61,7 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   const ctl = new AbortController();
   const work = run(gw, ledger, orders, symbols, now, opts, () => {
+    chaosPoint('reconcile.step');
     if (ctl.signal.aborted) throw ctl.signal.reason as Error;
   });
   work.catch(() => undefined); // after an abort it stops at its next check; its rejection is not news

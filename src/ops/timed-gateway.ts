@@ -3,7 +3,7 @@
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
-const TIMED = new Set(['createOrder', 'cancelOrder', 'fetchOrderByClientId']);
+const TIMED = new Set(['createOrder', 'createOrders', 'cancelOrder', 'fetchOrderByClientId']);
 
 export function timedGateway<G extends ExchangeGateway>(gw: G, metrics: WorkerMetrics): G {
   return new Proxy(gw, {

@@ -104,6 +104,62 @@ test('conditional orders live in the algo book; a mark-price stop with closePosi
   assert.is(t.algoStatus, 'EXPIRED', 'a closePosition target with no position left expires');
 });
 
+test('protection placed before exposure: a closePosition stop placed while flat stays open, then closes all of a position built by partial fills', () => {
+  const v = new SimVenue(opts());
+  tick(v, 30_000, T);
+  const sl = v.placeOrder({ symbol: S, clientId: 'pre-sl', side: 'sell', type: 'stop_market', stopPrice: '29500', closePosition: true, workingType: 'MARK_PRICE' }, T);
+  assert.equal([sl.status, sl.algoStatus, v.position(S)], ['new', 'NEW', null], 'accepted while flat (as Binance keeps closePosition orders open while flat)');
+  tick(v, 30_050, T + 1);
+  assert.is(v.findOrder(S, 'algo', { clientId: 'pre-sl' })!.algoStatus, 'NEW', 'still open while flat');
+  // The entry rests, then fills in parts as volume trades through it.
+  v.placeOrder({ symbol: S, clientId: 'entry', side: 'buy', type: 'limit', qty: '0.6', price: '30000', timeInForce: 'GTC' }, T + 1);
+  tick(v, 29_990, T + 2, 0.6);
+  const part = v.position(S)!;
+  assert.ok(dec(part.qty).gt(0) && dec(part.qty).lt('0.6'), `a partial fill first (${part.qty})`);
+  tick(v, 29_980, T + 3, 10);
+  assert.is(v.position(S)!.qty, '0.6');
+  tick(v, 29_400, T + 4);
+  assert.is(v.position(S), null, 'the stop placed before the entry closed all of it');
+  assert.equal([v.findOrder(S, 'algo', { clientId: 'pre-sl' })!.filledQty, v.findOrder(S, 'algo', { clientId: 'pre-sl' })!.status], ['0.6', 'filled']);
+});
+
+test('a closePosition stop that triggers while flat closes nothing and ends EXPIRED: a later fill is not covered by it', () => {
+  const v = new SimVenue(opts());
+  tick(v, 30_000, T);
+  v.placeOrder({ symbol: S, clientId: 'pre-sl', side: 'sell', type: 'stop_market', stopPrice: '29500', closePosition: true, workingType: 'MARK_PRICE' }, T);
+  v.drain();
+  tick(v, 29_400, T + 1);
+  const a = v.findOrder(S, 'algo', { clientId: 'pre-sl' })!;
+  assert.equal([a.algoStatus, a.status, a.filledQty, a.actualOrderId], ['EXPIRED', 'expired', '0', null]);
+  assert.equal(v.allFills(), []);
+  assert.equal(v.drain().events.map((e) => (e.kind === 'algo' ? `algo:${e.order.algoStatus}` : e.kind)), ['algo:EXPIRED'], 'one ALGO_UPDATE tells the client');
+  v.placeOrder({ symbol: S, clientId: 'entry', side: 'buy', type: 'market', qty: '0.1' }, T + 2);
+  assert.equal(v.openOrders(S, 'algo'), [], 'the position the entry opened has no stop');
+});
+
+test('one closePosition conditional per symbol, side and type (-4130); -2021 for a trigger already crossed when rejectWouldTrigger', () => {
+  const v = new SimVenue(opts());
+  tick(v, 30_000, T);
+  v.placeOrder({ symbol: S, clientId: 'sl1', side: 'sell', type: 'stop_market', stopPrice: '29500', closePosition: true, workingType: 'MARK_PRICE' }, T);
+  assert.is(code(() => v.placeOrder({ symbol: S, clientId: 'sl2', side: 'sell', type: 'stop_market', stopPrice: '29600', closePosition: true, workingType: 'MARK_PRICE' }, T)), -4130);
+  // Allowed beside it: a reduce-only stop for a quantity, a closePosition target, a closePosition stop on the other side.
+  v.placeOrder({ symbol: S, clientId: 'sl3', side: 'sell', type: 'stop_market', stopPrice: '29600', qty: '0.1', reduceOnly: true, workingType: 'MARK_PRICE' }, T);
+  v.placeOrder({ symbol: S, clientId: 'tp1', side: 'sell', type: 'take_profit_market', stopPrice: '31000', closePosition: true }, T);
+  v.placeOrder({ symbol: S, clientId: 'bsl', side: 'buy', type: 'stop_market', stopPrice: '30500', closePosition: true }, T);
+  v.cancelOrder(S, { clientId: 'sl1' }, 'algo', T);
+  v.placeOrder({ symbol: S, clientId: 'sl4', side: 'sell', type: 'stop_market', stopPrice: '29500', closePosition: true, workingType: 'MARK_PRICE' }, T);
+  // Trigger already crossed: accepted (and triggered by the next tick) unless the venue refuses as Binance does.
+  v.placeOrder({ symbol: S, clientId: 'x1', side: 'sell', type: 'take_profit_market', stopPrice: '29900', qty: '0.1', reduceOnly: true }, T);
+  const b = new SimVenue(opts({ rejectWouldTrigger: true }));
+  tick(b, 30_000, T);
+  assert.is(code(() => b.placeOrder({ symbol: S, clientId: 'y1', side: 'sell', type: 'stop_market', stopPrice: '30000', closePosition: true, workingType: 'MARK_PRICE' }, T)), -2021, 'sell stop at or above the mark');
+  assert.is(code(() => b.placeOrder({ symbol: S, clientId: 'y2', side: 'buy', type: 'stop_market', stopPrice: '29990', closePosition: true }, T)), -2021, 'buy stop below the last price');
+  assert.is(code(() => b.placeOrder({ symbol: S, clientId: 'y3', side: 'sell', type: 'take_profit_market', stopPrice: '29990', closePosition: true }, T)), -2021, 'sell target below the price');
+  b.placeOrder({ symbol: S, clientId: 'y4', side: 'sell', type: 'stop_market', stopPrice: '29990', closePosition: true, workingType: 'MARK_PRICE' }, T);
+  b.placeOrder({ symbol: S, clientId: 'y5', side: 'buy', type: 'take_profit_market', stopPrice: '29990', closePosition: true }, T);
+  assert.equal(b.ordersWithClientId('y1'), [], 'a refused order leaves nothing');
+});
+
 test('bar mode (backtests): a bar touching both stop and target fills the stop; market orders fill at the next open', () => {
   const v = new SimVenue(opts({ marketFill: 'next_bar', participation: 0 }));
   v.onBar(S, { ts: T, open: 30_000, high: 30_000, low: 30_000, close: 30_000 });

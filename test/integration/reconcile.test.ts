@@ -154,7 +154,9 @@ test('a stop-loss row written just before a kill (pending_submit, never sent): t
   const p = (await w.ledger.openPosition(BTC))!;
   const stopPx = (Number(p.entry_price) * 1.02).toFixed(1);
   const key = decisionKey(p);
-  const lost = { symbol: BTC, clientId: clientOrderId(key, 'sl', 0), side: 'buy' as const, type: 'stop_market' as const, stopPrice: stopPx, closePosition: true, workingType: 'MARK_PRICE' as const };
+  // A stop for the quantity (as a moved stop is): a closePosition one could not land beside the closePosition replacement
+  // (Binance refuses a second closePosition stop per side, -4130).
+  const lost = { symbol: BTC, clientId: clientOrderId(key, 'sl', 0), side: 'buy' as const, type: 'stop_market' as const, stopPrice: stopPx, qty: dec(p.qty).toFixed(), reduceOnly: true, workingType: 'MARK_PRICE' as const };
   await w.ledger.insertPending(lost, { decisionId: p.decision_id, positionId: p.id, leg: 'sl', attempt: 0 });
   // What the venue holds when reconciliation starts its settle wait; the old request lands during it the first time.
   const atWait: string[][] = [];

@@ -40,6 +40,8 @@ export const signalParamsSchema = z.strictObject({
    */
   derivatives: z.strictObject({ trapMin: fraction, oiMinPct: positive, oiFullPct: positive, priceMinPct: positive }),
   ema_cross: z.strictObject({}),
+  /** The LLM swarm's consensus p_up (src/ai): unavailable without one, or when older than maxAgeSec at the decision. */
+  ai_consensus: z.strictObject({ deadband: z.number().min(0).max(0.5), maxAgeSec: z.number().int().min(1) }),
 });
 
 export type SignalName = keyof z.infer<typeof signalParamsSchema>;

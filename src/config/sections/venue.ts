@@ -54,6 +54,11 @@ export const venueSchema = z.strictObject({
   liquidationFeeRate: z.number().min(0).max(0.05),
   /** Weight of the last price in the mark price per tick. */
   markSmoothing: z.number().min(0.01).max(1),
+  /**
+   * true: a stop or take-profit whose trigger is already crossed on arrival is refused with -2021 "Order would immediately
+   * trigger.", as Binance does (README, "The simulated venue"); false: accepted, and the next tick triggers it.
+   */
+  rejectWouldTrigger: z.boolean(),
   /** A tick is at least this many wall-clock ms apart at the configured speed (bounds frames per second). */
   minWallStepMs: z.number().int().min(1),
   maxStepsPerMinute: z.number().int().min(1).max(60),

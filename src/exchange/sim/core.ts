@@ -38,7 +38,7 @@ export interface AccountView {
 
 const OPEN = new Set(['new', 'partially_filled']);
 const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
-const DEFAULTS = { marketFill: 'next_bar', participation: 0, fundingIntervalMs: 8 * 3_600_000, interestRate: 0.0001, liquidationFeeRate: 0.005, markSmoothing: 0.3 } as const;
+const DEFAULTS = { marketFill: 'next_bar', participation: 0, fundingIntervalMs: 8 * 3_600_000, interestRate: 0.0001, liquidationFeeRate: 0.005, markSmoothing: 0.3, rejectWouldTrigger: false } as const;
 
 const reject = (code: number, msg: string): never => {
   throw new ExchangeError(msg, 'definitive', code);
@@ -146,6 +146,11 @@ export class SimVenue {
     if (req.type === 'limit' && !req.price) reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
     if (req.closePosition && !conditional) reject(-1106, "Parameter 'closePosition' sent when not required.");
     if (req.closePosition && req.qty !== undefined && dec(req.qty).gt(0)) reject(-1106, "Parameter 'quantity' sent when not required.");
+    // One open closePosition conditional per symbol, side and type (a closePosition stop and target may coexist).
+    if (req.closePosition && this.s.orders.some((o) => o.book === 'algo' && OPEN.has(o.status) && o.closePosition && o.symbol === req.symbol && o.side === req.side && o.type === req.type)) {
+      reject(-4130, 'An open stop or take profit order with GTE and closePosition in the direction is existing.');
+    }
+    if (conditional && this.o.rejectWouldTrigger && this.wouldTrigger(req)) reject(-2021, 'Order would immediately trigger.');
     const ref = req.price ?? req.stopPrice ?? this.s.prices[req.symbol];
     if (!req.closePosition) {
       if (!req.qty || dec(req.qty).lte(0)) reject(-4003, 'Quantity less than or equal to zero.');
@@ -191,6 +196,14 @@ export class SimVenue {
       if (OPEN.has(o.status) && o.timeInForce === 'IOC') this.expire(o, now, 'IOC remainder');
     }
     return { ...o };
+  }
+
+  /** A conditional whose trigger the price it watches (mark or last) has already reached. */
+  private wouldTrigger(req: OrderRequest): boolean {
+    const ref = req.workingType === 'MARK_PRICE' ? this.mark(req.symbol) : this.s.prices[req.symbol];
+    if (ref === undefined || !req.stopPrice) return false;
+    const up = req.type === 'stop_market' ? req.side === 'buy' : req.side === 'sell';
+    return up ? ref >= Number(req.stopPrice) : ref <= Number(req.stopPrice);
   }
 
   /** Cancels by client id or venue id in one book; throws -2011 / -20124 when there is no such open order. */

@@ -4,7 +4,7 @@ import type { Candle, Timeframe } from '../../protocol/index.js';
 import { Serial } from '../../util/serial.js';
 import { ExchangeError } from '../errors.js';
 import type { ExchangeGateway } from '../gateway.js';
-import type { Balance, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderRequest, UserDataSubscription, UserEvent } from '../types.js';
+import type { Balance, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, UserDataSubscription, UserEvent } from '../types.js';
 import { SimVenue, toExOrder, type Bar, type SimOptions } from './core.js';
 import type { SimOrder, VenueEvent } from './sim-types.js';
 import type { VenueStore } from './store.js';
@@ -72,6 +72,35 @@ export class LocalSimGateway implements ExchangeGateway {
   async createOrder(req: OrderRequest): Promise<ExOrder> {
     return toExOrder(await this.mutate(() => this.venue.placeOrder(req, this.now())));
   }
+  /** All in one step (saved once); conditional orders first when `protectiveFirst`, and the rest only if they all placed. */
+  async createOrders(reqs: OrderRequest[], opts: CreateOrdersOptions = {}): Promise<OrderOutcome[]> {
+    const conditional = (r: OrderRequest) => r.type === 'stop_market' || r.type === 'take_profit_market';
+    return this.mutate(() => {
+      const out: OrderOutcome[] = new Array(reqs.length);
+      const place = (i: number) => {
+        try {
+          out[i] = { status: 'placed', order: toExOrder(this.venue.placeOrder(reqs[i]!, this.now())) };
+        } catch (err) {
+          if (!(err instanceof ExchangeError)) throw err;
+          out[i] = { status: 'rejected', error: err };
+        }
+      };
+      const order = reqs.map((_, i) => i);
+      if (!opts.protectiveFirst) {
+        order.forEach(place);
+        return out;
+      }
+      const cond = order.filter((i) => conditional(reqs[i]!));
+      cond.forEach(place);
+      const failed = cond.filter((i) => out[i]!.status !== 'placed');
+      for (const i of order.filter((x) => !conditional(reqs[x]!))) {
+        if (failed.length) out[i] = { status: 'not_sent', error: new ExchangeError(`not sent: protective order ${failed.map((x) => reqs[x]!.clientId).join(', ')} was not placed`, 'definitive') };
+        else place(i);
+      }
+      return out;
+    });
+  }
+
   async cancelOrder(symbol: string, clientId: string, conditional?: boolean): Promise<ExOrder> {
     const book = conditional ?? this.venue.findOrder(symbol, 'algo', { clientId })?.status === 'new' ? 'algo' : 'regular';
     return toExOrder(await this.mutate(() => this.venue.cancelOrder(symbol, { clientId }, book, this.now())));

@@ -90,6 +90,11 @@ export interface SimOptions {
   liquidationFeeRate?: number;
   /** Weight of the last price in the mark price per tick (1 = mark equals last). */
   markSmoothing?: number;
+  /**
+   * Binance refuses a stop or take-profit whose trigger price is already crossed when it arrives (-2021 "Order would
+   * immediately trigger."); false accepts it and lets the next tick or bar trigger it (the venue's older behaviour).
+   */
+  rejectWouldTrigger?: boolean;
 }
 
 /** A stretch of market movement: a whole bar (backtests) or the move between two ticks (loopback venue). */

@@ -323,6 +323,49 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
       return fmt.order(c.venue.core.findOrder(m.symbol, 'regular', { id: o.id }) ?? o, m);
     },
   },
+  // Up to 5 LIMIT/MARKET orders, each validated and placed as POST /fapi/v1/order would, answered one result per order in
+  // the request's order (an order or { code, msg }); conditional types are refused per order with -4120, as Binance does
+  // since its algo-order migration. Saved once, before the answer.
+  'POST /fapi/v1/batchOrders': {
+    auth: 'signed',
+    handle: async (c) => {
+      const raw = c.params.get('batchOrders') ?? fail(-1102, "Mandatory parameter 'batchOrders' was not sent, was empty/null, or malformed.");
+      let list: unknown;
+      try {
+        list = JSON.parse(raw!);
+      } catch {
+        fail(-1130, "Data sent for parameter 'batchOrders' is not valid.");
+      }
+      if (!Array.isArray(list) || list.length < 1 || list.length > 5 || !list.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+        fail(-1130, "Data sent for parameter 'batchOrders' is not valid.");
+      }
+      const asError = (err: unknown) => {
+        if (err instanceof ExchangeError && err.kind === 'definitive' && typeof err.code === 'number') return { code: err.code, msg: err.message };
+        throw err;
+      };
+      const parsed = (list as Array<Record<string, unknown>>).map((el) => {
+        try {
+          const params = new URLSearchParams(Object.entries(el).map(([k, v]) => [k, String(v)]));
+          const sub = { ...c, params };
+          const m = marketOf(sub)!;
+          return { m, req: orderRequest(sub, m, false) };
+        } catch (err) {
+          return asError(err);
+        }
+      });
+      const placed = await c.venue.run((core) =>
+        parsed.map((p) => {
+          if (!('req' in p)) return p;
+          try {
+            return { m: p.m, id: core.placeOrder(p.req, core.now).id };
+          } catch (err) {
+            return asError(err);
+          }
+        }),
+      );
+      return placed.map((p) => ('id' in p ? fmt.order(c.venue.core.findOrder(p.m.symbol, 'regular', { id: p.id })!, p.m) : p));
+    },
+  },
   'GET /fapi/v1/order': {
     auth: 'signed',
     handle: async (c) => {
