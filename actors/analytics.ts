@@ -6,6 +6,9 @@
 import { isAbsolute } from 'node:path';
 import type { AnyActorRef } from 'xstate';
 import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machines/analytics.machine.js';
+import { aiState } from '../src/ai/state.js';
+import { readSecrets } from '../src/config/load.js';
+import { dbBudget } from '../src/store/repos/ai.js';
 import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { engineParams } from '../src/analytics/params.js';
 import { AnalyticsPool } from '../src/analytics/pool.js';
@@ -43,6 +46,22 @@ runActor(async (ctx) => {
       log.warn({ err: (err as Error).message }, 'ML model unavailable; the ML signal reports itself unavailable');
     }
   }
+
+  // The AI swarm (ai.baseUrl set): its own async cycle beside the machine, fed by the snapshots the machine emits.
+  const ai = aiState(config);
+  const aiStop = new AbortController();
+  let machineRef: AnyActorRef | null = null;
+  let swarmReady = false;
+  // Loaded only when on: a daemon without the swarm does not even load the client library.
+  const swarm = config.ai.baseUrl === null ? null : await (async () => {
+    const [{ ChatClient }, { Swarm }] = await Promise.all([import('../src/ai/client.js'), import('../src/ai/swarm.js')]);
+    return new Swarm({
+      pool: db, ai: config.ai, symbols: config.symbols, clock, log,
+      client: new ChatClient({ config: config.ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(db, config.ai.budget), signal: aiStop.signal }),
+      onConsensus: (symbol, consensus) => machineRef?.send({ type: 'analytics.ai', symbol, consensus }),
+      track: (p) => lockstepWork.track(p),
+    });
+  })();
 
   let lastManual: ManualState | null = null;
   const readManual = () => latestManualInputs(db, (id, kind, why) => log.warn({ id, kind, why }, 'stored manual input no longer validates; skipped'));
@@ -141,11 +160,30 @@ runActor(async (ctx) => {
         warmupMs: stats.warmupMs, historyCandles: stats.history, inferences: stats.inferences, inferenceErrors: stats.inferenceErrors,
         // Latest stored manual input of each kind (id), whether or not it is still within its max age.
         manualInputs: { sentiment: lastManual?.sentiment?.id ?? null, etfFlow: lastManual?.etfFlow?.id ?? null, liquidations: lastManual?.liquidations?.id ?? null },
+        // Read by `bosun status` (ai section).
+        ai: swarm
+          ? { on: true, text: ai.text, ready: swarmReady, ...swarm.stats, inFlight: swarm.inFlight, clientCounts: swarm.clientCounts }
+          : { on: false, text: ai.text },
       };
     },
     // Warm-up runs in the background: the worker reports running at once (machine state `warming`), live
     // messages wait in the buffer, and a failed warm-up crashes the worker so the supervisor restarts it.
     onStart: (actor) => {
+      machineRef = actor;
+      if (swarm) {
+        actor.on('analytics.snapshot', (e: { payload: Snapshot }) => swarmReady && swarm.onSnapshot(e.payload));
+        lockstepWork.track(swarm.start()).then(
+          () => {
+            swarmReady = true;
+            log.info({ ai: ai.text }, 'ai swarm ready');
+          },
+          (err: Error) => {
+            if (closed) return;
+            log.error({ err: err.message }, 'ai swarm could not restore its state from MariaDB');
+            throw err;
+          },
+        );
+      }
       // A lockstep replay waits for the warm-up (time does not move before it is done).
       lockstepWork.track(warmUp(actor)).then(
         () => !closed && pollManual(actor),
@@ -159,6 +197,8 @@ runActor(async (ctx) => {
     dispose: async () => {
       closed = true;
       if (pollTimer) clock.clearTimeout(pollTimer);
+      aiStop.abort();
+      await swarm?.close();
       try {
         await writer.close();
       } finally {

@@ -4,7 +4,9 @@ import type { AnyActorRef } from 'xstate';
 import { decisionMachine, type DecisionContext } from '../machines/decision.machine.js';
 import { decisionEffects, restoreDecisionState } from '../src/decision/host-effects.js';
 import { activeBreakers, dayStart, describeBreakers } from '../src/decision/risk.js';
+import { readSecrets } from '../src/config/load.js';
 import { runActor } from '../src/host/host.js';
+import { dbBudget } from '../src/store/repos/ai.js';
 import { loadLearning } from '../src/store/repos/learning.js';
 import { loadOverrides } from '../src/store/repos/overrides.js';
 
@@ -13,16 +15,25 @@ runActor(async (ctx) => {
   const pool = ctx.db();
   const restored = await restoreDecisionState(pool, config, clock.now());
   let ref: AnyActorRef | null = null;
+  // The AI Sentinel reviews non-vetoed STRONG verdicts when the swarm is on (ai.baseUrl) and it is enabled.
+  const sentinelStop = new AbortController();
+  const ai = config.ai;
+  // Loaded only when on: a daemon without the swarm does not even load the client library.
+  const sentinel = ai.baseUrl !== null && ai.sentinel.enabled
+    ? await Promise.all([import('../src/ai/client.js'), import('../src/ai/sentinel.js')]).then(([{ ChatClient }, { Sentinel }]) =>
+      new Sentinel({ pool, ai, clock, client: new ChatClient({ config: ai, apiKey: readSecrets().aiApiKey, budget: dbBudget(pool, ai.budget), signal: sentinelStop.signal }) }))
+    : null;
   const fx = decisionEffects({
     pool, config, log, now: () => clock.now(),
     onLearning: (learning) => ref?.send({ type: 'decision.learning', learning }),
     onHealth: (err) => ctx.setDegraded(err ? `decision writes failing: ${err.message}` : null),
+    ...(sentinel ? { sentinel, onSentinel: (result) => ref?.send({ type: 'decision.sentinel', result }) } : {}),
   });
   if (restored.risk.breakers.length) log.warn({ breakers: restored.risk.breakers.map((b) => b.code) }, 'breakers still in force after restart');
   log.info({ strategy: restored.cfg.strategy, kind: restored.cfg.preset.kind, learning: config.decision.learning.enabled, overrides: restored.overrides }, 'decision engine ready');
   return {
     machine: decisionMachine.provide({ actions: fx.actions }),
-    input: { ...restored, now: () => clock.now() },
+    input: { ...restored, now: () => clock.now(), ...(sentinel ? { sentinel: ai.sentinel.gate } : {}) },
     routes: {
       'analytics.snapshot': (env) => ({ type: 'decision.snapshot', snapshot: env.payload }),
       'execution.position': (env) => ({ type: 'decision.position', position: env.payload }),
@@ -63,8 +74,12 @@ runActor(async (ctx) => {
           tradesToday: c.risk.tradesDay.day === dayStart(now) ? c.risk.tradesDay.count : 0,
         },
         unwritten: fx.pending,
+        sentinel: sentinel ? { on: true, gate: ai.sentinel.gate, ...sentinel.stats, held: Object.keys(c.held ?? {}) } : { on: false },
       };
     },
-    dispose: () => fx.close(),
+    dispose: async () => {
+      sentinelStop.abort();
+      await fx.close();
+    },
   };
 });

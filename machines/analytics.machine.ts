@@ -11,7 +11,7 @@ import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { featureVector } from '../src/analytics/ml/features.js';
 import { restoreInto } from '../src/analytics/state.js';
 import type { PublishEvent } from '../src/host/host.js';
-import type { BookTop, Candle, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
+import type { AiConsensusView, BookTop, Candle, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
 
 export type MlSetup = { kind: 'model'; name: string; features: string[] } | { kind: 'none'; reason: string };
 
@@ -27,6 +27,11 @@ export interface AnalyticsInput {
    * decision machine, acts on full ones alone, and with bars only (no trade or book stream) building one changes nothing.
    */
   fastSnapshots?: boolean;
+  /**
+   * AI swarm consensus records per symbol, oldest first (a backtest passes the stored ones for its period; the worker
+   * sends `analytics.ai` as they are formed). A snapshot carries the latest one made at or before its close.
+   */
+  ai?: Record<string, AiConsensusView[]>;
 }
 
 export interface InferenceRequest {
@@ -53,6 +58,7 @@ export interface AnalyticsContext {
   caughtUp: number;
   seq: number;
   pending: Pending[];
+  ai: Record<string, AiConsensusView[]>;
 }
 
 export type AnalyticsEvent =
@@ -65,6 +71,7 @@ export type AnalyticsEvent =
   | { type: 'analytics.mark'; mark: MarkPrice }
   | { type: 'analytics.manual'; manual: ManualState }
   | { type: 'analytics.ml_result'; seq: number; ml: MlSignal }
+  | { type: 'analytics.ai'; symbol: string; consensus: AiConsensusView }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
 
@@ -74,16 +81,38 @@ const late = (c: AnalyticsContext, closeTs: number, receivedAt: number | undefin
 
 type Effect = { persist: Snapshot } | { infer: InferenceRequest } | { emit: Snapshot };
 
+/** The latest consensus formed at or before `ts` (records are kept oldest first): no look-ahead in a replay. */
+export function consensusAt(records: AiConsensusView[] | undefined, ts: number): AiConsensusView | null {
+  if (!records?.length) return null;
+  let lo = 0;
+  let hi = records.length; // first index whose madeAt > ts
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (records[mid]!.madeAt <= ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? records[lo - 1]! : null;
+}
+
+/** Live: a few records per symbol are enough (the newest one at or before any snapshot still to come). */
+const LIVE_KEEP = 4;
+
 /** Builds a snapshot; without a model it is final, with one it asks the host for p_up and waits in order. */
 function produce(ctx: AnalyticsContext, engine: SymbolEngine, kind: Snapshot['kind'], warmup: boolean, out: Effect[]): void {
   const seq = ++ctx.seq;
+  const withAi = (snap: Snapshot) => {
+    const ai = consensusAt(ctx.ai[snap.symbol], snap.ts);
+    if (ai) snap.ai = ai;
+  };
   if (ctx.ml.kind === 'none') {
     const snap = engine.snapshot(kind, { available: false, reason: ctx.ml.reason });
     if (warmup) snap.warmup = true;
+    withAi(snap);
     ctx.pending.push({ seq, snap, done: true });
   } else {
     const snap = engine.snapshot(kind, { available: false, reason: 'inference pending' });
     if (warmup) snap.warmup = true;
+    withAi(snap);
     const fv = featureVector(snap, ctx.ml.features);
     if ('missing' in fv) {
       snap.ml = { available: false, reason: `feature ${fv.missing} is not available yet` };
@@ -142,6 +171,7 @@ export const analyticsMachine = setup({
     caughtUp: 0,
     seq: 0,
     pending: [],
+    ai: Object.fromEntries(Object.entries(input.ai ?? {}).map(([s, r]) => [s, [...r].sort((a, b) => a.madeAt - b.madeAt)])),
   }),
   initial: 'warming',
   on: {
@@ -165,6 +195,12 @@ export const analyticsMachine = setup({
     'analytics.trades': { actions: ({ context, event }) => context.engines[event.batch.symbol]?.onTrades(event.batch.trades) },
     'analytics.book': { actions: ({ context, event }) => context.engines[event.book.symbol]?.onBook(event.book) },
     'analytics.mark': { actions: ({ context, event }) => context.engines[event.mark.symbol]?.onMark(event.mark) },
+    'analytics.ai': {
+      actions: ({ context, event }) => {
+        const list = [...(context.ai[event.symbol] ?? []).filter((r) => r.cycleId !== event.consensus.cycleId), event.consensus].sort((a, b) => a.madeAt - b.madeAt);
+        context.ai[event.symbol] = list.slice(-LIVE_KEEP);
+      },
+    },
     'analytics.manual': { actions: ({ context, event }) => Object.values(context.engines).forEach((e) => e.setManual(event.manual)) },
     'analytics.ml_result': {
       actions: enqueueActions(({ context, event, enqueue }) => {

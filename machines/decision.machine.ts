@@ -9,7 +9,7 @@ import {
 } from '../src/decision/risk.js';
 import type { Dir } from '../src/decision/signals/types.js';
 import type { PublishEvent } from '../src/host/host.js';
-import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, Snapshot } from '../src/protocol/index.js';
+import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, SentinelReview, Snapshot } from '../src/protocol/index.js';
 
 export interface DecisionInput {
   cfg: EngineConfig;
@@ -25,6 +25,17 @@ export interface DecisionInput {
   learning: LearningState;
   /** Signal weight multipliers from walk-forward validation (signal_weight_overrides), applied with or without learning. */
   overrides?: Record<string, number>;
+  /**
+   * The AI Sentinel (`ai.sentinel`; absent: off, as in backtests): `advisory` reviews each non-vetoed STRONG decision after
+   * it went out; `warn_vetoes` holds it until the review (or the symbol's next snapshot) and a WARN vetoes it.
+   */
+  sentinel?: 'advisory' | 'warn_vetoes';
+}
+
+/** What the host reports back about a reviewed decision. */
+export interface SentinelResult {
+  decision: Pick<Decision, 'decisionId' | 'symbol' | 'verdict' | 'score'>;
+  review: SentinelReview;
 }
 
 export interface DecisionContext extends DecisionInput {
@@ -32,6 +43,8 @@ export interface DecisionContext extends DecisionInput {
   lastDecision: Pick<Decision, 'decisionId' | 'verdict' | 'ts'> | null;
   /** Recently closed position ids: a redelivered close is counted once. */
   closedIds: number[];
+  /** Per symbol, a decision held for the Sentinel's review (`warn_vetoes`): not persisted or sent yet. */
+  held: Record<string, Decision>;
 }
 
 export type DecisionEvent =
@@ -41,6 +54,7 @@ export type DecisionEvent =
   | { type: 'decision.closed'; event: PositionEvent }
   | { type: 'decision.learning'; learning: LearningState }
   | { type: 'decision.overrides'; overrides: Record<string, number> }
+  | { type: 'decision.sentinel'; result: SentinelResult }
   | { type: 'control.pause' }
   | { type: 'control.resume' };
 
@@ -64,6 +78,29 @@ export function haltFor(bs: Breaker[], ts: number): HaltCommand {
 const cooldownUntil = (c: DecisionContext) =>
   Math.max(c.risk.lastIntentAt === null ? 0 : c.risk.lastIntentAt + c.cfg.decision.cooldownSec * 1000, c.risk.lossCooldownUntil);
 
+const isStrong = (d: Decision) => d.verdict === 'STRONG_BUY' || d.verdict === 'STRONG_SELL';
+
+/** The Sentinel's note as a notification (Telegram): CONFIRM is info, CAUTION and WARN are warnings. */
+function sentinelAlert(r: SentinelResult, vetoed: boolean): PublishEvent | null {
+  const n = r.review.note;
+  if (!n) return null;
+  const d = r.decision;
+  return {
+    type: 'decision.alert',
+    payload: {
+      severity: n === 'CONFIRM' ? 'info' : 'warning', code: 'ai.sentinel', symbol: d.symbol,
+      text: `${d.verdict} ${d.symbol} (score ${d.score.toFixed(4)}): Sentinel ${n}${vetoed ? ' — vetoed (ai.sentinel.gate warn_vetoes)' : ''}: ${r.review.reason}`,
+    },
+  };
+}
+
+/** A held decision with its review applied: the note recorded, and under the gate a WARN vetoes it (`sentinel_warn`). */
+export function applyReview(d: Decision, review: SentinelReview): Decision {
+  if (review.note !== 'WARN') return { ...d, sentinel: review, reasoning: `${d.reasoning}; sentinel ${review.note ?? `unavailable (${review.error ?? 'no answer'})`}` };
+  const veto = { code: 'sentinel_warn', detail: `Sentinel WARN: ${review.reason}`.slice(0, 300) };
+  return { ...d, sentinel: review, intent: null, vetoes: [...d.vetoes, veto], reasoning: `${d.reasoning}; vetoed: sentinel_warn (${review.reason})` };
+}
+
 /** Longest single wait before re-checking (timers never need to span more; a breaker without end re-arms). */
 const MAX_WAIT = 3_600_000;
 
@@ -84,6 +121,10 @@ export const decisionMachine = setup({
     persistRisk: (_, _kv: { key: string; value: unknown }) => {},
     /** Provided by the host: learning attribution of a closed trade (no-op unless learning is enabled). */
     recordOutcome: (_, _e: PositionEvent) => {},
+    /** Provided by the host: ask the Sentinel to review the decision; it answers with `decision.sentinel` (always, error or not). */
+    requestSentinel: (_, _d: Decision) => {},
+    /** Provided by the host: write an advisory review to the decision's row. */
+    persistSentinel: (_, _r: SentinelResult) => {},
   },
   guards: {
     halted: ({ context }) => activeBreakers(context.risk, context.now()).length > 0,
@@ -98,7 +139,7 @@ export const decisionMachine = setup({
   },
 }).createMachine({
   id: 'decision',
-  context: ({ input }) => ({ ...input, decisions: 0, lastDecision: null, closedIds: [] }),
+  context: ({ input }) => ({ ...input, decisions: 0, lastDecision: null, closedIds: [], held: {} }),
   initial: 'route',
   on: {
     'decision.position': {
@@ -141,6 +182,30 @@ export const decisionMachine = setup({
     },
     'decision.learning': { actions: assign({ learning: ({ event }) => event.learning }) },
     'decision.overrides': { actions: assign({ overrides: ({ event }) => event.overrides }) },
+    'decision.sentinel': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const r = event.result;
+        const held = context.held[r.decision.symbol];
+        if (held && held.decisionId === r.decision.decisionId) {
+          const d = applyReview(held, r.review);
+          const rest = { ...context.held };
+          delete rest[d.symbol];
+          enqueue({ type: 'persistDecision', params: d });
+          enqueue.emit({ type: 'decision.made', payload: d, tsEvent: d.ts });
+          const alert = sentinelAlert(r, r.review.note === 'WARN');
+          if (alert) enqueue.emit(alert);
+          const risk = d.intent ? { ...context.risk, ...afterIntent(context.risk, d.symbol, d.ts, d.intent.expiresAt) } : context.risk;
+          enqueue.assign({ held: rest, risk });
+          return;
+        }
+        // The decision went out already (advisory, or released unreviewed under the gate): the note goes to its row and
+        // to the operator, and blocks nothing.
+        enqueue({ type: 'persistSentinel', params: r });
+        const alert = sentinelAlert(r, false);
+        if (alert && context.sentinel === 'warn_vetoes' && alert.type === 'decision.alert') alert.payload.text += ' (arrived after the decision went out: not gated)';
+        if (alert) enqueue.emit(alert);
+      }),
+    },
     'control.pause': { actions: assign({ risk: ({ context }) => ({ ...context.risk, paused: true }) }) },
     'control.resume': {
       target: '.route',
@@ -175,18 +240,36 @@ export const decisionMachine = setup({
         }),
         enqueueActions(({ context, event, enqueue }) => {
           const s = event.snapshot;
-          const risk0: RiskState = { ...context.risk, regimes: { ...context.risk.regimes, [s.symbol]: s.regime?.label ?? null } };
+          // A decision still held for review when its symbol's next snapshot comes goes out unreviewed (no WARN, no veto).
+          const stale = context.held[s.symbol];
+          let base = context.risk;
+          if (stale) {
+            const d = applyReview(stale, { note: null, reason: '', model: '', at: context.now(), latencyMs: 0, error: 'no review before the next snapshot' });
+            enqueue({ type: 'persistDecision', params: d });
+            enqueue.emit({ type: 'decision.made', payload: d, tsEvent: d.ts });
+            if (d.intent) base = { ...base, ...afterIntent(base, d.symbol, d.ts, d.intent.expiresAt) };
+          }
+          const risk0: RiskState = { ...base, regimes: { ...base.regimes, [s.symbol]: s.regime?.label ?? null } };
           const { decision, rawDir } = decide(s, {
             risk: risk0, fallbackEquity: context.fallbackEquity, prev: context.prev[s.symbol] ?? null,
             prevDir: context.prevDir[s.symbol] ?? null, learning: context.learning, overrides: context.overrides ?? {},
           }, context.cfg);
-          enqueue({ type: 'persistDecision', params: decision });
-          enqueue.emit({ type: 'decision.made', payload: decision, tsEvent: s.ts });
+          const review = context.sentinel !== undefined && isStrong(decision) && decision.vetoes.length === 0;
+          const hold = review && context.sentinel === 'warn_vetoes';
+          const held = { ...context.held };
+          delete held[s.symbol];
+          if (hold) held[s.symbol] = decision;
+          else {
+            enqueue({ type: 'persistDecision', params: decision });
+            enqueue.emit({ type: 'decision.made', payload: decision, tsEvent: s.ts });
+          }
+          if (review) enqueue({ type: 'requestSentinel', params: decision });
           const halted = activeBreakers(risk0, s.ts);
           // Re-asserted every cycle so a restarted execution actor learns of a halt within one snapshot.
           if (halted.length) enqueue.emit({ type: 'decision.halt', payload: haltFor(halted, s.ts), tsEvent: s.ts });
-          const risk = decision.intent ? { ...risk0, ...afterIntent(risk0, s.symbol, s.ts, decision.intent.expiresAt) } : risk0;
+          const risk = decision.intent && !hold ? { ...risk0, ...afterIntent(risk0, s.symbol, s.ts, decision.intent.expiresAt) } : risk0;
           enqueue.assign({
+            held,
             risk,
             prev: { ...context.prev, [s.symbol]: s },
             decidedTs: { ...context.decidedTs, [s.symbol]: s.ts },

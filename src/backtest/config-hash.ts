@@ -41,10 +41,25 @@ export interface ConfigIdentity {
   strategy: string;
 }
 
+/**
+ * The AI swarm, when on: what shapes its consensus and the Sentinel (agents, models, prompts, blend, horizon, cadence, gate),
+ * not its endpoint, key, timeouts or budget. Off (no baseUrl) adds nothing, so every existing hash stays as it was.
+ */
+function aiIdentity(c: Config): { ai?: unknown } {
+  const a = c.ai;
+  if (a.baseUrl === null) return {};
+  return {
+    ai: {
+      intervalSec: a.intervalSec, horizonMin: a.horizonMin, maxTokens: a.maxTokens, temperature: a.temperature, responseFormat: a.responseFormat,
+      blend: a.blend, agents: a.agents, sentinel: a.sentinel, calibration: a.calibration,
+    },
+  };
+}
+
 export function configIdentity(c: Config): ConfigIdentity {
   const { pool: _pool, ...analytics } = c.analytics;
   const decision = { ...c.decision, presets: { [c.decision.strategy]: c.decision.presets[c.decision.strategy] } };
-  const strategyPart = { symbols: c.symbols, analytics: { ...analytics, ml: { ...analytics.ml, model: modelIdentity(analytics.ml.model) } }, decision };
+  const strategyPart = { symbols: c.symbols, analytics: { ...analytics, ml: { ...analytics.ml, model: modelIdentity(analytics.ml.model) } }, decision, ...aiIdentity(c) };
   const full = { ...strategyPart, risk: c.risk, fees: { taker: c.execution.takerFee, maker: c.execution.makerFee, startingBalance: c.execution.paperStartingBalance }, slippageBps: c.backtest.slippageBps, exits: { entry: c.execution.entry, protection: c.execution.protection } };
   return { hash: sha256(canonical(full)), strategyHash: sha256(canonical(strategyPart)), strategy: c.decision.strategy };
 }

@@ -20,7 +20,8 @@ import { simMarketsFor } from '../exchange/sim/markets.js';
 import type { ExFill } from '../exchange/types.js';
 import { bridge } from '../host/bridge.js';
 import type { Routes } from '../host/host.js';
-import type { Candle, Decision, EquityPoint as EquityMsg } from '../protocol/index.js';
+import type { AiConsensusView, Candle, Decision, EquityPoint as EquityMsg } from '../protocol/index.js';
+import { aiInputs } from './ai-replay.js';
 import type { ConfigIdentity } from './config-hash.js';
 import { modelInference, type ModelSource } from './inference.js';
 import { MemoryLearning } from './learning-memory.js';
@@ -40,6 +41,8 @@ export interface BacktestOptions {
   /** Signal weight multipliers the decision engine applies (signal_weight_overrides). */
   overrides?: Record<string, number>;
   source: { name: string; sha256: string };
+  /** Stored AI swarm consensus records of the symbol (ai_consensus); each counts from its made_at on. Without: ai_consensus is unavailable. */
+  ai?: AiConsensusView[];
 }
 
 /** What each decision said, in order (parity and inspection; the full decisions are large). */
@@ -118,7 +121,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
         ));
       },
     },
-  }), { clock, input: { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false } });
+  }), { clock, input: { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false, ...aiInputs(symbol, o.ai).input } });
 
   // ---- decision: the live machine and pure engine; decisions and risk records stay in memory
   const decisions = new Map<string, Decision>();
@@ -268,7 +271,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const metrics = computeMetrics({ from, to: end, initialEquity: initial, trades, equity, signals });
   const result: BacktestResult = {
     kind: 'bosun.backtest', version: 1,
-    config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) } },
+    config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) }, ...aiInputs(symbol, o.ai).result },
     data: { symbol, source: o.source.name, sha256: o.source.sha256, from, to: end, candles: candles.length },
     metrics, trades, equity: hourly, drawdown: ddSeries,
   };

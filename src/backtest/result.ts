@@ -6,7 +6,7 @@ export interface BacktestResult {
   kind: 'bosun.backtest';
   version: 1;
   /** `overrides`: the signal weight multipliers the run applied (signal_weight_overrides; not part of the hash). */
-  config: { hash: string; strategyHash: string; strategy: string; overrides: Record<string, number> };
+  config: { hash: string; strategyHash: string; strategy: string; overrides: Record<string, number>; ai?: { records: number; sha256: string } };
   data: { symbol: string; source: string; sha256: string; from: number; to: number; candles: number };
   metrics: Metrics;
   trades: TradeRecord[];

@@ -32,11 +32,24 @@ export function renderStatus(s: StatusDoc): string {
   lines.push(s.equity ? `equity: ${money(s.equity.equity)} (balance ${money(s.equity.balance)}, unrealized ${money(s.equity.unrealizedPnl)}) · PnL day ${money(s.equity.dayPnl)} · week ${money(s.equity.weekPnl)}` : 'equity: not measured yet');
   const r = s.risk;
   lines.push(`risk: ${r.halted ? `HALTED (${r.haltReason})` : 'trading allowed'}${r.paused ? ` · PAUSED${r.pausedBy ? ` by ${r.pausedBy}` : ''}` : ''} · cooldown ${r.cooldownUntil ? `until ${iso(r.cooldownUntil)}` : 'none'}${r.breakers ? ` · breakers ${JSON.stringify(r.breakers)}` : ''}`);
-  lines.push(s.lastDecision ? `last decision: ${s.lastDecision.verdict}${s.lastDecision.vetoed ? ' (vetoed)' : ''} ${s.lastDecision.symbol} at ${iso(s.lastDecision.ts)} score ${s.lastDecision.score}` : 'last decision: none yet');
+  lines.push(s.lastDecision ? `last decision: ${s.lastDecision.verdict}${s.lastDecision.vetoed ? ' (vetoed)' : ''} ${s.lastDecision.symbol} at ${iso(s.lastDecision.ts)} score ${s.lastDecision.score}${s.lastDecision.sentinelNote ? ` · Sentinel ${s.lastDecision.sentinelNote}: ${s.lastDecision.sentinelReason ?? ''}` : ''}` : 'last decision: none yet');
+  if (s.ai) lines.push(...aiLines(s.ai));
   const n = s.notifications;
   lines.push(`notifications: telegram ${n.telegram} · backlog ${n.backlog ?? '?'}${n.oldestPendingAgeMs !== null ? ` (oldest ${age(n.oldestPendingAgeMs)})` : ''}${n.lastError ? ` · last error: ${n.lastError}` : ''}`);
   if (s.operator.lastActions.length) lines.push(`last operator action: ${s.operator.lastActions[0]!.action} by ${s.operator.lastActions[0]!.by} at ${iso(s.operator.lastActions[0]!.ts)} (${s.operator.lastActions[0]!.status})`);
   lines.push(`metrics: ${s.metrics.url ?? s.metrics.error ?? 'off'}`);
   lines.push(`api and dashboard: ${s.api?.url ?? s.api?.error ?? 'off'}`);
   return lines.join('\n');
+}
+
+/** The AI swarm's lines: on/off, consensus per symbol with its age, answers, budget, the last Sentinel note. */
+export function aiLines(a: StatusDoc['ai']): string[] {
+  if (!a.on) return [`ai swarm: ${a.text}`];
+  const out = [`ai swarm: ${a.text}`];
+  for (const c of a.consensus) out.push(`  consensus ${c.symbol}: p_up ${c.pUp.toFixed(3)} · agreement ${c.agreement.toFixed(2)} · ${c.agents}/${c.of} agents · ${age(c.ageMs)} old`);
+  if (!a.consensus.length) out.push('  consensus: none yet');
+  const ans = Object.entries(a.answers).sort(([x], [y]) => (x === 'ok' ? -1 : y === 'ok' ? 1 : x.localeCompare(y))).map(([k, v]) => `${k} ${v}`).join(', ');
+  out.push(`  cycles ${a.cycles ?? '?'} · answers ${ans || 'none yet'} · scored ${a.scored ?? '?'}${a.budget ? ` · budget today ${a.budget.calls}/${a.budget.callsPerDay} calls, ${a.budget.tokens}/${a.budget.tokensPerDay} tokens` : ''}${a.lastError ? ` · last error: ${a.lastError}` : ''}`);
+  if (a.sentinel) out.push(`  sentinel (${a.sentinel.gate}): ${a.sentinel.reviews} reviews${Object.keys(a.sentinel.notes).length ? ` (${Object.entries(a.sentinel.notes).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}${a.lastSentinel ? ` · last: ${a.lastSentinel.note} on ${a.lastSentinel.verdict} ${a.lastSentinel.symbol} at ${iso(a.lastSentinel.ts)}: ${a.lastSentinel.reason ?? ''}` : ''}`);
+  return out;
 }

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { NotRunningError } from '../control/socket.js';
 import { BosunError, ExitCode } from '../errors.js';
+import * as aiCmd from './commands/ai.js';
 import * as backtestCmd from './commands/backtest.js';
 import * as configCmd from './commands/config.js';
 import * as controlCmd from './commands/control.js';
@@ -19,7 +20,7 @@ import * as venueCmd from './commands/venue.js';
 import * as walkforwardCmd from './commands/walkforward.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

@@ -124,7 +124,7 @@ export function describeIssues(issues: z.core.$ZodIssue[], layers: Layer[], env:
 
 /** Key names that look like credentials; the value is never echoed in the error. */
 const SECRET_KEY = /(api_?key|secret|token|password|passphrase|private_?key)$/i;
-const SECRET_ENV = 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL, BOSUN_API_TOKEN';
+const SECRET_ENV = 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL, BOSUN_API_TOKEN, BOSUN_AI_API_KEY';
 
 /** A database password belongs in BOSUN_DB_URL, never in a file. */
 function rejectFilePasswords(layers: Layer[]): void {
@@ -158,6 +158,8 @@ export interface Secrets {
   telegramToken?: string;
   /** Bearer token of the HTTP API (`ops.api`). */
   apiToken?: string;
+  /** The LLM endpoint's key (BOSUN_AI_API_KEY); a local server may need none. */
+  aiApiKey?: string;
 }
 
 export function readSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
@@ -166,5 +168,6 @@ export function readSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   if (env.BOSUN_API_SECRET) s.apiSecret = env.BOSUN_API_SECRET;
   if (env.BOSUN_TELEGRAM_TOKEN) s.telegramToken = env.BOSUN_TELEGRAM_TOKEN;
   if (env.BOSUN_API_TOKEN) s.apiToken = env.BOSUN_API_TOKEN;
+  if (env.BOSUN_AI_API_KEY) s.aiApiKey = env.BOSUN_AI_API_KEY;
   return s;
 }

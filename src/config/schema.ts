@@ -1,6 +1,7 @@
 // The whole daemon config as one strict schema, composed from per-section schemas.
 // Guarantees a parsed Config is complete: config/default.json supplies every value, files override.
 import { z } from 'zod';
+import { aiSchema } from './sections/ai.js';
 import { backtestSchema } from './sections/backtest.js';
 import { clockSchema, controlSchema, dbSchema, logSchema, modeSchema } from './sections/core.js';
 import { exchangeSchema } from './sections/exchange.js';
@@ -30,6 +31,7 @@ export const configSchema = z
     ops: opsSchema,
     log: logSchema,
     backtest: backtestSchema,
+    ai: aiSchema,
   })
   .superRefine((c, ctx) => {
     const allowed: Record<string, string[]> = { paper: ['paper'], testnet: ['demo', 'testnet'], mainnet: ['mainnet'] };

@@ -5,6 +5,7 @@ import type { Pool } from 'mariadb';
 import type { Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
 import { readSecrets } from '../config/load.js';
+import { aiState } from '../ai/state.js';
 import { records, trading, type PositionView } from '../ops/queries/index.js';
 import { readMigrations } from '../store/migrate.js';
 import { dayStart, pnlSince, weekStart } from '../store/repos/equity.js';
@@ -36,13 +37,28 @@ export interface StatusDoc {
   positions: PositionView[];
   equity: { ts: number; equity: string; balance: string; unrealizedPnl: string; dayPnl: string; weekPnl: string } | null;
   risk: { paused: boolean; pausedBy: string | null; halted: boolean; haltReason: string | null; killSwitch: OperatorState['killSwitch']; cooldownUntil: number | null; breakers: unknown };
-  lastDecision: { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string } | null;
+  lastDecision: { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string; sentinelNote?: string | null; sentinelReason?: string | null } | null;
+  ai: AiStatus;
   notifications: { telegram: string; telegramOn: boolean; backlog: number | null; oldestPendingAgeMs: number | null; lastSentAt: number | null; lastError: string | null };
   operator: { lastActions: Array<{ ts: number; action: string; by: string; source: string; status: string }> };
   metrics: { url: string | null; error: string | null };
   api: { url: string | null; error: string | null };
   health: { status: 'healthy' | 'degraded'; reasons: string[] };
   healthy: boolean;
+}
+
+/** The AI swarm: on or off (and why), its latest consensus per symbol with its age, answers by outcome, the budget, the last Sentinel note. */
+export interface AiStatus {
+  on: boolean;
+  text: string;
+  consensus: Array<{ symbol: string; pUp: number; agreement: number; agents: number; of: number; madeAt: number; ageMs: number }>;
+  cycles: number | null;
+  answers: Record<string, number>;
+  scored: number | null;
+  lastError: string | null;
+  budget: { calls: number; tokens: number; callsPerDay: number; tokensPerDay: number } | null;
+  sentinel: { gate: string; reviews: number; notes: Record<string, number> } | null;
+  lastSentinel: { decisionId: string; symbol: string; ts: number; verdict: string; note: string; reason: string | null } | null;
 }
 
 type Details = Record<string, unknown>;
@@ -79,6 +95,8 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
   let oldestPending: number | null = null;
   let lastSentAt: number | null = null;
   let lastActions: StatusDoc['operator']['lastActions'] = [];
+  let lastSentinel: AiStatus['lastSentinel'] = null;
+  const aiOn = config.ai.baseUrl !== null;
   try {
     const t0 = Date.now();
     const [m] = await pool.query<Array<{ v: number | null }>>('SELECT MAX(version) AS v FROM schema_migrations');
@@ -103,6 +121,7 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
     oldestPending = b.oldestWallTs;
     lastSentAt = b.lastSentAt;
     lastActions = (await records.operatorActions(pool, { limit: 5 })).map((a) => ({ ts: a.ts, action: a.action, by: a.by, source: a.source, status: a.status }));
+    if (aiOn) lastSentinel = await records.lastSentinel(pool);
   } catch (err) {
     db.error = (err as Error).message;
   }
@@ -139,6 +158,8 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
     lastSentAt, lastError: typeof notifier.lastError === 'string' ? notifier.lastError : null,
   };
 
+  const ai = aiStatus(config, details('analytics'), decision, now, lastSentinel);
+
   const reasons: string[] = [];
   const hbLimit = (extras?.heartbeatMs ?? 1000) * 5;
   for (const a of actors) {
@@ -158,11 +179,35 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
       pid: process.pid, mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, endpoint: config.exchange.url ?? `binance ${config.exchange.environment}`, symbols: config.symbols,
       startedAt, uptimeMs: wall - startedAt, clock: { speed: config.clock.speed, now },
     },
-    actors, exchange, db, positions, equity, risk: riskDoc, lastDecision, notifications,
+    actors, exchange, db, positions, equity, risk: riskDoc, lastDecision, ai, notifications,
     operator: { lastActions },
     metrics: extras?.metrics() ?? { url: null, error: 'metrics are not running' },
     api: extras?.api?.() ?? { url: null, error: 'the API is not running' },
     health: { status: reasons.length ? 'degraded' : 'healthy', reasons },
     healthy: reasons.length === 0,
+  };
+}
+
+/** The ai section: from the analytics worker's heartbeat when it reported, else from config and env (before its first one). */
+export function aiStatus(config: Config, analytics: Details, decision: Details, now: number, lastSentinel: AiStatus['lastSentinel'] = null): AiStatus {
+  const hb = obj(analytics.ai);
+  const base = aiState(config);
+  const on = typeof hb?.on === 'boolean' ? hb.on : base.on;
+  const text = typeof hb?.text === 'string' ? hb.text : base.text;
+  const last = obj(hb?.lastConsensus) ?? {};
+  const consensus = Object.entries(last).flatMap(([symbol, v]) => {
+    const c = obj(v);
+    if (!c || num(c.pUp) === null || num(c.madeAt) === null) return [];
+    return [{ symbol, pUp: num(c.pUp)!, agreement: num(c.agreement) ?? 0, agents: num(c.agents) ?? 0, of: num(c.of) ?? 0, madeAt: num(c.madeAt)!, ageMs: Math.max(0, now - num(c.madeAt)!) }];
+  });
+  const b = obj(hb?.budget);
+  const sen = obj(decision.sentinel);
+  return {
+    on, text, consensus,
+    cycles: num(hb?.cycles), answers: (obj(hb?.answers) as Record<string, number> | null) ?? {}, scored: num(hb?.scored),
+    lastError: typeof hb?.lastError === 'string' ? hb.lastError : null,
+    budget: on && b ? { calls: num(b.calls) ?? 0, tokens: num(b.tokens) ?? 0, callsPerDay: config.ai.budget.callsPerDay, tokensPerDay: config.ai.budget.tokensPerDay } : null,
+    sentinel: sen?.on === true ? { gate: String(sen.gate), reviews: num(sen.reviews) ?? 0, notes: (obj(sen.notes) as Record<string, number> | null) ?? {} } : null,
+    lastSentinel,
   };
 }

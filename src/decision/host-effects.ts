@@ -4,7 +4,9 @@ import { lockstepWork } from '../clock/lockstep.js';
 import type { Pool } from 'mariadb';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import type { PositionView, Snapshot } from '../protocol/index.js';
+import type { Decision, PositionView, SentinelReview, Snapshot } from '../protocol/index.js';
+import type { SentinelResult } from '../../machines/decision.machine.js';
+import { writeSentinel } from '../store/repos/ai.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import { lastSnapshot } from '../store/repos/analytics.js';
 import { insertDecisions, intentStats, lastDecisionTs, lastIntentExpiry, lastRawDirections } from '../store/repos/decisions.js';
@@ -79,6 +81,9 @@ export interface EffectsDeps {
   /** New learning state after an outcome was recorded (sent back to the machine). */
   onLearning: (l: LearningState) => void;
   onHealth?: (err: Error | null) => void;
+  /** The AI Sentinel (ai.sentinel.enabled with ai.baseUrl set); its review is sent back to the machine. */
+  sentinel?: { review(d: Decision): Promise<SentinelReview> };
+  onSentinel?: (r: SentinelResult) => void;
 }
 
 export function decisionEffects(d: EffectsDeps) {
@@ -116,6 +121,27 @@ export function decisionEffects(d: EffectsDeps) {
       void durable('clearing breakers', () => clearBreakers(pool, c.codes, c.by, c.at));
     },
     persistRisk: (_: unknown, kv: { key: string; value: unknown }) => void durable(`saving risk value ${kv.key}`, () => setRiskValue(pool, kv.key, kv.value, d.now())),
+    requestSentinel: (_: unknown, dec: Decision) => {
+      const sentinel = d.sentinel;
+      if (!sentinel) return;
+      const about = { decisionId: dec.decisionId, symbol: dec.symbol, verdict: dec.verdict, score: dec.score };
+      // The decisions before it are read from MariaDB: written first.
+      void lockstepWork.track(writer.flush().catch(() => undefined).then(() => sentinel.review(dec)).then(
+        (review) => d.onSentinel?.({ decision: about, review }),
+        (err: Error) => d.onSentinel?.({ decision: about, review: { note: null, reason: '', model: '', at: d.now(), latencyMs: 0, error: err.message } }),
+      ));
+    },
+    persistSentinel: (_: unknown, r: SentinelResult) => {
+      void lockstepWork.track(serial.run(async () => {
+        try {
+          await writer.flush(); // the decision's row must be there before its note
+          if (!(await writeSentinel(pool, r.decision.decisionId, r.review.note, r.review))) log.warn({ decisionId: r.decision.decisionId }, 'sentinel: the decision row is missing; note not written');
+          else log.info({ decisionId: r.decision.decisionId, note: r.review.note, error: r.review.error }, r.review.note ? `sentinel ${r.review.note}: ${r.review.reason}` : 'sentinel review unavailable');
+        } catch (err) {
+          log.error({ err: (err as Error).message, decisionId: r.decision.decisionId }, 'sentinel: writing the note failed');
+        }
+      }));
+    },
     recordOutcome: (_: unknown, e: Parameters<typeof recordOutcome>[1]) => {
       const lc = d.config.decision.learning;
       if (!lc.enabled) return;

@@ -12,7 +12,7 @@ const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 /** Secret values taken from the environment; they are replaced wherever they appear in a log line. */
 export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = ['BOSUN_API_KEY', 'BOSUN_API_SECRET', 'BOSUN_TELEGRAM_TOKEN', 'BOSUN_API_TOKEN'];
+  const names = ['BOSUN_API_KEY', 'BOSUN_API_SECRET', 'BOSUN_TELEGRAM_TOKEN', 'BOSUN_API_TOKEN', 'BOSUN_AI_API_KEY'];
   const values = names.map((n) => env[n]).filter((v): v is string => !!v && v.length >= 6);
   const url = env.BOSUN_DB_URL?.match(/^mariadb:\/\/[^:@/]+:([^@]+)@/);
   if (url?.[1]) values.push(url[1]);

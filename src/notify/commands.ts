@@ -230,10 +230,19 @@ export function statusText(s: StatusDoc): string {
     balanceText(s),
     pnlText(s),
     `risk: ${s.risk.halted ? `HALTED (${s.risk.haltReason})` : s.risk.paused ? `paused by ${s.risk.pausedBy ?? '?'}` : 'trading'}${s.risk.cooldownUntil ? `, cooldown until ${new Date(s.risk.cooldownUntil).toISOString()}` : ''}`,
-    s.lastDecision ? `last decision: ${s.lastDecision.verdict} ${s.lastDecision.symbol} at ${new Date(s.lastDecision.ts).toISOString()}` : 'last decision: none',
+    s.lastDecision ? `last decision: ${s.lastDecision.verdict} ${s.lastDecision.symbol} at ${new Date(s.lastDecision.ts).toISOString()}${s.lastDecision.sentinelNote ? ` · Sentinel ${s.lastDecision.sentinelNote}` : ''}` : 'last decision: none',
+    ...(s.ai ? [aiText(s.ai)] : []),
     positionsText(s),
     `notifications: ${s.notifications.telegram}; backlog ${s.notifications.backlog ?? '?'}`,
   ].join('\n');
+}
+
+/** The AI swarm in one or two lines: off, or the consensus per symbol with its age and the last Sentinel note. */
+export function aiText(a: StatusDoc['ai']): string {
+  if (!a.on) return 'ai swarm: off';
+  const c = a.consensus.map((x) => `${x.symbol} p_up ${x.pUp.toFixed(3)} (agreement ${x.agreement.toFixed(2)}, ${Math.round(x.ageMs / 60_000)} min old)`).join('; ');
+  const last = a.lastSentinel ? `\nsentinel: ${a.lastSentinel.note} on ${a.lastSentinel.verdict} ${a.lastSentinel.symbol}: ${a.lastSentinel.reason ?? ''}` : '';
+  return `ai swarm: on · ${c || 'no consensus yet'}${last}`;
 }
 
 export const positionsText = (s: StatusDoc): string =>

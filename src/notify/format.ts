@@ -26,7 +26,7 @@ export const noticeFromPosition = (env: Envelope<'execution.position_opened' | '
 /** Alerts that repeat (same code and symbol) are folded into one message; lifecycle, trades and operator actions never are. */
 export function coalesceKey(n: Pick<Notice, 'code' | 'severity' | 'symbol'>): string | null {
   if (n.severity === 'info') return null;
-  if (/^(daemon|position|summary|ops)\./.test(n.code)) return null;
+  if (/^(daemon|position|summary|ops)\./.test(n.code) || n.code === 'ai.sentinel') return null;
   return `${n.code}|${n.symbol ?? ''}`.slice(0, 128);
 }
 
@@ -37,6 +37,7 @@ const TITLES: Array<[RegExp, string]> = [
   [/^position\.opened$/, 'position opened'],
   [/^position\.closed$/, 'position closed'],
   [/^summary\./, 'daily summary'],
+  [/^ai\.sentinel$/, 'AI Sentinel note'],
   [/^market\.stale$/, 'market data stale'],
   [/^market\.recovered$/, 'market data flowing again'],
   [/^(risk\.|decision\.breaker|.*halt)/, 'trading halted / breaker'],

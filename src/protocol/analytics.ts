@@ -131,6 +131,25 @@ export interface RegimeValueLike {
 
 export type MlSignal = { available: false; reason: string } | { available: true; pUp: number; model: string };
 
+/** The LLM swarm's latest consensus for a symbol (src/ai), as formed at `madeAt`: never one made after the snapshot. */
+export interface AiConsensusView {
+  /** Clock time the consensus was formed (its last answer arrived), UTC ms. */
+  madeAt: number;
+  /** Close time of the snapshot the agents' prompts were built from. */
+  basedOn: number;
+  /** Seed 000's blend: generalists (accuracy-weighted) × 0.4 + personas (equal weight) × 0.6. */
+  pUp: number;
+  /** Share of the answers on the majority side (bull p > 0.55, bear p < 0.45). */
+  agreement: number;
+  generalistPUp: number | null;
+  swarmPUp: number | null;
+  /** Valid answers used, of the agents asked. */
+  agents: number;
+  of: number;
+  horizonMin: number;
+  cycleId: string;
+}
+
 export interface Snapshot {
   symbol: string;
   /** Close time of the candle the snapshot was computed on, UTC ms. */
@@ -147,6 +166,8 @@ export interface Snapshot {
   micro: Microstructure | null;
   flow: Flow | null;
   ml: MlSignal;
+  /** The swarm's latest consensus made at or before `ts` (absent: the swarm is off or has not answered yet). */
+  ai?: AiConsensusView | null;
   /**
    * True on the full snapshot a (re)started analytics worker publishes from stored history as soon as it is
    * warm (its ts may repeat one a previous incarnation already published; consumers must stay idempotent).

@@ -56,6 +56,18 @@ export interface DecisionDetail {
   sizing: Record<string, number | string> | null;
 }
 
+/** The Sentinel's review of a STRONG verdict that was not vetoed (seed 000's Hermes note): advisory unless gated. */
+export interface SentinelReview {
+  /** null when the review could not be had (error says why). */
+  note: 'CONFIRM' | 'CAUTION' | 'WARN' | null;
+  reason: string;
+  model: string;
+  /** Clock time of the answer, UTC ms. */
+  at: number;
+  latencyMs: number;
+  error?: string;
+}
+
 export interface Decision {
   decisionId: string;
   symbol: string;
@@ -67,6 +79,8 @@ export interface Decision {
   intent: Intent | null;
   reasoning: string;
   detail?: DecisionDetail;
+  /** Set when the Sentinel gate held the decision for its review (`ai.sentinel.gate: warn_vetoes`). */
+  sentinel?: SentinelReview;
 }
 
 /** Command to execution: refuse new entries until `until` (null: until an operator resumes); flatten closes everything. */

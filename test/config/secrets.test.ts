@@ -27,10 +27,11 @@ test('API keys, secrets and tokens in a config file are refused and pointed at t
     ['$.exchange.apiSecret', { exchange: { apiSecret: VALUE } }],
     ['$.notifier.telegram.token', { notifier: { telegram: { token: VALUE } } }],
     ['$.db.password', { db: { password: VALUE } }],
+    ['$.ai.apiKey', { ai: { apiKey: VALUE } }],
   ] as const) {
     const msg = refuse(o);
     assert.match(msg, `${path}: a secret cannot live in a config file`);
-    assert.match(msg, 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL');
+    assert.match(msg, 'BOSUN_API_KEY, BOSUN_API_SECRET, BOSUN_TELEGRAM_TOKEN, BOSUN_DB_URL, BOSUN_API_TOKEN, BOSUN_AI_API_KEY');
   }
 });
 

@@ -6,7 +6,7 @@ import type { LearningState } from '../../src/decision/learning.js';
 import type { Decision } from '../../src/protocol/index.js';
 import { decisionRow } from '../../src/store/repos/decisions.js';
 import { deepMerge } from '../helpers/config.js';
-import { harnessOn, type H } from '../helpers/decision-harness.js';
+import { harnessOn, type H, type HarnessExtra } from '../helpers/decision-harness.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { BTC, ETH, bearish, bullish } from '../helpers/snapshots.js';
 
@@ -38,6 +38,7 @@ interface Case {
   strategy?: string;
   overrides?: Record<string, unknown>;
   learning?: LearningState;
+  extra?: HarnessExtra;
   run: (h: H, t: number) => Decision;
 }
 
@@ -49,7 +50,7 @@ const CASES: Case[] = [
   {
     code: 'min_agreement',
     run: (h, t) => h.snap(bullish(t, {
-      ml: { available: false, reason: 'no model' }, regime: { label: 'VOLATILE', confidence: 0.5 }, ind: { vwapSession: 30_000 },
+      ml: { available: false, reason: 'no model' }, ai: null, regime: { label: 'VOLATILE', confidence: 0.5 }, ind: { vwapSession: 30_000 },
       micro: { fairValue: 30_000 }, flow: { sentiment: 0, etfFlowUsd: 0 },
     })),
   },
@@ -166,12 +167,25 @@ const CASES: Case[] = [
   },
   { code: 'size_zero', overrides: { risk: { minNotional: 1_000_000 } }, run: (h, t) => h.snap(bullish(t)) },
   { code: 'no_stop', overrides: { risk: { stopAtrMult: 400 } }, run: (h, t) => h.snap(bullish(t)) },
+  {
+    // ai.sentinel.gate warn_vetoes: the STRONG_BUY waits for the review; a WARN vetoes it (the host sends the review).
+    code: 'sentinel_warn', extra: { input: { sentinel: 'warn_vetoes' } },
+    run: (h, t) => {
+      const n = h.made.length;
+      h.snap(bullish(t));
+      assert.is(h.made.length, n, 'held for the review: nothing sent yet');
+      const held = h.context().held[BTC]!;
+      assert.is(held.verdict, 'STRONG_BUY');
+      h.send({ type: 'decision.sentinel', result: { decision: held, review: { note: 'WARN', reason: 'verdicts flip every cycle', model: 'm', at: t, latencyMs: 5 } } });
+      return h.made[h.made.length - 1]!;
+    },
+  },
 ];
 
 CASES.forEach((c, i) => {
   test(`veto ${c.code} fires and its reason code is persisted (${c.strategy ?? 'voting13'})`, async () => {
     const t = T0 + i * WEEK;
-    const h = harness(t, deepMerge({ decision: { strategy: c.strategy ?? 'voting13' } }, (c.overrides ?? {}) as never), c.learning);
+    const h = harness(t, deepMerge({ decision: { strategy: c.strategy ?? 'voting13' } }, (c.overrides ?? {}) as never), c.learning, c.extra);
     const d = c.run(h, t);
     await h.flush();
     assert.ok(codes(d).includes(c.code), `expected ${c.code}, got ${codes(d).join(', ') || 'none'}: ${d.reasoning}`);
@@ -196,9 +210,10 @@ test('the unvetoed base case trades: a STRONG_BUY intent with stop, targets and 
   assert.ok(Number(d.intent!.notional) <= 10_000 * 1 * 5);
   const row = await persisted(d);
   const detail = row.detail as { votes: Array<{ source: string; weight: number; unavailable?: string }>; coverage: number };
-  assert.is(detail.votes.length, 12);
+  assert.is(detail.votes.length, 13);
   assert.ok(detail.votes.find((v) => v.source === 'hour_seasonality')!.unavailable, 'no hour table: unavailable, weight left out');
-  assert.ok(Math.abs(detail.coverage - (0.85 - 0.03) / 0.85) < 1e-9, `coverage ${detail.coverage}`);
+  assert.ok(!detail.votes.find((v) => v.source === 'ai_consensus')!.unavailable, 'a fresh AI consensus votes');
+  assert.ok(Math.abs(detail.coverage - (0.95 - 0.03) / 0.95) < 1e-9, `coverage ${detail.coverage}`);
   assert.match(row.reasoning, 'stop');
   assert.match(row.reasoning, 'size');
 });

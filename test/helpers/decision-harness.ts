@@ -4,7 +4,7 @@ import { createActor } from 'xstate';
 import { decisionMachine, type DecisionInput } from '../../machines/decision.machine.js';
 import { SimClock } from '../../src/clock/clock.js';
 import type { Config } from '../../src/config/schema.js';
-import { decisionEffects, engineConfig } from '../../src/decision/host-effects.js';
+import { decisionEffects, engineConfig, type EffectsDeps } from '../../src/decision/host-effects.js';
 import { emptyLearning, type LearningState } from '../../src/decision/learning.js';
 import { emptyRisk } from '../../src/decision/risk.js';
 import type { AlertPayload, Decision, EquityPoint, HaltCommand, PositionView, Snapshot } from '../../src/protocol/index.js';
@@ -30,17 +30,26 @@ export interface H {
   flush(): Promise<void>;
 }
 
-type Harness = ((t0: number, overrides: Record<string, unknown>, learning?: LearningState) => H) & { closeAll(): Promise<void> };
+/** Extra wiring: machine input (e.g. the Sentinel mode) and a Sentinel whose reviews come back as `decision.sentinel`. */
+export interface HarnessExtra {
+  input?: Partial<DecisionInput>;
+  sentinel?: EffectsDeps['sentinel'];
+}
+
+type Harness = ((t0: number, overrides: Record<string, unknown>, learning?: LearningState, extra?: HarnessExtra) => H) & { closeAll(): Promise<void> };
 
 /** Harness factory on a test database; `closeAll()` drains every harness's writes (call it before dropping the DB). */
 export const harnessOn = (db: TestDb): Harness => {
   const open: Array<{ close(): Promise<void> }> = [];
-  const make = (t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning()): H => {
+  const make = (t0: number, overrides: Record<string, unknown>, learning: LearningState = emptyLearning(), extra: HarnessExtra = {}): H => {
     const config = testConfig(overrides);
     const clock = new SimClock(t0);
-    let ref: { send(e: { type: 'decision.learning'; learning: LearningState }): void } | null = null;
-    const fx = decisionEffects({ pool: db.pool, config, now: () => clock.now(), log, onLearning: (l) => ref?.send({ type: 'decision.learning', learning: l }) });
-    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {}, learning };
+    let ref: { send(e: Parameters<ReturnType<typeof createActor<typeof decisionMachine>>['send']>[0]): void } | null = null;
+    const fx = decisionEffects({
+      pool: db.pool, config, now: () => clock.now(), log, onLearning: (l) => ref?.send({ type: 'decision.learning', learning: l }),
+      ...(extra.sentinel ? { sentinel: extra.sentinel, onSentinel: (result) => ref?.send({ type: 'decision.sentinel', result }) } : {}),
+    });
+    const input: DecisionInput = { cfg: engineConfig(config), now: () => clock.now(), fallbackEquity: 10_000, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {}, learning, ...extra.input };
     open.push(fx);
     const actor = createActor(decisionMachine.provide({ actions: fx.actions }), { clock, input });
     const made: Decision[] = [];

@@ -15,7 +15,7 @@ const merge = (a: unknown, b: unknown): unknown => {
   return out;
 };
 
-/** Every voting13 source bullish (hour_seasonality has no table: unavailable); price 30 000, ATR 100. */
+/** Every voting13 source bullish (hour_seasonality has no table: unavailable; the AI consensus is a minute old); price 30 000, ATR 100. */
 export function bullish(ts: number, over: DeepPartial<Snapshot> = {}, symbol = BTC): Snapshot {
   const hour = new Date(ts).getUTCHours();
   const base: Snapshot = {
@@ -31,6 +31,7 @@ export function bullish(ts: number, over: DeepPartial<Snapshot> = {}, symbol = B
     micro: { cvd: 100, vpin: 0.9, ofi: 0.5, obi: 0.4, whaleBuyNotional: 1_000_000, whaleSellNotional: 0, fairValue: 30_050 },
     flow: { fundingRate: 0.00005, fundingExtreme: false, oiChangePct: 1, crowdBias: 'neutral', trapIndex: 0.1, warnings: [], riskScore: 0.2, sentiment: 1, etfFlowUsd: 250_000_000 },
     ml: { available: true, pUp: 0.8, model: 'test' },
+    ai: { madeAt: ts - 60_000, basedOn: ts - 120_000, pUp: 0.8, agreement: 1, generalistPUp: 0.8, swarmPUp: 0.8, agents: 8, of: 8, horizonMin: 30, cycleId: `test:${ts}` },
   };
   return merge(base, over) as Snapshot;
 }
@@ -46,5 +47,6 @@ export function bearish(ts: number, over: DeepPartial<Snapshot> = {}, symbol = B
     micro: { ofi: -0.5, obi: -0.4, whaleBuyNotional: 0, whaleSellNotional: 1_000_000, fairValue: 29_950 },
     flow: { sentiment: -1, etfFlowUsd: -250_000_000 },
     ml: { pUp: 0.2 },
+    ai: { pUp: 0.2, generalistPUp: 0.2, swarmPUp: 0.2 },
   }, over) as DeepPartial<Snapshot>, symbol);
 }

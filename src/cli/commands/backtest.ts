@@ -9,6 +9,7 @@ import { renderTable } from '../../backtest/report-text.js';
 import { resultJson } from '../../backtest/result.js';
 import { safeDbUrl } from '../../store/pool.js';
 import { insertBacktestRun } from '../../store/repos/backtest.js';
+import { consensusTimeline } from '../../store/repos/ai.js';
 import { loadOverrides } from '../../store/repos/overrides.js';
 import type { CliContext } from '../shared.js';
 
@@ -35,13 +36,17 @@ export function register(program: Command, _ctx: CliContext): void {
       await withDb(config, async (pool) => {
         const data = await loadData(o, config, symbol, pool);
         const overrides = await loadOverrides(pool, config.decision.strategy);
-        const run = await runBacktest({ config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 } });
+        // The swarm's stored consensus for the period (swarm on in this config): each record counts from when it was made.
+        const first = data.candles[0]!.openTime;
+        const ai = config.ai.baseUrl === null ? [] : await consensusTimeline(pool, symbol, first - config.decision.signals.ai_consensus.maxAgeSec * 1000, data.candles[data.candles.length - 1]!.openTime + 60_000);
+        const run = await runBacktest({ config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 }, ...(ai.length ? { ai } : {}) });
         const json = resultJson(run.result);
         const sha = createHash('sha256').update(json).digest('hex');
         if (o.json) writeFileSync(o.json, json);
         if (o.html) writeFileSync(o.html, renderHtml(run.result));
         const id = await insertBacktestRun(pool, run.result, sha, Date.now());
         if (!o.quiet) process.stdout.write(renderTable(run.result));
+        if (config.ai.baseUrl !== null) process.stdout.write(`\nAI consensus: ${ai.length ? `${ai.length} stored record(s) replayed, each from the time it was made` : 'no stored record for this period: the ai_consensus source was unavailable'}\n`);
         process.stdout.write(`\nrecorded as backtest run #${id} in ${safeDbUrl(config.db.url)} (config ${run.result.config.hash.slice(0, 12)}, result sha256 ${sha.slice(0, 12)})${o.json ? `; JSON ${o.json}` : ''}${o.html ? `; HTML ${o.html}` : ''}\n`);
       });
     });

@@ -36,6 +36,8 @@ export const signalParamsSchema = z.strictObject({
   momentum: z.strictObject({ timeframes: z.array(tf).min(1) }),
   derivatives: z.strictObject({ trapMin: fraction }),
   ema_cross: z.strictObject({}),
+  /** The LLM swarm's consensus p_up (src/ai): unavailable without one, or when older than maxAgeSec at the decision. */
+  ai_consensus: z.strictObject({ deadband: z.number().min(0).max(0.5), maxAgeSec: z.number().int().min(1) }),
 });
 
 export type SignalName = keyof z.infer<typeof signalParamsSchema>;

@@ -14,12 +14,17 @@ export interface DecisionView {
   detail: Record<string, unknown>;
   intent: Record<string, unknown> | null;
   reasoning: string;
+  /** The AI Sentinel's note on a non-vetoed STRONG verdict (CONFIRM / CAUTION / WARN), null when none was made. */
+  sentinelNote: string | null;
+  /** The review: reason, model, time, or the error that kept it from being made. */
+  sentinel: { note: string | null; reason: string; model: string; at: number; latencyMs: number; error?: string } | null;
 }
 
 const decisionView = (r: Record<string, unknown>): DecisionView => ({
   id: String(r.id), symbol: String(r.symbol), ts: Number(r.ts), strategy: String(r.strategy), verdict: String(r.verdict), score: String(r.score),
   vetoed: !!Number(r.vetoed), vetoes: json(r.vetoes) ?? [], detail: json(r.source_votes) ?? {}, intent: r.intent === null ? null : json(r.intent),
   reasoning: String(r.reasoning),
+  sentinelNote: (r.sentinel_note as string | null | undefined) ?? null, sentinel: r.sentinel === null || r.sentinel === undefined ? null : json(r.sentinel),
 });
 
 /** Newest first; `traded`: only those that carried an intent; `verdict`: only that verdict. */
@@ -30,25 +35,37 @@ export async function decisions(pool: Pool, o: { limit: number; symbol?: string 
   if (o.traded) where.push('intent IS NOT NULL');
   if (o.before !== undefined) where.push('ts < ?'), args.push(o.before);
   const rows = await pool.query<Array<Record<string, unknown>>>(
-    `SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning, sentinel_note, sentinel FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY ts DESC, id DESC LIMIT ?`, [...args, o.limit]);
   return rows.map(decisionView);
 }
 
 export async function decision(pool: Pool, id: string): Promise<DecisionView | null> {
-  const rows = await pool.query<Array<Record<string, unknown>>>('SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning FROM decisions WHERE id = ?', [id]);
+  const rows = await pool.query<Array<Record<string, unknown>>>('SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning, sentinel_note, sentinel FROM decisions WHERE id = ?', [id]);
   return rows[0] ? decisionView(rows[0]) : null;
 }
 
-/** The latest decision over every symbol (what `bosun status` shows), reasoning cut to 500 characters. */
-export async function lastDecision(pool: Pool, symbols: readonly string[]): Promise<{ id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string } | null> {
-  let best: { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string } | null = null;
+/** The latest decision over every symbol (what `bosun status` shows), reasoning cut to 500 characters, with its Sentinel note. */
+export async function lastDecision(pool: Pool, symbols: readonly string[]): Promise<LastDecision | null> {
+  let best: LastDecision | null = null;
   for (const symbol of symbols) {
-    const [d] = await pool.query<Array<{ id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: number; reasoning: string }>>(
-      'SELECT id, symbol, ts, verdict, score, vetoed, reasoning FROM decisions WHERE symbol = ? ORDER BY ts DESC LIMIT 1', [symbol]);
-    if (d && (!best || d.ts > best.ts)) best = { ...d, ts: Number(d.ts), score: String(d.score), vetoed: !!d.vetoed, reasoning: d.reasoning.slice(0, 500) };
+    const [d] = await pool.query<Array<{ id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: number; reasoning: string; sentinel_note: string | null; sentinel_reason: string | null }>>(
+      "SELECT id, symbol, ts, verdict, score, vetoed, reasoning, sentinel_note, JSON_VALUE(sentinel, '$.reason') AS sentinel_reason FROM decisions WHERE symbol = ? ORDER BY ts DESC LIMIT 1", [symbol]);
+    if (d && (!best || d.ts > best.ts)) {
+      const { sentinel_note: note, sentinel_reason: why, ...rest } = d;
+      best = { ...rest, ts: Number(d.ts), score: String(d.score), vetoed: !!d.vetoed, reasoning: d.reasoning.slice(0, 500), sentinelNote: note ?? null, sentinelReason: why ? why.slice(0, 300) : null };
+    }
   }
   return best;
+}
+
+export interface LastDecision { id: string; symbol: string; ts: number; verdict: string; score: string; vetoed: boolean; reasoning: string; sentinelNote: string | null; sentinelReason: string | null }
+
+/** The latest decision the AI Sentinel wrote a note on (status, Telegram, dashboard). */
+export async function lastSentinel(pool: Pool): Promise<{ decisionId: string; symbol: string; ts: number; verdict: string; note: string; reason: string | null } | null> {
+  const [n] = await pool.query<Array<{ id: string; symbol: string; ts: number; verdict: string; note: string; reason: string | null }>>(
+    "SELECT id, symbol, ts, verdict, sentinel_note AS note, JSON_VALUE(sentinel, '$.reason') AS reason FROM decisions WHERE sentinel_note IS NOT NULL ORDER BY ts DESC LIMIT 1");
+  return n ? { decisionId: n.id, symbol: n.symbol, ts: Number(n.ts), verdict: n.verdict, note: n.note, reason: n.reason ? n.reason.slice(0, 300) : null } : null;
 }
 
 export interface BreakerView { code: string; firedAt: number; until: number | null; reason: string; flatten: boolean }

@@ -1,16 +1,17 @@
 // Decisions in MariaDB: every decision with its votes, weights, gates, vetoes and reasoning; what the engine restores at start.
 // Guarantees idempotence: a decision id is written once, whichever incarnation wrote it first.
 import type { Pool } from 'mariadb';
-import type { Decision, DecisionDetail, Verdict } from '../../protocol/index.js';
+import type { Decision, DecisionDetail, SentinelReview, Verdict } from '../../protocol/index.js';
 
 export async function insertDecisions(pool: Pool, ds: Decision[], now: number): Promise<void> {
   if (!ds.length) return;
   await pool.batch(
-    `INSERT IGNORE INTO decisions (id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT IGNORE INTO decisions (id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning, created_at, sentinel_note, sentinel)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ds.map((d) => [
       d.decisionId, d.symbol, d.ts, d.strategy, d.verdict, d.score.toFixed(8), d.vetoes.length ? 1 : 0, JSON.stringify(d.vetoes),
       JSON.stringify(d.detail ?? {}), d.intent ? JSON.stringify(d.intent) : null, d.reasoning, now,
+      d.sentinel?.note ?? null, d.sentinel ? JSON.stringify(d.sentinel) : null,
     ]),
   );
 }
@@ -27,18 +28,22 @@ export interface DecisionRow {
   detail: DecisionDetail | Record<string, never>;
   intent: Decision['intent'];
   reasoning: string;
+  /** The AI Sentinel's note (CONFIRM / CAUTION / WARN) and review, when one was made. */
+  sentinelNote: SentinelReview['note'];
+  sentinel: SentinelReview | null;
 }
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 export async function decisionRow(pool: Pool, id: string): Promise<DecisionRow | null> {
-  const rows = await pool.query<Array<Record<string, unknown>>>('SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning FROM decisions WHERE id = ?', [id]);
+  const rows = await pool.query<Array<Record<string, unknown>>>('SELECT id, symbol, ts, strategy, verdict, score, vetoed, vetoes, source_votes, intent, reasoning, sentinel_note, sentinel FROM decisions WHERE id = ?', [id]);
   const r = rows[0];
   if (!r) return null;
   return {
     id: r.id as string, symbol: r.symbol as string, ts: Number(r.ts), strategy: r.strategy as string, verdict: r.verdict as Verdict,
     score: String(r.score), vetoed: Number(r.vetoed), vetoes: json(r.vetoes), detail: json(r.source_votes), intent: r.intent === null ? null : json(r.intent),
     reasoning: r.reasoning as string,
+    sentinelNote: (r.sentinel_note ?? null) as SentinelReview['note'], sentinel: r.sentinel === null || r.sentinel === undefined ? null : json(r.sentinel),
   };
 }
 
