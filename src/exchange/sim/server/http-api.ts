@@ -3,7 +3,7 @@
 // only after the venue saved its effect.
 import { TIMEFRAME_MS } from '../../../domain/timeframes.js';
 import { CandleAggregator } from '../../../market/aggregate.js';
-import type { Candle, Timeframe } from '../../../protocol/index.js';
+import type { Candle, DerivativesMetrics, Timeframe } from '../../../protocol/index.js';
 import { ExchangeError } from '../../errors.js';
 import type { OrderRequest, OrderType } from '../../types.js';
 import type { SimVenue } from '../core.js';
@@ -130,7 +130,7 @@ function statsWindow(c: RouteContext, now: number): { periodMs: number; from: nu
   return { periodMs: periodMs!, from, to, limit };
 }
 
-type StatsRow = import('../../../protocol/index.js').DerivativesMetrics;
+type StatsRow = DerivativesMetrics;
 
 /** The statistics rows of one request: the first `limit` from startTime, else the last `limit`. */
 function statsRows(c: RouteContext, pick: (r: StatsRow) => boolean): Promise<{ m: SimMarket; rows: StatsRow[]; periodMs: number }> {
