@@ -60,6 +60,8 @@ export function configIdentity(c: Config): ConfigIdentity {
   const { pool: _pool, ...analytics } = c.analytics;
   const decision = { ...c.decision, presets: { [c.decision.strategy]: c.decision.presets[c.decision.strategy] } };
   const strategyPart = { symbols: c.symbols, analytics: { ...analytics, ml: { ...analytics.ml, model: modelIdentity(analytics.ml.model) } }, decision, ...aiIdentity(c) };
-  const full = { ...strategyPart, risk: c.risk, fees: { taker: c.execution.takerFee, maker: c.execution.makerFee, startingBalance: c.execution.paperStartingBalance }, slippageBps: c.backtest.slippageBps, exits: { entry: c.execution.entry, protection: c.execution.protection } };
+  // The margin type is an account setting on the exchange: it changes no decision, size or simulated fill.
+  const { marginType: _marginType, ...risk } = c.risk;
+  const full = { ...strategyPart, risk, fees: { taker: c.execution.takerFee, maker: c.execution.makerFee, startingBalance: c.execution.paperStartingBalance }, slippageBps: c.backtest.slippageBps, exits: { entry: c.execution.entry, protection: c.execution.protection } };
   return { hash: sha256(canonical(full)), strategyHash: sha256(canonical(strategyPart)), strategy: c.decision.strategy };
 }

@@ -95,9 +95,13 @@ function fixFor(issue: z.core.$ZodIssue, present: boolean): string {
     case 'invalid_value':
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return `use a value ≥ ${String(issue.minimum)}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `give at least ${String(issue.minimum)} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return `use at least ${String(issue.minimum)} character${Number(issue.minimum) === 1 ? '' : 's'}`;
+      return `use a value ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
     case 'too_big':
-      return `use a value ≤ ${String(issue.maximum)}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `give at most ${String(issue.maximum)} item${Number(issue.maximum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return `use at most ${String(issue.maximum)} character${Number(issue.maximum) === 1 ? '' : 's'}`;
+      return `use a value ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
     case 'invalid_format':
       return 'use the expected format';
     default:

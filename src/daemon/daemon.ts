@@ -24,6 +24,8 @@ import { clockSpecFor, saveAnchor } from './clock-anchor.js';
 import { recordConfigRun, requireMainnetPromotion } from './config-run.js';
 import { buildStatus } from './status.js';
 import { ensurePaperKeys, fetchVenueClock, sameClock, startEmbeddedVenue, type EmbeddedVenue } from './venue-link.js';
+import { databaseNameProblem } from '../config/db-mode.js';
+import { startupAccountCheck } from './account.js';
 
 export interface RunOptions {
   configFile: string;
@@ -53,12 +55,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   log.info({ mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, db: safeDbUrl(config.db.url), config: opts.configFile }, `bosun starting in ${config.mode.toUpperCase()} mode`);
   const spec = loadSupervisorSpec(opts.supervisorFile ?? fromRoot('supervisor.config.json'));
 
-  const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);
-  if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
+  // Keys and the database's mode (and, for mainnet, its name) are checked before anything is created, migrated or stamped.
   const keys = readSecrets(env);
   if (config.mode !== 'paper' && (!keys.apiKey || !keys.apiSecret)) {
     throw new ConfigError(`${config.mode} mode trades on Binance (${config.exchange.environment}): set BOSUN_API_KEY and BOSUN_API_SECRET in the environment (never in a config file)`);
   }
+  const named = databaseNameProblem(config);
+  if (named) throw new ConfigError(named);
+  const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);
+  if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
   const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 2 });
   await requireMainnetPromotion(pool, config, opts.configFile).catch(async (err) => {
     await pool.end().catch(() => undefined);
@@ -93,6 +98,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     log.info({ venue: url, embedded: !!venue, venueId: venueClock.venueId, epoch: venueClock.epoch, simNow: new Date(venueClock.now).toISOString() }, 'paper mode on the loopback venue; adopted its clock');
   }
   const clock = clockFromSpec(clockSpec);
+  // The exchange account: hedge mode or a leverage above a symbol's bracket maximum stops the start here (exit 78).
+  await startupAccountCheck(runConfig, clock, log, env).catch(async (err) => {
+    await venue?.stop().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    throw err;
+  });
   const configRun = await recordConfigRun(pool, config, clock, log);
   const sup = new Supervisor({
     spec, config: runConfig, clock: clockSpec, log, now: () => clock.now(),

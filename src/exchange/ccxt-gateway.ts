@@ -12,7 +12,7 @@ import { mergeMetrics, parseFunding, parseOpenInterest } from './binance/derivat
 import { ExchangeError } from './errors.js';
 import type { ExchangeGateway } from './gateway.js';
 import { UserStream } from './stream/user-stream.js';
-import type { Balance, Candle, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, CreateOrdersOptions, ExFill, ForcedKind, FundingPayment, ExOrder, ExPosition, LeverageBracket, MarginType, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, PositionMode, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
 
 /** Binance's statistics period (the /futures/data endpoints and the metrics archive). */
@@ -38,6 +38,15 @@ type CcxtOrder = { info: unknown };
 
 /** Per-order error codes of a batch answer that leave the order's fate unknown (Binance: "execution status unknown"). */
 const UNKNOWN_OUTCOME = new Set([-1000, -1001, -1006, -1007]);
+
+/** The answer to a placed order, parsed; an answer that does not validate leaves the order's fate unknown (ambiguous). */
+function placedAnswer(read: () => ExOrder, req: OrderRequest): ExOrder {
+  try {
+    return read();
+  } catch (err) {
+    throw new ExchangeError(`the answer for ${req.clientId} is unreadable (${(err as Error).message}); the order may be on the exchange`, 'ambiguous', undefined, undefined, { cause: err });
+  }
+}
 
 /** What a failed order call says about that order: refused, maybe placed, or never sent. */
 export function outcomeOf(err: unknown): Exclude<OrderOutcome, { status: 'placed' }> {
@@ -129,13 +138,11 @@ export class CcxtGateway implements ExchangeGateway {
     const out: MarketInfo[] = [];
     for (const m of Object.values(markets) as ccxt.Market[]) {
       if (!m || !m.swap || !m.linear || m.active === false) continue;
-      const info = m.info as { filters?: Array<Record<string, string>> };
-      const f = (t: string) => info.filters?.find((x) => x.filterType === t) ?? {};
+      // Filters are checked (tick and step > 0, finite minimums): a market with impossible filters fails the call.
+      const f = parse.marketFilters(m);
       this.idToSymbol.set(m.id!, m.symbol);
-      out.push({
-        symbol: m.symbol, id: m.id!, base: m.base, quote: m.quote, tickSize: f('PRICE_FILTER').tickSize ?? String(m.precision.price), qtyStep: f('LOT_SIZE').stepSize ?? String(m.precision.amount),
-        minQty: f('LOT_SIZE').minQty ?? String(m.limits.amount?.min ?? 0), minNotional: f('MIN_NOTIONAL').notional ?? String(m.limits.cost?.min ?? 0), maxLeverage: Number(m.limits.leverage?.max ?? 125),
-      });
+      const lev = Number(m.limits.leverage?.max ?? 125);
+      out.push({ symbol: m.symbol, id: m.id!, base: m.base, quote: m.quote, ...f, maxLeverage: Number.isFinite(lev) && lev >= 1 ? lev : 125 });
     }
     return out;
   }
@@ -146,24 +153,23 @@ export class CcxtGateway implements ExchangeGateway {
 
   async fetchBalance(): Promise<Balance[]> {
     await this.ensureMarkets();
-    const rows = (await this.call('fetchBalance', () => this.ex.fapiPrivateV2GetBalance(), false)) as Array<Record<string, string>>;
-    return rows.map((r) => ({ asset: r.asset!, total: r.balance!, free: r.availableBalance!, unrealizedPnl: r.crossUnPnl ?? '0' }));
+    return parse.balances(await this.call('fetchBalance', () => this.ex.fapiPrivateV2GetBalance(), false));
   }
 
   async fetchPositions(symbols?: string[]): Promise<ExPosition[]> {
     await this.ensureMarkets();
-    const rows = (await this.call('fetchPositions', () => this.ex.fapiPrivateV2GetPositionRisk(), false)) as Array<Record<string, string | number>>;
+    const rows = parse.positionRisk(await this.call('fetchPositions', () => this.ex.fapiPrivateV2GetPositionRisk(), false));
+    // A hedge-mode leg is never dropped: the account would read as flat while real, unprotected positions exist.
+    const hedged = rows.filter((r) => r.positionSide !== 'BOTH' && r.side !== null);
+    if (hedged.length) {
+      throw new ExchangeError(`the account is in hedge mode (dual-side positions: ${hedged.map((r) => `${r.venueSymbol} ${r.positionSide} ${r.qty}`).join(', ')}); bosun trades one-way mode only`, 'definitive', 'hedge_mode');
+    }
     const out: ExPosition[] = [];
     for (const r of rows) {
-      const amt = Number(r.positionAmt);
-      if (amt === 0 || (r.positionSide && r.positionSide !== 'BOTH')) continue;
-      const symbol = this.symbolOf(String(r.symbol));
+      if (r.side === null) continue;
+      const symbol = this.symbolOf(r.venueSymbol);
       if (symbols && !symbols.includes(symbol)) continue;
-      const liq = Number(r.liquidationPrice);
-      out.push({
-        symbol, side: amt > 0 ? 'long' : 'short', qty: String(r.positionAmt).replace('-', ''), entryPrice: String(r.entryPrice), markPrice: String(r.markPrice),
-        unrealizedPnl: String(r.unRealizedProfit), leverage: Number(r.leverage), liquidationPrice: liq > 0 ? String(r.liquidationPrice) : null, updatedAt: Number(r.updateTime ?? 0),
-      });
+      out.push({ symbol, side: r.side, qty: r.qty, entryPrice: r.entryPrice, markPrice: r.markPrice, unrealizedPnl: r.unrealizedPnl, leverage: r.leverage, liquidationPrice: r.liquidationPrice, updatedAt: r.updatedAt });
     }
     return out;
   }
@@ -196,10 +202,10 @@ export class CcxtGateway implements ExchangeGateway {
     switch (req.type) {
       case 'market':
         r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'market', req.side, qty!, undefined, params), true);
-        return this.remember(parse.regularOrder(r.info, req.symbol));
+        return this.remember(placedAnswer(() => parse.regularOrder(r.info, req.symbol), req));
       case 'limit':
         r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'limit', req.side, qty!, Number(req.price), params), true);
-        return this.remember(parse.regularOrder(r.info, req.symbol));
+        return this.remember(placedAnswer(() => parse.regularOrder(r.info, req.symbol), req));
       case 'stop_market':
       case 'take_profit_market': {
         if (!req.stopPrice) throw new ExchangeError('a conditional order needs a stop price', 'definitive');
@@ -207,7 +213,7 @@ export class CcxtGateway implements ExchangeGateway {
         if (req.closePosition) params.closePosition = true;
         if (req.workingType) params.workingType = req.workingType;
         r = await this.call('createOrder(algo)', () => this.ex.createOrder(req.symbol, 'market', req.side, qty as number, undefined, params), true);
-        return parse.algoOrder(r.info, req.symbol);
+        return placedAnswer(() => parse.algoOrder(r.info, req.symbol), req);
       }
     }
   }
@@ -384,11 +390,24 @@ export class CcxtGateway implements ExchangeGateway {
     let from = Math.max(since, this.o.now() - FILL_LOOKBACK_MS);
     for (let guard = 0; guard < 100; guard++) {
       const rows = (await this.call('fetchFunding', () => this.ex.fapiPrivateGetIncome({ symbol: id, incomeType: 'FUNDING_FEE', startTime: from, limit: 1000 }), false)) as unknown as Array<{ income: string; asset: string; time: number; tranId: number | string }>;
-      for (const r of rows) out.set(String(r.tranId), { symbol, tranId: String(r.tranId), amount: String(r.income), asset: r.asset, ts: Number(r.time) });
+      for (const p of parse.income(rows, symbol)) out.set(p.tranId, p);
       if (rows.length < 1000) break;
       from = Math.max(from + 1, Math.max(...rows.map((r) => Number(r.time))));
     }
     return [...out.values()].sort((a, b) => a.ts - b.ts);
+  }
+
+  /** Exchange order id → the forced kind its NEW event named (insurance / adl win over the liquidation a fill implies). */
+  private readonly forcedKinds = new Map<string, ForcedKind>();
+
+  private forcedKindOf(orderId: string, seen: ForcedKind | undefined): ForcedKind | undefined {
+    const known = this.forcedKinds.get(orderId);
+    if (seen && (seen === 'adl' || seen === 'insurance' || !known)) {
+      this.forcedKinds.set(orderId, seen);
+      if (this.forcedKinds.size > 10_000) this.forcedKinds.delete(this.forcedKinds.keys().next().value!);
+      return seen;
+    }
+    return known ?? seen;
   }
 
   /** The client id of an order id (trades carry only the order id); cached, asked once per order. */
@@ -416,8 +435,7 @@ export class CcxtGateway implements ExchangeGateway {
   async fetchMarkPrice(symbol: string): Promise<MarkPrice> {
     await this.ensureMarkets();
     const id = this.ex.market(symbol).id;
-    const r = (await this.call('premiumIndex', () => this.ex.fapiPublicGetPremiumIndex({ symbol: id }), false, false)) as unknown as Record<string, string | number>;
-    return { symbol, ts: Number(r.time), markPrice: Number(r.markPrice), indexPrice: Number(r.indexPrice), fundingRate: Number(r.lastFundingRate), nextFundingTime: Number(r.nextFundingTime) };
+    return parse.premiumIndex(await this.call('premiumIndex', () => this.ex.fapiPublicGetPremiumIndex({ symbol: id }), false, false), symbol);
   }
 
   /**
@@ -462,6 +480,40 @@ export class CcxtGateway implements ExchangeGateway {
     await this.call('setLeverage', () => this.ex.setLeverage(leverage, symbol), false);
   }
 
+  /** The account's position mode (GET /fapi/v1/positionSide/dual). */
+  async fetchPositionMode(): Promise<PositionMode> {
+    return parse.positionMode(await this.call('positionSide/dual', () => this.ex.fapiPrivateGetPositionSideDual(), false));
+  }
+
+  /** Leverage brackets of these symbols (GET /fapi/v1/leverageBracket), by unified symbol. */
+  async fetchLeverageBrackets(symbols: string[]): Promise<Map<string, LeverageBracket[]>> {
+    await this.ensureMarkets();
+    const out = new Map<string, LeverageBracket[]>();
+    for (const symbol of symbols) {
+      const id = this.ex.market(symbol).id!;
+      const byId = parse.leverageBrackets(await this.call('leverageBracket', () => this.ex.fapiPrivateGetLeverageBracket({ symbol: id }), false));
+      const b = byId.get(id);
+      if (!b) throw new ExchangeError(`the exchange sent no leverage brackets for ${symbol}`, 'retryable');
+      out.set(symbol, b);
+    }
+    return out;
+  }
+
+  /**
+   * Sets the symbol's margin type (POST /fapi/v1/marginType). "No need to change margin type" (-4046) is success; a change
+   * refused because a position or order is open (-4047 / -4048) throws, definitive.
+   */
+  async setMarginType(symbol: string, type: MarginType): Promise<void> {
+    await this.ensureMarkets();
+    const id = this.ex.market(symbol).id;
+    try {
+      await this.call('setMarginType', () => this.ex.fapiPrivatePostMarginType({ symbol: id, marginType: type === 'isolated' ? 'ISOLATED' : 'CROSSED' }), false);
+    } catch (err) {
+      if (err instanceof ExchangeError && (err.code === -4046 || /-4046|No need to change margin type/.test(err.message))) return;
+      throw err;
+    }
+  }
+
   async subscribeUserData(listener: (e: UserEvent) => void): Promise<UserDataSubscription> {
     await this.ensureMarkets();
     const u = this.o.userStream;
@@ -475,9 +527,11 @@ export class CcxtGateway implements ExchangeGateway {
       onFrame: (f) => {
         if (f.kind === 'order') {
           const symbol = this.symbolOf(f.venueSymbol);
-          const order = { ...f.order, symbol };
+          // NEW_INSURANCE / NEW_ADL come on the order's NEW event: its later fills carry the same kind.
+          const forced = this.forcedKindOf(f.order.exchangeId, f.order.forced);
+          const order = { ...f.order, symbol, ...(forced ? { forced } : {}) };
           if (!order.conditional) this.clientIds.set(order.exchangeId, order.clientId);
-          listener({ kind: 'order', order, fill: f.fill ? { ...f.fill, symbol } : null, ts: f.ts });
+          listener({ kind: 'order', order, fill: f.fill ? { ...f.fill, symbol, ...(forced ? { forced } : {}) } : null, ts: f.ts });
         } else {
           listener({ kind: 'account', reason: f.reason, balances: f.balances, positions: f.positions.map(({ venueSymbol, ...p }) => ({ ...p, symbol: this.symbolOf(venueSymbol) })), ts: f.ts });
         }

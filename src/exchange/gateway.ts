@@ -1,7 +1,7 @@
 // The ExchangeGateway interface: everything execution, reconciliation, the feed and data download need.
 // Guarantees one venue-neutral contract for the ccxt gateway and the simulated venue; errors are ExchangeErrors.
 import type { DerivativesMetrics, FundingSettlement, OpenInterestSample } from '../protocol/index.js';
-import type { Balance, Candle, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, Timeframe, UserDataSubscription, UserEvent } from './types.js';
+import type { Balance, Candle, CreateOrdersOptions, ExFill, FundingPayment, ExOrder, ExPosition, LeverageBracket, MarginType, MarketInfo, MarkPrice, OrderOutcome, OrderRequest, PositionMode, Timeframe, UserDataSubscription, UserEvent } from './types.js';
 
 export interface ExchangeGateway {
   readonly name: string;
@@ -36,6 +36,12 @@ export interface ExchangeGateway {
   fetchFundingHistory?(symbol: string, since: number, limit: number): Promise<{ rows: FundingSettlement[]; dropped: number }>;
   fetchMarkPrice(symbol: string): Promise<MarkPrice>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
+  /** The account's position mode (optional: an in-process venue is one-way by construction). */
+  fetchPositionMode?(): Promise<PositionMode>;
+  /** Each symbol's leverage brackets, lowest notional first. */
+  fetchLeverageBrackets?(symbols: string[]): Promise<Map<string, LeverageBracket[]>>;
+  /** Sets the symbol's margin type; already set is success. */
+  setMarginType?(symbol: string, type: MarginType): Promise<void>;
   /** Order, fill and account events as they happen; `status` events say when the stream is down (poll then). */
   subscribeUserData(listener: (e: UserEvent) => void): Promise<UserDataSubscription>;
   close(): Promise<void>;

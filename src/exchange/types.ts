@@ -24,6 +24,26 @@ export interface Balance {
   unrealizedPnl: string;
 }
 
+/**
+ * A fill or order the exchange made on its own to close a position: a liquidation (`autoclose-…`), one taken over by the
+ * insurance fund (status NEW_INSURANCE), an auto-deleveraging (NEW_ADL, `adl_autoclose…`) or a delivery/settlement
+ * (`settlement_autoclose-…`). Its fill closes a position with this as the exit reason; it never opens one.
+ */
+export type ForcedKind = 'liquidation' | 'adl' | 'insurance' | 'settlement';
+
+/** The account's position mode: one-way (one net position per symbol) or hedge (LONG and SHORT legs). */
+export type PositionMode = 'one_way' | 'hedge';
+export type MarginType = 'isolated' | 'cross';
+
+/** One leverage bracket of a symbol: up to `notionalCap` of position notional, at most `maxLeverage`. */
+export interface LeverageBracket {
+  bracket: number;
+  maxLeverage: number;
+  notionalFloor: number;
+  notionalCap: number;
+  maintMarginRatio: number;
+}
+
 export interface ExPosition {
   symbol: string;
   side: 'long' | 'short';
@@ -73,6 +93,8 @@ export interface ExOrder {
   conditional: boolean;
   createdAt: number;
   updatedAt: number;
+  /** Set when the exchange placed it to close a position (liquidation, ADL, insurance fund, settlement). */
+  forced?: ForcedKind;
 }
 
 /**
@@ -106,6 +128,8 @@ export interface ExFill {
   realizedPnl: string;
   isMaker: boolean;
   ts: number;
+  /** Set when the exchange made this fill on its own to close a position (its exit reason). */
+  forced?: ForcedKind;
 }
 
 /** A funding payment from the exchange's income history. */
@@ -131,6 +155,8 @@ export interface AccountPosition {
   side: 'long' | 'short' | null;
   qty: string;
   entryPrice: string;
+  /** BOTH in one-way mode; LONG / SHORT are hedge-mode legs (bosun refuses a hedge-mode account). */
+  positionSide?: 'BOTH' | 'LONG' | 'SHORT';
 }
 
 export interface UserDataSubscription {

@@ -99,9 +99,32 @@ export async function ensureMode(conn: Conn, mode: string, dbName: string, now =
   }
 }
 
-/** Connects, creates the database if needed, migrates, checks the mode. Used by `run` and `migrate`. */
+/** The mode the database has recorded, or null (no such database, no meta table yet, or no stamp). Changes nothing. */
+export async function recordedMode(url: string, connectTimeoutMs: number): Promise<string | null> {
+  const { database } = parseDbUrl(url);
+  const conn = await connect({ url, connectTimeoutMs, poolSize: 1, noDatabase: true });
+  try {
+    const rows = await conn.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, 'meta']);
+    if (!Number(rows[0]?.n)) return null;
+    const v = await conn.query<Array<{ v: string }>>(`SELECT v FROM \`${database}\`.meta WHERE k = 'mode'`);
+    return v[0]?.v ?? null;
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Connects, creates the database if needed, checks the mode it recorded (before migrating anything), migrates, stamps a
+ * fresh database with the mode. Used by `run` and `migrate`.
+ */
 export async function prepareDatabase(url: string, mode: string, connectTimeoutMs: number): Promise<MigrateResult> {
   await ensureDatabase(url, connectTimeoutMs);
+  const recorded = await recordedMode(url, connectTimeoutMs);
+  if (recorded !== null && recorded !== mode) {
+    throw new ModeMismatchError(
+      `database "${parseDbUrl(url).database}" belongs to ${recorded} mode, but this config runs ${mode} mode: point db.url (or BOSUN_DB_URL) at a ${mode} database. Each mode keeps its own database so paper fills never mix with real ones.`,
+    );
+  }
   const conn = await connect({ url, connectTimeoutMs, poolSize: 1, multipleStatements: true });
   try {
     const result = await migrate(conn);

@@ -53,7 +53,11 @@ if (!existsSync(FIXTURES)) {
     const acct = parseUserFrame(fixture('user-stream', 'account_update.json'));
     assert.ok(acct.ok && acct.event.kind === 'account');
     const a = (acct as { event: { kind: 'account'; positions: Array<{ venueSymbol: string; side: string | null }>; balances: Array<{ total: string }> } }).event;
-    assert.equal(a.positions, [{ venueSymbol: 'BTCUSDT', side: null, qty: '0', entryPrice: '0' }], 'hedge-mode legs are not one-way positions');
+    assert.equal(a.positions, [
+      { venueSymbol: 'BTCUSDT', side: null, qty: '0', entryPrice: '0', positionSide: 'BOTH' },
+      { venueSymbol: 'BTCUSDT', side: 'long', qty: '20', entryPrice: '6563.6', positionSide: 'LONG' },
+      { venueSymbol: 'BTCUSDT', side: 'short', qty: '10', entryPrice: '6563.8', positionSide: 'SHORT' },
+    ], 'hedge-mode legs are kept and named, never dropped (an account read as flat would leave them unprotected)');
     assert.is(a.balances[0]!.total, '122624.12345678');
   });
 }

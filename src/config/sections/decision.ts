@@ -172,7 +172,10 @@ export const decisionSchema = z
 export const riskSchema = z
   .strictObject({
     riskPerTrade: fraction,
+    /** Checked at start against the symbols' leverage brackets: above a symbol's maximum, the daemon refuses to start. */
     leverage: z.number().min(1).max(125),
+    /** Margin type set on every traded symbol at start (POST /fapi/v1/marginType). */
+    marginType: z.enum(['isolated', 'cross']),
     maxNotionalPctEquity: z.number().positive().max(10),
     stopAtrMult: z.number().positive(),
     takeProfitAtrMult: z.number().positive(),

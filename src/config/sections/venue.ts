@@ -59,6 +59,11 @@ export const venueSchema = z.strictObject({
    * trigger.", as Binance does (README, "The simulated venue"); false: accepted, and the next tick triggers it.
    */
   rejectWouldTrigger: z.boolean(),
+  /**
+   * The simulated account's settings as Binance keeps them: position mode (hedge is a valid account setting; bosun
+   * refuses to trade it at start) and the margin type a symbol has until bosun sets risk.marginType.
+   */
+  account: z.strictObject({ positionMode: z.enum(['one_way', 'hedge']), marginType: z.enum(['isolated', 'cross']) }),
   /** A tick is at least this many wall-clock ms apart at the configured speed (bounds frames per second). */
   minWallStepMs: z.number().int().min(1),
   maxStepsPerMinute: z.number().int().min(1).max(60),

@@ -7,7 +7,7 @@ import { D, dec, floorToStep, str, type Dec } from '../../domain/decimal.js';
 import { ExchangeError } from '../errors.js';
 import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest } from '../types.js';
 import { applyToPosition, fundingPayment, liquidationPrice, signOf, unrealized } from './account.js';
-import type { SimMarket } from './markets.js';
+import { maxNotionalAt, type SimMarket } from './markets.js';
 import type { AccountSnapshot } from './store.js';
 import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimState, VenueEvent } from './sim-types.js';
 
@@ -38,7 +38,11 @@ export interface AccountView {
 
 const OPEN = new Set(['new', 'partially_filled']);
 const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
-const DEFAULTS = { marketFill: 'next_bar', participation: 0, fundingIntervalMs: 8 * 3_600_000, interestRate: 0.0001, liquidationFeeRate: 0.005, markSmoothing: 0.3, rejectWouldTrigger: false } as const;
+const DEFAULTS = { marketFill: 'next_bar', participation: 0, fundingIntervalMs: 8 * 3_600_000, interestRate: 0.0001, liquidationFeeRate: 0.005, markSmoothing: 0.3, rejectWouldTrigger: false, positionMode: 'one_way', marginType: 'cross' } as const;
+
+/** Client id prefixes of the exchange's own closing orders (Binance's). */
+const FORCED_PREFIX = { liquidation: 'autoclose-', adl: 'adl_autoclose-', insurance: 'autoclose-', settlement: 'settlement_autoclose-' } as const;
+export type ForcedClose = keyof typeof FORCED_PREFIX;
 
 const reject = (code: number, msg: string): never => {
   throw new ExchangeError(msg, 'definitive', code);
@@ -78,8 +82,8 @@ export class SimVenue {
 
   /** The account part of the state (small; rewritten on every save). */
   accountSnapshot(): AccountSnapshot {
-    const { seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime } = this.s;
-    return structuredClone({ seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime });
+    const { seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime, marginType } = this.s;
+    return structuredClone({ seq, ts, balance, leverage, positions, prices, marks, premium, nextFundingTime, ...(marginType ? { marginType } : {}) });
   }
 
   /** Everything changed since the last drain (copies), and a fresh change log. */
@@ -126,8 +130,32 @@ export class SimVenue {
   setLeverage(symbol: string, leverage: number): number {
     const m = this.market(symbol);
     if (!Number.isInteger(leverage) || leverage < 1 || leverage > m.maxLeverage) reject(-4028, `Leverage ${leverage} is not valid`);
+    const p = this.s.positions[symbol];
+    if (p && dec(p.qty).mul(this.mark(symbol) ?? Number(p.entryPrice)).gt(maxNotionalAt(m.brackets, leverage))) reject(-2027, 'Exceeded the maximum allowable position at current leverage.');
     this.s.leverage[symbol] = leverage;
     return leverage;
+  }
+
+  /** The largest position notional the symbol's current leverage allows (its bracket's cap). */
+  maxNotional(symbol: string): number {
+    return maxNotionalAt(this.market(symbol).brackets, this.leverage(symbol));
+  }
+
+  get positionMode(): 'one_way' | 'hedge' {
+    return this.o.positionMode;
+  }
+
+  marginType(symbol: string): 'isolated' | 'cross' {
+    this.market(symbol);
+    return this.s.marginType?.[symbol] ?? this.o.marginType;
+  }
+
+  /** POST /fapi/v1/marginType: -4046 when already so; -4047 / -4048 while orders or a position are open. */
+  setMarginType(symbol: string, type: 'isolated' | 'cross'): void {
+    if (this.marginType(symbol) === type) reject(-4046, 'No need to change margin type.');
+    if (this.s.positions[symbol]) reject(-4048, 'Margin type cannot be changed if there exists position.');
+    if (this.s.orders.some((o) => o.symbol === symbol && OPEN.has(o.status))) reject(-4047, 'Margin type cannot be changed if there exists open orders.');
+    (this.s.marginType ??= {})[symbol] = type;
   }
 
   // ---------------------------------------------------------------- orders
@@ -135,6 +163,7 @@ export class SimVenue {
   placeOrder(req: OrderRequest, now: number): SimOrder {
     const m = this.market(req.symbol);
     this.touch(now);
+    if (this.o.positionMode === 'hedge') reject(-4061, "Order's position side does not match user's setting.");
     const conditional = req.type === 'stop_market' || req.type === 'take_profit_market';
     const book = conditional ? 'algo' : 'regular';
     if (!CLIENT_ID.test(req.clientId)) reject(-4015, 'Client order id is not valid.');
@@ -171,6 +200,9 @@ export class SimVenue {
       const need = dec(req.qty!).mul(px).div(this.leverage(req.symbol));
       const openQty = reduces ? D.max(0, dec(req.qty!).sub(pos!.qty)) : dec(req.qty!);
       if (openQty.gt(0) && need.mul(openQty.div(req.qty!)).gt(this.available())) reject(-2019, 'Margin is insufficient.');
+      // The position this order could make may not pass the leverage bracket's notional cap.
+      const after = reduces ? D.max(0, dec(req.qty!).sub(pos!.qty)) : dec(req.qty!).add(pos?.qty ?? 0);
+      if (after.mul(px).gt(this.maxNotional(req.symbol))) reject(-2027, 'Exceeded the maximum allowable position at current leverage.');
     }
     const o: SimOrder = {
       id: ++this.s.seq, book, clientId: req.clientId, symbol: req.symbol, side: req.side, type: req.type,
@@ -509,6 +541,38 @@ export class SimVenue {
     this.fillAt(forced, dec(p.qty), px, false, ts, 'CALCULATED');
   }
 
+  /**
+   * The exchange closes the position on its own at `px` (default: the mark): auto-deleveraging (NEW_ADL), a liquidation
+   * the insurance fund takes over (NEW_INSURANCE), or a delivery/settlement. Open orders of the symbol are cancelled as
+   * in a liquidation. Returns the fill, or null when flat.
+   */
+  forceClose(symbol: string, kind: ForcedClose, ts: number, px?: number): ExFill | null {
+    this.touch(ts);
+    const p = this.s.positions[symbol];
+    if (!p) return null;
+    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
+      o.status = 'cancelled';
+      o.updatedAt = ts;
+      if (o.book === 'algo') o.algoStatus = 'CANCELED';
+      this.dirty(o);
+      if (o.book === 'algo') this.emit({ kind: 'algo', order: { ...o }, ts });
+      else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts });
+    }
+    const id = ++this.s.seq;
+    const forced: SimOrder = {
+      id, book: 'regular', clientId: `${FORCED_PREFIX[kind]}${id}`, symbol, side: p.side === 'long' ? 'sell' : 'buy', type: kind === 'liquidation' || kind === 'insurance' ? 'limit' : 'market',
+      status: 'new', algoStatus: null, qty: p.qty, filledQty: '0', avgPrice: null, cumQuote: '0', price: null, stopPrice: null, timeInForce: 'IOC', reduceOnly: true, closePosition: false,
+      workingType: 'MARK_PRICE', actualOrderId: null, parentAlgoId: null, createdAt: ts, updatedAt: ts, triggeredAt: null, reason: kind,
+    };
+    this.s.orders.push(forced);
+    this.dirty(forced);
+    // As on Binance, the forced order is announced first (status NEW_ADL / NEW_INSURANCE), then it fills.
+    this.emit({ kind: 'order', order: { ...forced }, fill: null, exec: 'NEW', ts });
+    const before = this.s.fills.length;
+    this.fillAt(forced, dec(p.qty), floorToStep(px ?? this.mark(symbol) ?? Number(p.entryPrice), this.market(symbol).tickSize), false, ts, 'CALCULATED');
+    return this.s.fills.length > before ? { ...this.s.fills.at(-1)! } : null;
+  }
+
   private settleFunding(ts: number): void {
     const every = this.o.fundingIntervalMs;
     if (this.s.nextFundingTime === 0) this.s.nextFundingTime = Math.floor(ts / every) * every + every;
@@ -600,7 +664,8 @@ export class SimVenue {
     this.s.fills.push(f);
     this.changed.fills.push({ ...f });
     this.emit({ kind: 'order', order: { ...o }, fill: { ...f }, exec, ts });
-    this.emit({ kind: 'account', reason: exec === 'CALCULATED' ? 'LIQUIDATION' : 'ORDER', symbols: [o.symbol], ts });
+    const why = o.reason === 'adl' ? 'ADL' : o.reason === 'insurance' ? 'INSURANCE_CLEAR' : o.reason === 'settlement' ? 'SETTLEMENT' : exec === 'CALCULATED' ? 'LIQUIDATION' : 'ORDER';
+    this.emit({ kind: 'account', reason: why, symbols: [o.symbol], ts });
   }
 
   private touch(now: number): void {

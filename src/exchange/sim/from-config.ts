@@ -71,6 +71,7 @@ export function venueOptions(config: Config, source: MarketSource, over: Partial
       takerFee: config.execution.takerFee, makerFee: config.execution.makerFee, startingBalance: config.execution.paperStartingBalance, leverage: config.risk.leverage,
       marketFill: v.matching === 'bars' ? 'next_bar' : 'immediate', participation: v.participation, fundingIntervalMs: v.fundingIntervalMs, interestRate: v.interestRate,
       liquidationFeeRate: v.liquidationFeeRate, markSmoothing: v.markSmoothing, rejectWouldTrigger: v.rejectWouldTrigger,
+      positionMode: v.account.positionMode, marginType: v.account.marginType,
     },
     matching: v.matching,
     speed: config.clock.speed,

@@ -70,6 +70,8 @@ export interface SimState {
   marks: Record<string, number>;
   premium: Record<string, { sum: number; n: number }>;
   nextFundingTime: number;
+  /** Margin type per symbol once set (absent: the account's default, SimOptions.marginType). */
+  marginType?: Record<string, 'isolated' | 'cross'>;
 }
 
 export interface SimOptions {
@@ -95,6 +97,10 @@ export interface SimOptions {
    * immediately trigger."); false accepts it and lets the next tick or bar trigger it (the venue's older behaviour).
    */
   rejectWouldTrigger?: boolean;
+  /** The account's position mode: hedge answers dualSidePosition true and refuses one-way orders (-4061). */
+  positionMode?: 'one_way' | 'hedge';
+  /** The margin type of a symbol until it is set. */
+  marginType?: 'isolated' | 'cross';
 }
 
 /** A stretch of market movement: a whole bar (backtests) or the move between two ticks (loopback venue). */
@@ -115,7 +121,7 @@ export type ExecType = 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED' | 'REJECTED' | '
 export type VenueEvent =
   | { kind: 'order'; order: SimOrder; fill: ExFill | null; exec: ExecType; ts: number }
   | { kind: 'algo'; order: SimOrder; ts: number }
-  | { kind: 'account'; reason: 'ORDER' | 'FUNDING_FEE' | 'LIQUIDATION'; symbols: string[]; ts: number };
+  | { kind: 'account'; reason: 'ORDER' | 'FUNDING_FEE' | 'LIQUIDATION' | 'ADL' | 'INSURANCE_CLEAR' | 'SETTLEMENT'; symbols: string[]; ts: number };
 
 /** Everything that changed since the last drain: what the store must write before anyone is told. */
 export interface ChangeSet {

@@ -21,7 +21,7 @@ export interface LoadedVenue {
   clock: VenueClockSpec | null;
 }
 
-type AccountJson = Pick<SimState, 'ts' | 'leverage' | 'prices' | 'marks' | 'premium' | 'nextFundingTime'>;
+type AccountJson = Pick<SimState, 'ts' | 'leverage' | 'prices' | 'marks' | 'premium' | 'nextFundingTime' | 'marginType'>;
 
 /** The small part of the state rewritten on every save (orders, fills and funding are written as they change). */
 export type AccountSnapshot = AccountJson & Pick<SimState, 'seq' | 'balance' | 'positions'>;
@@ -68,7 +68,7 @@ export class VenueStore {
   /** Writes a change set, the account row and closed candles in one transaction. */
   async save(state: AccountSnapshot, changes: ChangeSet, candles: Candle[], clock: VenueClockSpec | null, now: number): Promise<void> {
     await inTx(this.pool, async (conn) => {
-      const account: AccountJson = { ts: state.ts, leverage: state.leverage, prices: state.prices, marks: state.marks, premium: state.premium, nextFundingTime: state.nextFundingTime };
+      const account: AccountJson = { ts: state.ts, leverage: state.leverage, prices: state.prices, marks: state.marks, premium: state.premium, nextFundingTime: state.nextFundingTime, ...(state.marginType ? { marginType: state.marginType } : {}) };
       await conn.query(
         `INSERT INTO venue_accounts (venue_id, seq, balance, state, clock, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE seq = VALUES(seq), balance = VALUES(balance), state = VALUES(state), clock = COALESCE(VALUES(clock), clock), updated_at = VALUES(updated_at)`,

@@ -7,7 +7,8 @@ import type { Logger } from '../../log/logger.js';
 import type { Candle, Liquidation } from '../../protocol/index.js';
 import { Serial } from '../../util/serial.js';
 import { ExchangeError } from '../errors.js';
-import { SimVenue, type Bar } from './core.js';
+import { SimVenue, type Bar, type ForcedClose } from './core.js';
+import type { ExFill } from '../types.js';
 import { noDerivatives, type CandleLoader, type VenueDerivatives } from './derivatives.js';
 import type { MarketSource } from './market-source.js';
 import { simMarketsFor, type SimMarket } from './markets.js';
@@ -472,10 +473,19 @@ export class Venue {
     return this.run((core) => core.setLeverage(symbol, lev));
   }
 
-  /** Notional-based maximum for the leverage bracket answer. */
+  /** The largest position notional the symbol's current leverage allows (its bracket's cap). */
   maxNotional(symbol: string): string {
-    const m = this.markets.get(symbol)!;
-    return str(dec(50_000_000).div(m.maxLeverage).round());
+    return str(this.core.maxNotional(symbol));
+  }
+
+  /** POST /fapi/v1/marginType. */
+  setMarginType(symbol: string, type: 'isolated' | 'cross'): Promise<void> {
+    return this.run((core) => core.setMarginType(symbol, type));
+  }
+
+  /** The exchange closes a position on its own (ADL, insurance fund, settlement, liquidation): a test's control. */
+  forceClose(symbol: string, kind: ForcedClose, px?: number): Promise<ExFill | null> {
+    return this.run((core) => core.forceClose(symbol, kind, core.now, px));
   }
 }
 

@@ -44,9 +44,12 @@ export function exchangeInfo(markets: SimMarket[], serverTime: number) {
   };
 }
 
+/** Binance's status of a venue order: the exchange's own ADL / insurance-fund orders are NEW_ADL / NEW_INSURANCE while new. */
+const statusOf = (o: SimOrder): string => (o.status === 'new' && o.reason === 'adl' ? 'NEW_ADL' : o.status === 'new' && o.reason === 'insurance' ? 'NEW_INSURANCE' : STATUS[o.status]);
+
 export function order(o: SimOrder, m: SimMarket) {
   return {
-    orderId: o.id, symbol: m.id, status: STATUS[o.status], clientOrderId: o.clientId, price: z(o.price), avgPrice: z(o.avgPrice), origQty: o.qty,
+    orderId: o.id, symbol: m.id, status: statusOf(o), clientOrderId: o.clientId, price: z(o.price), avgPrice: z(o.avgPrice), origQty: o.qty,
     executedQty: o.filledQty, cumQty: o.filledQty, cumQuote: o.cumQuote, timeInForce: o.timeInForce, type: TYPE[o.type], reduceOnly: o.reduceOnly,
     closePosition: o.closePosition, side: o.side.toUpperCase(), positionSide: 'BOTH', stopPrice: z(o.stopPrice), workingType: o.workingType,
     priceProtect: false, origType: TYPE[o.type], priceMatch: 'NONE', selfTradePreventionMode: 'EXPIRE_MAKER', goodTillDate: 0, time: o.createdAt, updateTime: o.updatedAt,
@@ -77,16 +80,19 @@ export function userTrade(f: ExFill, m: SimMarket) {
   };
 }
 
-export function positionRiskV2(core: SimVenue, m: SimMarket) {
-  const p = core.position(m.symbol);
+export function positionRiskV2(core: SimVenue, m: SimMarket, positionSide: 'BOTH' | 'LONG' | 'SHORT' = 'BOTH') {
+  const p = positionSide === 'BOTH' ? core.position(m.symbol) : null;
   const mark = core.mark(m.symbol) ?? 0;
   const amt = p ? (p.side === 'long' ? p.qty : `-${p.qty}`) : '0';
   return {
     symbol: m.id, positionAmt: amt, entryPrice: p?.entryPrice ?? '0.0', breakEvenPrice: p?.entryPrice ?? '0.0', markPrice: str(mark), unRealizedProfit: p?.unrealizedPnl ?? '0.00000000',
-    liquidationPrice: p?.liquidationPrice ?? '0', leverage: String(core.leverage(m.symbol)), maxNotionalValue: '50000000', marginType: 'cross', isolatedMargin: '0.00000000',
-    isAutoAddMargin: 'false', positionSide: 'BOTH', notional: p ? str(Number(amt) * mark) : '0', isolatedWallet: '0', updateTime: p?.updatedAt ?? 0,
+    liquidationPrice: p?.liquidationPrice ?? '0', leverage: String(core.leverage(m.symbol)), maxNotionalValue: String(core.maxNotional(m.symbol)), marginType: core.marginType(m.symbol) === 'isolated' ? 'isolated' : 'cross', isolatedMargin: '0.00000000',
+    isAutoAddMargin: 'false', positionSide, notional: p ? str(Number(amt) * mark) : '0', isolatedWallet: '0', updateTime: p?.updatedAt ?? 0,
   };
 }
+
+/** positionRisk rows of one market: one BOTH row in one-way mode, a LONG and a SHORT row in hedge mode. */
+export const positionRiskRows = (core: SimVenue, m: SimMarket) => (core.positionMode === 'hedge' ? [positionRiskV2(core, m, 'LONG'), positionRiskV2(core, m, 'SHORT')] : [positionRiskV2(core, m)]);
 
 export function positionRiskV3(core: SimVenue, m: SimMarket) {
   const v2 = positionRiskV2(core, m);
@@ -202,7 +208,7 @@ export function userEvent(e: VenueEvent, core: SimVenue, bySymbol: Map<string, S
       e: 'ORDER_TRADE_UPDATE', E: e.ts, T: e.ts,
       o: {
         s: m.id, c: o.clientId, S: o.side.toUpperCase(), o: TYPE[o.type], f: o.timeInForce, q: o.qty, p: z(o.price), ap: z(o.avgPrice), sp: z(o.stopPrice),
-        x: e.exec, X: STATUS[o.status], i: o.id, l: f?.qty ?? '0', z: o.filledQty, L: f?.price ?? '0', N: f ? f.feeAsset : 'USDT', n: f?.fee ?? '0', T: e.ts,
+        x: e.exec, X: statusOf(o), i: o.id, l: f?.qty ?? '0', z: o.filledQty, L: f?.price ?? '0', N: f ? f.feeAsset : 'USDT', n: f?.fee ?? '0', T: e.ts,
         t: f ? Number(f.tradeId) : 0, b: '0', a: '0', m: f?.isMaker ?? false, R: o.reduceOnly, wt: o.workingType, ot: TYPE[o.type], ps: 'BOTH', cp: o.closePosition,
         rp: f?.realizedPnl ?? '0', pP: false, si: 0, ss: 0, V: 'EXPIRE_MAKER', pm: 'NONE', gtd: 0,
       },

@@ -275,7 +275,17 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
       });
     },
   },
-  'GET /fapi/v1/positionSide/dual': { auth: 'signed', handle: async () => ({ dualSidePosition: false }) },
+  'GET /fapi/v1/positionSide/dual': { auth: 'signed', handle: async (c) => ({ dualSidePosition: c.venue.core.positionMode === 'hedge' }) },
+  'POST /fapi/v1/marginType': {
+    auth: 'signed',
+    handle: async (c) => {
+      const m = marketOf(c)!;
+      const t = c.params.get('marginType');
+      if (t !== 'ISOLATED' && t !== 'CROSSED') fail(-1102, "Mandatory parameter 'marginType' was not sent, was empty/null, or malformed.");
+      await c.venue.setMarginType(m.symbol, t === 'ISOLATED' ? 'isolated' : 'cross');
+      return { code: 200, msg: 'success' };
+    },
+  },
   'GET /fapi/v1/multiAssetsMargin': { auth: 'signed', handle: async () => ({ multiAssetsMargin: false }) },
   'GET /fapi/v2/account': { auth: 'signed', handle: async (c) => c.venue.query((core) => fmt.account(core, c.markets, core.now, 2)) },
   'GET /fapi/v3/account': { auth: 'signed', handle: async (c) => c.venue.query((core) => fmt.account(core, c.markets, core.now, 3)) },
@@ -285,7 +295,7 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
     auth: 'signed',
     handle: async (c) => {
       const one = marketOf(c, false);
-      return c.venue.query((core) => (one ? [one] : c.markets).map((m) => fmt.positionRiskV2(core, m)));
+      return c.venue.query((core) => (one ? [one] : c.markets).flatMap((m) => fmt.positionRiskRows(core, m)));
     },
   },
   'GET /fapi/v3/positionRisk': {
@@ -299,11 +309,17 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
     auth: 'signed',
     handle: async (c) => {
       const one = marketOf(c, false);
-      const rows = (one ? [one] : c.markets).map((m) => ({
-        symbol: m.id, notionalCoef: 1,
-        brackets: [{ bracket: 1, initialLeverage: m.maxLeverage, notionalCap: Number(c.venue.maxNotional(m.symbol)), notionalFloor: 0, maintMarginRatio: m.maintMarginRate, cum: 0 }],
-      }));
-      return one ? rows : rows;
+      // Binance's shape: every bracket with its leverage maximum, notional floor and cap, maintenance ratio and amount.
+      return (one ? [one] : c.markets).map((m) => {
+        let cum = 0;
+        return {
+          symbol: m.id, notionalCoef: 1,
+          brackets: m.brackets.map((b, i) => {
+            if (i) cum += b.notionalFloor * (b.maintMarginRatio - m.brackets[i - 1]!.maintMarginRatio);
+            return { bracket: b.bracket, initialLeverage: b.maxLeverage, notionalCap: b.notionalCap, notionalFloor: b.notionalFloor, maintMarginRatio: b.maintMarginRatio, cum: Math.round(cum * 100) / 100 };
+          }),
+        };
+      });
     },
   },
   'POST /fapi/v1/leverage': {

@@ -322,6 +322,13 @@ export class VenueServer {
         const n = arg.action === 'silent_drop' ? this.silentDrop(scope) : arg.action === 'drop' ? this.dropStreams(scope) : arg.action === 'expire_listen_key' ? Number(this.expireListenKey()) : -1;
         return json(res, n < 0 ? 400 : 200, { affected: n });
       }
+      case 'POST /bosun/v1/force-close': {
+        // The exchange closes a position on its own: { symbol, kind: adl | insurance | settlement | liquidation, price? }.
+        const kind = String(arg.kind ?? 'adl');
+        if (!['adl', 'insurance', 'settlement', 'liquidation'].includes(kind)) return json(res, 400, { error: `unknown kind ${kind}` });
+        const fill = await this.venue.forceClose(String(arg.symbol), kind as 'adl', arg.price === undefined ? undefined : Number(arg.price));
+        return json(res, 200, { fill });
+      }
       case 'POST /bosun/v1/clock-skew':
         this.clockSkewMs = Number(arg.ms ?? 0);
         return json(res, 200, { skewMs: this.clockSkewMs });
