@@ -25,7 +25,6 @@ import { recordConfigRun, requireMainnetPromotion } from './config-run.js';
 import { buildStatus } from './status.js';
 import { ensurePaperKeys, fetchVenueClock, sameClock, startEmbeddedVenue, type EmbeddedVenue } from './venue-link.js';
 import { databaseNameProblem } from '../config/db-mode.js';
-import { startupAccountCheck } from './account.js';
 
 export interface RunOptions {
   configFile: string;
@@ -47,6 +46,9 @@ export function requireMainnetConfirmation(config: Config, flag: boolean, env: N
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const { config } = loadConfig(opts.configFile, env);
+  // The account check needs ccxt (large): loaded now, while the database and the venue start, not on the critical path.
+  const accountCheck = import('./account.js');
+  accountCheck.catch(() => undefined);
   requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
   checkApiConfig(config, env);
   // Workers inherit the choice (they cannot see the terminal themselves).
@@ -99,7 +101,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   const clock = clockFromSpec(clockSpec);
   // The exchange account: hedge mode or a leverage above a symbol's bracket maximum stops the start here (exit 78).
-  await startupAccountCheck(runConfig, clock, log, env).catch(async (err) => {
+  await (await accountCheck).startupAccountCheck(runConfig, clock, log, env).catch(async (err: unknown) => {
     await venue?.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw err;

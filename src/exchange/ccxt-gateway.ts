@@ -68,7 +68,7 @@ export class CcxtGateway implements ExchangeGateway {
   private readonly idToSymbol = new Map<string, string>();
   /** orderId → client id, for trades (userTrades carry only the order id). */
   private readonly clientIds = new Map<string, string>();
-  readonly stats = { calls: 0, retries: 0, resyncs: 0, rateLimited: 0, lastLatencyMs: null as number | null };
+  readonly stats = { calls: 0, retries: 0, resyncs: 0, rateLimited: 0, lastLatencyMs: null as number | null, userFramesDropped: 0, lastDroppedFrame: null as string | null };
 
   constructor(readonly o: CcxtGatewayOptions) {
     this.ex = createClient({ environment: o.environment, url: o.url ?? null, apiKey: o.apiKey, secret: o.secret, recvWindowMs: o.recvWindowMs, timeoutMs: o.timeoutMs });
@@ -524,6 +524,10 @@ export class CcxtGateway implements ExchangeGateway {
       keepAliveMs: u.keepAliveMs, pingIntervalMs: u.pingIntervalMs, pongTimeoutMs: u.pongTimeoutMs, reconnectInitialMs: u.reconnectInitialMs, reconnectMaxMs: u.reconnectMaxMs,
       log: this.o.log,
       onStatus: (up, reason) => listener({ kind: 'status', up, reason }),
+      onMalformed: (error) => {
+        this.stats.userFramesDropped++;
+        this.stats.lastDroppedFrame = error.slice(0, 200);
+      },
       onFrame: (f) => {
         if (f.kind === 'order') {
           const symbol = this.symbolOf(f.venueSymbol);

@@ -15,6 +15,7 @@ import { lockstepWork } from '../clock/lockstep.js';
 import { Serial } from '../util/serial.js';
 import { chaosPoint } from '../ops/chaos-point.js';
 import { EntryWorker } from './entry.js';
+import { fillProblem, recordStray, strayFill } from './fill-attribution.js';
 import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
 import { Ledger, positionEvent, positionView } from './ledger.js';
 import { OrderManager } from './order-manager.js';
@@ -59,7 +60,7 @@ export class ExecutionEffects {
   private readonly unprotectedSince = new Map<number, number>();
   /** execution.protection_late alerts raised between ticks (at a fill), published with the next tick's output. */
   private readonly lateAlerts: AlertPayload[] = [];
-  readonly stats = { streamFills: 0, polledFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0, lateProtection: 0, maxProtectMs: 0 };
+  readonly stats = { streamFills: 0, polledFills: 0, strayFills: 0, droppedFills: 0, polls: 0, streamDowns: 0, keptWrites: 0, rewritten: 0, ticks: 0, stopMoves: 0, exits: 0, entryOrders: 0, lateProtection: 0, maxProtectMs: 0 };
 
   constructor(private readonly o: EffectsOptions) {
     this.ledger = new Ledger(o.pool, o.now);
@@ -97,9 +98,25 @@ export class ExecutionEffects {
   }
 
   private async onFill(f: ExFill, via: 'stream' | 'poll'): Promise<void> {
+    // Where fills enter: impossible numbers are dropped and counted; a fill that cannot be attributed opens nothing, is
+    // recorded once (fill row without a position, audit row) and alerts; reconciliation compares with the exchange as usual.
+    const insane = fillProblem(f);
+    if (insane) {
+      this.stats.droppedFills++;
+      this.o.log.warn({ symbol: f.symbol, tradeId: f.tradeId, why: insane }, 'fill with impossible numbers dropped');
+      return;
+    }
     const order = f.clientId ? await this.ledger.order(f.clientId) : null;
+    const stray = strayFill({ fill: f, traded: this.cfg.symbols.includes(f.symbol), order, position: await this.ledger.openPosition(f.symbol) });
+    if (stray) {
+      if (!(await recordStray(this.o.pool, f, stray, this.o.now()))) return;
+      this.stats.strayFills++;
+      this.o.log.warn({ symbol: f.symbol, tradeId: f.tradeId, kind: stray.kind, via }, stray.text);
+      this.lateAlerts.push({ severity: 'warning', code: 'execution.stray_fill', symbol: f.symbol, text: stray.text, data: { kind: stray.kind, tradeId: f.tradeId, clientId: f.clientId } });
+      return;
+    }
     const open = order?.leg === 'entry' ? await this.protectionFor(order.decision_id) : undefined;
-    const r = await this.ledger.recordFill(f, open, f.clientId?.startsWith('autoclose') ? 'liquidation' : 'external');
+    const r = await this.ledger.recordFill(f, open, f.forced ?? (f.clientId?.startsWith('autoclose') ? 'liquidation' : 'external'));
     if (r.kind === 'duplicate') return;
     chaosPoint('fill.recorded');
     if (via === 'stream') this.stats.streamFills++;

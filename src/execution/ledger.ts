@@ -8,6 +8,8 @@ import { isOpen, nextStatus, type OrderEvent, type OrderStatus } from '../domain
 import type { ExFill, ExOrder, OrderRequest } from '../exchange/types.js';
 import type { PositionEvent, PositionView, Side } from '../protocol/index.js';
 import { inTx } from '../store/tx.js';
+import { InvariantError } from '../errors.js';
+import { fillProblem } from './fill-attribution.js';
 
 export interface OrderRow {
   client_id: string;
@@ -173,6 +175,8 @@ export class Ledger {
    * target for a position this fill opens; `reasonIfUnknown` names the exit when the order is not ours.
    */
   async recordFill(f: ExFill, open?: { stopLoss: string | null; takeProfit: string | null }, reasonIfUnknown = 'external'): Promise<FillOutcome> {
+    const insane = fillProblem(f);
+    if (insane) throw new InvariantError(`fill ${f.tradeId} (${f.symbol}) refused: ${insane}`);
     return inTx(this.pool, async (conn) => {
       const t = this.now();
       const ins = await conn.query<{ affectedRows: number }>(
@@ -206,7 +210,8 @@ export class Ledger {
         const pnl = pos.side === 'long' ? diff : diff.neg();
         const left = dec(pos.qty).sub(closeQty);
         if (left.isZero()) {
-          const reason = order ? (EXIT_REASON[order.leg] ?? 'external') : reasonIfUnknown;
+          // The exchange's own closes name themselves: liquidation, adl, insurance, settlement.
+          const reason = order ? (EXIT_REASON[order.leg] ?? 'external') : (f.forced ?? reasonIfUnknown);
           await conn.query(
             `UPDATE positions SET status = 'closed', exit_price = ?, realized_pnl = realized_pnl + ?, fees = fees + ?, exit_reason = ?, closed_at = ?, updated_at = ? WHERE id = ?`,
             [f.price, str(pnl), f.fee, reason, f.ts, t, pos.id],

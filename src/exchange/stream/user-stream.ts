@@ -19,6 +19,8 @@ export interface UserStreamOptions {
   reconnectMaxMs: number;
   onFrame(f: Exclude<UserFrame, { kind: 'expired' }>): void;
   onStatus(up: boolean, reason: string): void;
+  /** A frame that failed validation (counted and dropped). */
+  onMalformed?(error: string): void;
   log: Logger;
 }
 
@@ -124,6 +126,7 @@ export class UserStream {
           else {
             this.counters.malformed++;
             this.o.log.warn({ error: r.error }, 'malformed user-data frame dropped');
+            this.o.onMalformed?.(r.error);
           }
           return;
         }

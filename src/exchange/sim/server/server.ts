@@ -322,6 +322,17 @@ export class VenueServer {
         const n = arg.action === 'silent_drop' ? this.silentDrop(scope) : arg.action === 'drop' ? this.dropStreams(scope) : arg.action === 'expire_listen_key' ? Number(this.expireListenKey()) : -1;
         return json(res, n < 0 ? 400 : 200, { affected: n });
       }
+      case 'POST /bosun/v1/user-frame': {
+        // A raw frame on every user-data connection, as a hostile or broken exchange might send it ({ frame }: JSON or text).
+        const text = typeof arg.frame === 'string' ? arg.frame : JSON.stringify(arg.frame);
+        let n = 0;
+        for (const c of this.conns) {
+          if (c.kind !== 'user' || c.silenced) continue;
+          this.sendTo(c, text);
+          n++;
+        }
+        return json(res, 200, { sent: n });
+      }
       case 'POST /bosun/v1/force-close': {
         // The exchange closes a position on its own: { symbol, kind: adl | insurance | settlement | liquidation, price? }.
         const kind = String(arg.kind ?? 'adl');
