@@ -130,7 +130,7 @@ function dataOf(series: Series[]): BacktestResult['data'] {
   if (series.length === 1) return one(series[0]!);
   const each = series.map(one);
   return {
-    symbol: each.map((d) => d.symbol).join(','), source: each.map((d) => d.source).join(', '),
+    symbol: each.map((d) => d.symbol).join(','), source: [...new Set(each.map((d) => d.source))].join(', '),
     sha256: createHash('sha256').update(each.map((d) => `${d.symbol} ${d.sha256}\n`).join('')).digest('hex'),
     from: Math.min(...each.map((d) => d.from)), to: Math.max(...each.map((d) => d.to)), candles: each.reduce((a, d) => a + d.candles, 0), series: each,
   };
