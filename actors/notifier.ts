@@ -3,7 +3,8 @@
 // Guarantees: a row exists before anyone is told; a Telegram outage or a notifier restart loses nothing and sends
 // nothing twice (rows and per-chat progress live in MariaDB); at shutdown it keeps delivering for `drainMs`.
 // Limits, by construction: a notice is durable once its row is written (a worker killed in the milliseconds before
-// loses it), and a kill between Telegram accepting a message and the row update resends that one message.
+// loses it); a kill between Telegram accepting a message and the row update, or an answer lost on the way, resends that
+// one message (same ref #N<id>; after a lost answer marked as possibly a repeat): at least once, never lost (README).
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { notifierMachine, type Notice, type NotifierContext, type SendOutcome } from '../machines/notifier.machine.js';
 import { readSecrets } from '../src/config/load.js';
@@ -11,7 +12,8 @@ import { request } from '../src/control/socket.js';
 import { telegramState } from '../src/daemon/status.js';
 import { scrub, secretValues } from '../src/log/logger.js';
 import { CommandHandler } from '../src/notify/commands.js';
-import { noticeFromAlert, noticeFromPosition, telegramText } from '../src/notify/format.js';
+import { deliverNext } from '../src/notify/deliver.js';
+import { noticeFromAlert, noticeFromPosition } from '../src/notify/format.js';
 import { Outbox } from '../src/notify/outbox.js';
 import { dailySummary } from '../src/notify/summary.js';
 import { TelegramClient } from '../src/notify/telegram.js';
@@ -60,29 +62,7 @@ runActor(async (ctx) => {
   const sendNext = (): Promise<SendOutcome> =>
     serial.run(async () => {
       if (!telegram) return { kind: 'empty' };
-      const row = await outbox.oldestPending();
-      if (!row) return { kind: 'empty' };
-      const text = telegramText(row, config.mode);
-      const dropped: string[] = [];
-      for (const chat of chats) {
-        if (row.delivered[chat]) continue;
-        const r = await telegram.send(chat, text, stop.signal);
-        if (r.ok) {
-          row.delivered[chat] = 'sent';
-          await outbox.markChats(row.id, row.delivered);
-        } else if (r.kind === 'drop') {
-          row.delivered[chat] = `failed: ${r.error}`;
-          await outbox.markChats(row.id, row.delivered);
-          dropped.push(`${chat}: ${r.error}`);
-          log.error({ chat, id: row.id, err: r.error }, 'telegram refused a notification for this chat; not retrying it there');
-        } else {
-          await outbox.markAttempt(row.id, r.error);
-          return { kind: 'retry', error: r.error, ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
-        }
-      }
-      const anySent = Object.values(row.delivered).some((v) => v === 'sent');
-      await outbox.finish(row.id, anySent ? 'sent' : 'failed', dropped.length ? dropped.join('; ') : null);
-      return { kind: anySent ? 'sent' : 'failed', id: row.id };
+      return deliverNext({ outbox, telegram, chats, mode: config.mode, log, signal: stop.signal });
     });
 
   const summarize = async ({ input }: { input: { dueAt: number } }) => {

@@ -49,18 +49,27 @@ const TITLES: Array<[RegExp, string]> = [
 export const titleOf = (code: string): string => TITLES.find(([re]) => re.test(code))?.[1] ?? code;
 
 export interface StoredNotification {
+  /** The outbox row id: the message's stable identity (`ref #N<id>`), the same on every attempt. */
+  id?: number;
   code: string;
   severity: string;
   text: string;
   repeats: number;
 }
 
-/** The Telegram text of a stored notification: icon, [MODE], title, body, and how often it repeated. */
-export function telegramText(n: StoredNotification, mode: string): string {
+/** What a message sent again after a lost answer says (Telegram may already have shown the first one). */
+export const RESENT_NOTE = '(sent again: the answer to an earlier attempt was lost, so it may arrive twice — same ref)';
+
+/**
+ * The Telegram text of a stored notification: icon, [MODE], title, body, how often it repeated, and its ref (the row id):
+ * a message delivered twice (a lost answer, then a retry) shows the same ref both times.
+ */
+export function telegramText(n: StoredNotification, mode: string, resent = false): string {
   const icon = ICON[n.severity as Severity] ?? '';
   const head = `${icon} [${mode.toUpperCase()}] ${titleOf(n.code)}`.trim();
   const rep = n.repeats > 0 ? `\n(×${n.repeats + 1}: repeated ${n.repeats} more time${n.repeats > 1 ? 's' : ''})` : '';
-  return truncate(`${head}\n${n.text}${rep}`);
+  const tail = `${n.id !== undefined ? `\nref #N${n.id}` : ''}${resent ? `\n${RESENT_NOTE}` : ''}`;
+  return truncate(`${head}\n${n.text}${rep}`, TELEGRAM_MAX - tail.length) + tail;
 }
 
 export const truncate = (s: string, max = TELEGRAM_MAX): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);

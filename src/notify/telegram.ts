@@ -11,8 +11,15 @@ export interface TelegramOptions {
 
 export type SendResult =
   | { ok: true }
-  /** `retry`: Telegram or the network failed; the same message must be sent again later. `drop`: this chat cannot take it. */
-  | { ok: false; kind: 'retry' | 'drop'; error: string; retryAfterMs?: number };
+  /**
+   * `retry`: Telegram or the network failed; the same message must be sent again later. `drop`: this chat cannot take it.
+   * `maybeSent`: the request left and its answer was lost (a timeout, a reset connection): Telegram may have accepted it.
+   * The Bot API has no idempotency key, so a retry can deliver it twice (see README, Telegram).
+   */
+  | { ok: false; kind: 'retry' | 'drop'; error: string; retryAfterMs?: number; maybeSent?: boolean };
+
+/** Connection failures where no request reached Telegram. */
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
 export class TelegramClient {
   /** Sends: no retries inside the library (the outbox retries with its own persisted backoff). */
@@ -62,7 +69,9 @@ export class TelegramClient {
       if (err.errorCode === 400 || err.errorCode === 403) return { ok: false, kind: 'drop', error };
       return { ok: false, kind: 'retry', error };
     }
-    if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof ParseError) return { ok: false, kind: 'retry', error };
+    // Telegram's answer is the only proof of delivery: a request that left without one may have been accepted.
+    if (err instanceof TimeoutError || err instanceof ParseError) return { ok: false, kind: 'retry', error, maybeSent: true };
+    if (err instanceof NetworkError) return NOT_SENT.test(error) ? { ok: false, kind: 'retry', error } : { ok: false, kind: 'retry', error, maybeSent: true };
     return { ok: false, kind: 'retry', error };
   }
 

@@ -21,6 +21,8 @@ export class FakeTelegram {
   readonly requests: Array<{ method: string; contentType: string }> = [];
   /** Errors the next sendMessage calls answer with, in order (Telegram's error envelope). */
   readonly failSends: Array<{ code: number; description: string; retryAfter?: number }> = [];
+  /** The next this many sendMessage calls are accepted (the message is in `sent`) but never answered: the answer is lost. */
+  loseAnswers = 0;
   /** Highest offset a getUpdates call confirmed (updates below it are gone). */
   confirmed = 0;
   private updates: FakeMessageUpdate[] = [];
@@ -113,6 +115,10 @@ export class FakeTelegram {
         const lp = p.get('link_preview_options');
         if (lp !== null) JSON.parse(lp); // structured fields arrive as JSON strings
         this.sent.push({ chatId, text, at: Date.now() });
+        if (this.loseAnswers > 0) {
+          this.loseAnswers--;
+          return; // accepted, shown to the chat, and no answer ever comes back (cut when the fake stops)
+        }
         return reply(200, { ok: true, result: { message_id: this.nextMessage++, date: Math.floor(Date.now() / 1000), chat: { id: Number(chatId), type: 'private' }, text } });
       }
       case 'getUpdates': {
