@@ -1,5 +1,6 @@
 // The bosun command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 // Guarantees each failure class exits with its own code (see ExitCode) and one clear message on stderr.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { NotRunningError } from '../control/socket.js';
 import { BosunError, ExitCode } from '../errors.js';
@@ -18,12 +19,14 @@ import * as statusCmd from './commands/status.js';
 import * as trainCmd from './commands/train.js';
 import * as venueCmd from './commands/venue.js';
 import * as walkforwardCmd from './commands/walkforward.js';
+import { fromRoot } from '../paths.js';
 import type { CliContext } from './shared.js';
 
 const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd];
 
 async function main(argv: string[]): Promise<number> {
-  const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();
+  const version = (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version;
+  const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').version(version, '-V, --version', 'print the version and exit').exitOverride();
   const ctx: CliContext = { code: ExitCode.ok };
   for (const c of COMMANDS) c.register(program, ctx);
   try {
