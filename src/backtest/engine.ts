@@ -46,6 +46,8 @@ export interface BacktestOptions {
   derivatives?: DerivativesHistory | null;
   /** Stored AI swarm consensus records of the symbol (ai_consensus); each counts from its made_at on. Without: ai_consensus is unavailable. */
   ai?: AiConsensusView[];
+  /** Progress hook (issue 21, CLI progress bars): called every 256 candles and at the end with (done, total). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What each decision said, in order (parity and inspection; the full decisions are large). */
@@ -243,7 +245,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const fills: ExFill[] = [];
   let peak = initial;
   let prevOpen = -Infinity;
+  let done = 0; // progress hook (issue 21)
   for (const c of candles) {
+    if (o.onProgress && (++done & 255) === 0) o.onProgress(done, candles.length);
     if (c.symbol !== symbol || c.tf !== '1m' || !c.closed) throw new RangeError(`backtest candles must be closed 1m candles of ${symbol}`);
     if (c.openTime <= prevOpen) throw new RangeError(`candles out of order at ${new Date(c.openTime).toISOString()}`);
     prevOpen = c.openTime;
@@ -269,6 +273,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
       ddSeries.push([t, peak > 0 ? (peak - eq) / peak : 0]);
     }
   }
+  o.onProgress?.(candles.length, candles.length); // progress hook (issue 21)
   const end = candles[candles.length - 1]!.openTime + 60_000;
   for (const a of [execution, decision, analytics]) a.stop();
   await inference?.close();

@@ -11,6 +11,7 @@ import { safeDbUrl } from '../../store/pool.js';
 import { insertBacktestRun } from '../../store/repos/backtest.js';
 import { consensusTimeline } from '../../store/repos/ai.js';
 import { loadOverrides } from '../../store/repos/overrides.js';
+import { progressBar } from '../progress.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = DataFlags & { json?: string; html?: string; quiet?: boolean };
@@ -39,10 +40,11 @@ export function register(program: Command, _ctx: CliContext): void {
         // The swarm's stored consensus for the period (swarm on in this config): each record counts from when it was made.
         const first = data.candles[0]!.openTime;
         const ai = config.ai.baseUrl === null ? [] : await consensusTimeline(pool, symbol, first - config.decision.signals.ai_consensus.maxAgeSec * 1000, data.candles[data.candles.length - 1]!.openTime + 60_000);
+        const bar = progressBar(`backtest ${symbol}`, 'candles', data.candles.length);
         const run = await runBacktest({
           config, identity: configIdentity(config), candles: data.candles, warmup: data.warmup, overrides, source: { name: data.source, sha256: data.sha256 },
-          derivatives: data.derivatives ?? null, ...(ai.length ? { ai } : {}),
-        });
+          derivatives: data.derivatives ?? null, ...(ai.length ? { ai } : {}), onProgress: (n, total) => bar.update(n, total),
+        }).finally(() => bar.stop());
         const json = resultJson(run.result);
         const sha = createHash('sha256').update(json).digest('hex');
         if (o.json) writeFileSync(o.json, json);
