@@ -71,7 +71,7 @@ let embedded = null;
 if (files.length) {
   const dbUrl = process.env.BOSUN_TEST_DB_URL ?? 'mariadb://root@127.0.0.1:3306';
   const { ensureEmbeddedDb } = await import(pathToFileURL(join(root, 'dist', 'src', 'store', 'embedded.js')).href);
-  embedded = await ensureEmbeddedDb(`${dbUrl}/bosun_test`).catch((err) => {
+  embedded = await ensureEmbeddedDb(`${dbUrl}/bosun_test`, { adopt: true }).catch((err) => {
     process.stdout.write(`runner: ${err.message}\n`);
     return null;
   });

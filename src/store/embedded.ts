@@ -3,7 +3,7 @@
 // Guarantees a server that answers is never replaced (refused logins stay errors), one start per port at a time, and
 // `stop()` waits until the server it owns has exited.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import * as mariadb from 'mariadb';
@@ -27,7 +27,8 @@ export interface EmbeddedDb {
 
 export interface EmbeddedOptions {
   env?: NodeJS.ProcessEnv;
-  /** Adopt a server a previous run of ours left running in the same directory (the daemon does; one-shot commands do not). */
+  /** Adopt a server of ours whose starter has died (a daemon killed before its shutdown), to stop it when done (the daemon
+   * does; one-shot commands do not). A server whose starter still runs is used, never adopted. */
   adopt?: boolean;
   startTimeoutMs?: number;
 }
@@ -159,9 +160,15 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
     return b ? (/Ver ([0-9.]+)/.exec(spawnSync(b.mariadbd, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? '') : '';
   };
 
-  // One of ours already runs there (a daemon killed without its shutdown leaves it): use it.
+  // One of ours already runs there: use it. Adopt it only when whoever started it is gone (the owner file names them).
+  const ownerFile = join(dir, 'owner.pid');
   const running = readPid(pidFile);
-  if (running !== null && isMariadbd(running) && (await probe(host, t.port, 2000)) === 'answers') return handle(dir, host, t.port, running, !!opts.adopt, version());
+  if (running !== null && isMariadbd(running) && (await probe(host, t.port, 2000)) === 'answers') {
+    const owner = readPid(ownerFile);
+    const orphan = owner === null || (owner !== process.pid && !alive(owner));
+    if (orphan && opts.adopt) writeFileSync(ownerFile, String(process.pid));
+    return handle(dir, host, t.port, running, orphan && !!opts.adopt, version());
+  }
 
   const p = await probe(host, t.port, 2000);
   if (p !== 'refused') return null;
@@ -215,6 +222,7 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
       await sleep(100);
     }
     await ensureUser(host, t.port, t.user, t.password);
+    writeFileSync(ownerFile, String(process.pid));
     return handle(dir, host, t.port, child.pid!, true, version());
   } finally {
     rmSync(lock, { force: true });

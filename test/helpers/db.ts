@@ -13,7 +13,8 @@ export const DB_HOST_URL = process.env.BOSUN_TEST_DB_URL ?? 'mariadb://root@127.
  * run alone leaves the one it started running for the next.
  */
 let serverReady: Promise<unknown> | null = null;
-export const ensureTestServer = (): Promise<unknown> => (serverReady ??= ensureEmbeddedDb(`${DB_HOST_URL}/bosun_test`));
+// Adopting (owning) it keeps a daemon this test starts from adopting it, and stopping it when that daemon stops.
+export const ensureTestServer = (): Promise<unknown> => (serverReady ??= ensureEmbeddedDb(`${DB_HOST_URL}/bosun_test`, { adopt: true }));
 
 export interface TestDb {
   name: string;
