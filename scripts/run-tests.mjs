@@ -75,7 +75,7 @@ if (files.length) {
     process.stdout.write(`runner: ${err.message}\n`);
     return null;
   });
-  if (embedded) process.stdout.write(`runner: nothing answered at ${dbUrl}: the tests run on the ${embedded.describe()}\n`);
+  if (embedded) process.stdout.write(`runner: ${embedded.how === 'started' ? `nothing answered at ${dbUrl}: ` : ''}the tests run on the ${embedded.describe()}\n`);
 }
 const t0 = Date.now();
 await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));

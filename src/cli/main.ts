@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const { ensureEmbeddedDb } = await import('../store/embedded.js');
     embedded = await ensureEmbeddedDb(url);
-    if (embedded) process.stderr.write(`bosun: nothing answered at ${embedded.host}:${embedded.port}: using the ${embedded.describe()} for this command\n`);
+    if (embedded?.how === 'started') process.stderr.write(`bosun: nothing answered at ${embedded.host}:${embedded.port}: started the ${embedded.describe()} for this command\n`);
   });
   try {
     await program.parseAsync(argv);

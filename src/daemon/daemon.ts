@@ -63,7 +63,10 @@ async function runOn(opts: RunOptions, env: NodeJS.ProcessEnv, config: Config, e
   process.env.BOSUN_LOG_FORMAT ??= prettyLogs() ? 'pretty' : 'json';
   const log = createLogger({ level: config.log.level, name: 'supervisor', db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
   log.info({ mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, db: safeDbUrl(config.db.url), config: opts.configFile }, `bosun starting in ${config.mode.toUpperCase()} mode`);
-  if (embedded) log.info({ dir: embedded.dir, port: embedded.port, pid: embedded.pid, socket: embedded.socket }, `nothing answered at ${embedded.host}:${embedded.port}: using the ${embedded.describe()}`);
+  if (embedded) {
+    const what = embedded.how === 'started' ? `nothing answered at ${embedded.host}:${embedded.port}: started the ${embedded.describe()}` : `the database is the ${embedded.describe()}${embedded.how === 'adopted' ? ', left by an earlier run: adopted (stopped with this daemon)' : ', started by another process'}`;
+    log.info({ dir: embedded.dir, port: embedded.port, pid: embedded.pid, socket: embedded.socket, how: embedded.how }, what);
+  }
   const spec = loadSupervisorSpec(opts.supervisorFile ?? fromRoot('supervisor.config.json'));
 
   const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);

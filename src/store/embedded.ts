@@ -20,6 +20,8 @@ export interface EmbeddedDb {
   socket: string;
   /** This process started it (or adopted one a crashed run left behind): `stop()` ends it. */
   owned: boolean;
+  /** 'started' here, 'adopted' from a starter that died, or 'shared' (its starter still runs and stops it). */
+  how: 'started' | 'adopted' | 'shared';
   /** What status shows: `embedded mariadbd 10.11 (pid 123, var/mariadb/3306)`. */
   describe(): string;
   stop(): Promise<void>;
@@ -108,10 +110,11 @@ const tail = (file: string): string => {
   }
 };
 
-function handle(dir: string, host: string, port: number, pid: number, owned: boolean, version: string): EmbeddedDb {
+function handle(dir: string, host: string, port: number, pid: number, how: EmbeddedDb['how'], version: string): EmbeddedDb {
   const where = relative(projectRoot, dir).startsWith('..') ? dir : relative(projectRoot, dir);
+  const owned = how !== 'shared';
   return {
-    dir, host, port, pid, socket: socketPath(dir, port), owned,
+    dir, host, port, pid, socket: socketPath(dir, port), owned, how,
     describe: () => `embedded mariadbd${version ? ` ${version}` : ''} (pid ${pid}, ${where}, port ${port})`,
     async stop() {
       if (!owned || !alive(pid)) return;
@@ -167,7 +170,7 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
     const owner = readPid(ownerFile);
     const orphan = owner === null || (owner !== process.pid && !alive(owner));
     if (orphan && opts.adopt) writeFileSync(ownerFile, String(process.pid));
-    return handle(dir, host, t.port, running, orphan && !!opts.adopt, version());
+    return handle(dir, host, t.port, running, orphan && opts.adopt ? 'adopted' : 'shared', version());
   }
 
   const p = await probe(host, t.port, 2000);
@@ -188,7 +191,7 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
     await sleep(200);
     if ((await probe(host, t.port, 1000)) === 'answers') {
       const pid = readPid(pidFile);
-      return handle(dir, host, t.port, pid ?? 0, false, version());
+      return handle(dir, host, t.port, pid ?? 0, 'shared', version());
     }
   }
   try {
@@ -223,7 +226,7 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
     }
     await ensureUser(host, t.port, t.user, t.password);
     writeFileSync(ownerFile, String(process.pid));
-    return handle(dir, host, t.port, child.pid!, true, version());
+    return handle(dir, host, t.port, child.pid!, 'started', version());
   } finally {
     rmSync(lock, { force: true });
   }
