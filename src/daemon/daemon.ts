@@ -47,9 +47,6 @@ export function requireMainnetConfirmation(config: Config, flag: boolean, env: N
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const { config } = loadConfig(opts.configFile, env);
-  // The account check needs ccxt (large): loaded now, while the database and the venue start, not on the critical path.
-  const accountCheck = import('./account.js');
-  accountCheck.catch(() => undefined);
   requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
   checkApiConfig(config, env);
   // The configured database on this host does not answer: a private mariadbd (var/mariadb/<port>) serves it, until we stop.
@@ -63,6 +60,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 }
 
 async function runOn(opts: RunOptions, env: NodeJS.ProcessEnv, config: Config, embedded: EmbeddedDb | null): Promise<number> {
+  // The account check needs ccxt (large): loaded now, while the database and the venue start, not on the critical path.
+  const accountCheck = import('./account.js');
+  accountCheck.catch(() => undefined);
   // Workers inherit the choice (they cannot see the terminal themselves).
   process.env.BOSUN_LOG_FORMAT ??= prettyLogs() ? 'pretty' : 'json';
   const log = createLogger({ level: config.log.level, name: 'supervisor', db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
