@@ -18,6 +18,18 @@ export type SendResult =
    */
   | { ok: false; kind: 'retry' | 'drop'; error: string; retryAfterMs?: number; maybeSent?: boolean };
 
+/** The codes along an error's cause chain (fetch wraps the socket's error: `fetch failed` ← ECONNREFUSED). */
+function causeCodes(err: unknown): string[] {
+  const out: string[] = [];
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 6; i++) {
+    if (typeof e.code === 'string') out.push(e.code);
+    for (const sub of (e as { errors?: unknown[] }).errors ?? []) if (typeof (sub as { code?: unknown })?.code === 'string') out.push((sub as { code: string }).code);
+    e = e.cause as typeof e;
+  }
+  return out;
+}
+
 /** Connection failures where no request reached Telegram. */
 const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
 
@@ -71,7 +83,7 @@ export class TelegramClient {
     }
     // Telegram's answer is the only proof of delivery: a request that left without one may have been accepted.
     if (err instanceof TimeoutError || err instanceof ParseError) return { ok: false, kind: 'retry', error, maybeSent: true };
-    if (err instanceof NetworkError) return NOT_SENT.test(error) ? { ok: false, kind: 'retry', error } : { ok: false, kind: 'retry', error, maybeSent: true };
+    if (err instanceof NetworkError) return NOT_SENT.test(`${error} ${causeCodes(err).join(' ')}`) ? { ok: false, kind: 'retry', error } : { ok: false, kind: 'retry', error, maybeSent: true };
     return { ok: false, kind: 'retry', error };
   }
 
