@@ -10,6 +10,15 @@ import { timedGateway } from '../src/ops/timed-gateway.js';
 import type { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
 
 runActor(async (ctx) => {
+  /** The exchange's usage headers as status shows them, and as gauges for the metrics endpoint. */
+  const usageMetrics = (g: CcxtGateway) => {
+    const u = g.usage;
+    if (u.usedWeight1m !== null) ctx.metrics.set('exchange_request_weight', {}, u.usedWeight1m);
+    if (u.orderCount10s !== null) ctx.metrics.set('exchange_order_count', { interval: '10s' }, u.orderCount10s);
+    if (u.orderCount1m !== null) ctx.metrics.set('exchange_order_count', { interval: '1m' }, u.orderCount1m);
+    ctx.metrics.set('exchange_maintenance', {}, g.maintenance ? 1 : 0);
+    return { used1m: u.usedWeight1m, limit1m: u.weightLimit, orders10s: u.orderCount10s, orders1m: u.orderCount1m, waits: g.stats.weightWaits, waitMs: g.stats.weightWaitMs };
+  };
   const { config, clock, log } = ctx;
   const now = () => clock.now();
   const speed = clock instanceof ScaledClock ? clock.spec.speed : 1;
@@ -18,10 +27,20 @@ runActor(async (ctx) => {
   let ccxt: CcxtGateway | undefined;
   const fx = new ExecutionEffects({
     config, pool: ctx.db(), log, now, setDegraded: (r) => ctx.setDegraded(r),
-    gateway: async () => (ccxt = timedGateway((await import('../src/exchange/from-config.js')).gatewayFromConfig(config, { now, log, private: true }), ctx.metrics)),
+    gateway: async () => {
+      const g = (await import('../src/exchange/from-config.js')).gatewayFromConfig(config, { now, log, private: true });
+      // Maintenance is the health path's degraded state with its reason (one alert as it starts, one as the first good
+      // tick after it ends); its end runs a tick at once, which re-checks every position's protection.
+      g.onMaintenance((m) => {
+        ctx.setDegraded(m.active ? `exchange maintenance since ${new Date(m.since).toISOString()}` : null);
+        sender?.send(m.active ? { type: 'execution.degraded', reason: `maintenance: ${m.reason}` } : { type: 'execution.kick' });
+      });
+      return (ccxt = timedGateway(g, ctx.metrics));
+    },
   });
   const machine = executionMachine.provide({ actors: fx.actors() });
   let actorRef: { getSnapshot(): { context: unknown } } | null = null;
+  let sender: { send(e: { type: 'execution.degraded'; reason: string } | { type: 'execution.kick' }): void } | null = null;
 
   return {
     machine,
@@ -56,6 +75,7 @@ runActor(async (ctx) => {
     },
     onStart: (a) => {
       actorRef = a as unknown as { getSnapshot(): { context: unknown } };
+      sender = a as unknown as NonNullable<typeof sender>;
       fx.attach(a as unknown as Parameters<ExecutionEffects['attach']>[0]);
     },
     commands: {
@@ -82,7 +102,10 @@ runActor(async (ctx) => {
         venue: ccxt?.name ?? 'booting', positions: Object.values(c.positions), paused: c.paused, haltReason: c.haltReason, degraded: c.degraded,
         drifted: c.drifted, phase: c.phase, queue: fx.serial.size, userStream: fx.sub?.up ? 'up' : 'down (polling REST)', ...fx.stats,
         orders: fx.orders?.stats, gateway: ccxt?.stats,
-        exchange: { connected: fx.sub ? fx.sub.up : null, clockOffsetMs: ccxt?.clockOffsetMs ?? null, latencyMs: ccxt?.stats.lastLatencyMs ?? null },
+        exchange: {
+          connected: fx.sub ? fx.sub.up : null, clockOffsetMs: ccxt?.clockOffsetMs ?? null, latencyMs: ccxt?.stats.lastLatencyMs ?? null,
+          requestWeight: ccxt ? usageMetrics(ccxt) : null, maintenance: ccxt?.maintenance ?? null,
+        },
       };
     },
     dispose: () => fx.dispose(),

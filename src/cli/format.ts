@@ -18,6 +18,8 @@ export function renderStatus(s: StatusDoc): string {
   lines.push(`health: ${s.health.status.toUpperCase()}${s.health.reasons.map((r) => `\n  - ${r}`).join('')}`);
   const x = s.exchange;
   lines.push(`exchange: ${x.connected === null ? 'connectivity ?' : x.connected ? 'connected' : 'DISCONNECTED'} · clock offset ${x.clockOffsetMs ?? '?'} ms · latency ${x.latencyMs ?? '?'} ms (${x.source})`);
+  const w = x.requestWeight;
+  if (w) lines.push(`exchange usage: weight ${w.used1m ?? '?'}/${w.limit1m ?? '?'} this minute · orders ${w.orders10s ?? '?'} in 10 s, ${w.orders1m ?? '?'} in 1 min · slowed ${w.waits} request(s), ${Math.round(w.waitMs / 1000)} s${x.maintenance ? ` · MAINTENANCE since ${iso(x.maintenance.since)}` : ''}`);
   lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration}${s.db.migrated ? '' : ` of ${s.db.expectedMigration}: NOT MIGRATED`})` : `DOWN: ${s.db.error}`}${s.db.embedded ? ` · ${s.db.embedded.text}` : ''}`);
   lines.push('');
   // The machine state is the last column and never cut: parallel regions make it long (`ready.trade.flat,loop.waiting`).

@@ -31,7 +31,13 @@ export type ActorStatusDoc = ChildStatus & { rates: { inPerSec: number; outPerSe
 export interface StatusDoc {
   daemon: { pid: number; mode: string; environment: string; venue: string; endpoint: string; symbols: string[]; startedAt: number; uptimeMs: number; clock: { speed: number; now: number } };
   actors: ActorStatusDoc[];
-  exchange: { venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string };
+  exchange: {
+    venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string;
+    /** The exchange's usage headers (weight this minute of its limit, orders in 10 s and a minute) and the requests slowed for them. */
+    requestWeight?: { used1m: number | null; limit1m: number | null; orders10s: number | null; orders1m: number | null; waits: number; waitMs: number } | null;
+    /** Set while the exchange is in maintenance. */
+    maintenance?: { since: number; reason: string } | null;
+  };
   db: { ok: boolean; latencyMs: number | null; migration: number | null; expectedMigration: number; migrated: boolean | null; error: string | null; embedded?: { pid: number; dir: string; port: number; socket: string; text: string } | null };
   /** Every open position (one per symbol), each with its stop and take-profit legs, from MariaDB. */
   positions: PositionView[];
@@ -133,6 +139,8 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
         venue: config.exchange.venue, environment: config.exchange.environment,
         connected: typeof ex.connected === 'boolean' ? ex.connected : null,
         clockOffsetMs: num(ex.clockOffsetMs), latencyMs: num(ex.latencyMs), source: 'exchange layer heartbeat',
+        requestWeight: (obj(ex.requestWeight) as NonNullable<StatusDoc['exchange']['requestWeight']> | null) ?? null,
+        maintenance: (obj(ex.maintenance) as { since: number; reason: string } | null) ?? null,
       }
     : config.exchange.venue === 'sim'
       ? { venue: 'sim', environment: config.exchange.environment, connected: execRunning, clockOffsetMs: 0, latencyMs: 0, source: 'in-process simulated venue on the daemon clock' }
@@ -170,6 +178,7 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
   else if (!db.migrated) reasons.push(`database at migration ${db.migration}, this build expects ${db.expectedMigration}`);
   if (riskDoc.halted) reasons.push(`trading halted: ${riskDoc.haltReason ?? 'by the risk manager'}`);
   if (exchange.connected === false) reasons.push('exchange disconnected');
+  if (exchange.maintenance) reasons.push(`exchange in maintenance since ${new Date(exchange.maintenance.since).toISOString()}: no new entries, stops kept`);
   if (tg.on && notifications.oldestPendingAgeMs !== null && notifications.oldestPendingAgeMs > config.notifier.degradedAfterSec * 1000) {
     reasons.push(`${backlog} notification(s) undelivered for ${Math.round(notifications.oldestPendingAgeMs / 1000)} s${notifications.lastError ? `: ${notifications.lastError}` : ''}`);
   }

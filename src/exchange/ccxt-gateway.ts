@@ -32,6 +32,29 @@ export interface CcxtGatewayOptions {
   now: () => number;
   log: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The account's request limits (Binance: 2400 weight a minute, 1200 orders a minute, 300 orders in 10 s) and the share of
+   * them from which requests are slowed (spread over the rest of the window). Absent: tracked and shown, never slowed.
+   */
+  rateLimit?: { weightPerMinute: number; ordersPerMinute: number; ordersPer10s: number; slowAtFraction: number };
+}
+
+/** The latest usage the exchange reported (X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-10S / -1M), and when (wall ms). */
+export interface RequestUsage {
+  usedWeight1m: number | null;
+  orderCount10s: number | null;
+  orderCount1m: number | null;
+  at: number | null;
+  weightLimit: number | null;
+  ordersPerMinute: number | null;
+  ordersPer10s: number | null;
+}
+
+/** The exchange's maintenance as the gateway sees it: since when, and what it answered. */
+export interface MaintenanceState {
+  active: boolean;
+  since: number;
+  reason: string;
 }
 
 type CcxtOrder = { info: unknown };
@@ -68,12 +91,65 @@ export class CcxtGateway implements ExchangeGateway {
   private readonly idToSymbol = new Map<string, string>();
   /** orderId → client id, for trades (userTrades carry only the order id). */
   private readonly clientIds = new Map<string, string>();
-  readonly stats = { calls: 0, retries: 0, resyncs: 0, rateLimited: 0, lastLatencyMs: null as number | null, userFramesDropped: 0, lastDroppedFrame: null as string | null };
+  readonly stats = {
+    calls: 0, retries: 0, resyncs: 0, rateLimited: 0, lastLatencyMs: null as number | null, userFramesDropped: 0, lastDroppedFrame: null as string | null,
+    /** Requests held back because the reported usage was near a limit, and for how long in all (wall ms). */
+    weightWaits: 0, weightWaitMs: 0, maintenances: 0,
+  };
+  readonly usage: RequestUsage;
+  /** Set while the exchange answers as in maintenance (-1008, 503 Service Unavailable); cleared by the next answer. */
+  maintenance: MaintenanceState | null = null;
+  private readonly maintenanceListeners = new Set<(m: MaintenanceState) => void>();
 
   constructor(readonly o: CcxtGatewayOptions) {
     this.ex = createClient({ environment: o.environment, url: o.url ?? null, apiKey: o.apiKey, secret: o.secret, recvWindowMs: o.recvWindowMs, timeoutMs: o.timeoutMs });
     this.name = `binanceusdm-${o.environment}`;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const rl = o.rateLimit;
+    this.usage = { usedWeight1m: null, orderCount10s: null, orderCount1m: null, at: null, weightLimit: rl?.weightPerMinute ?? null, ordersPerMinute: rl?.ordersPerMinute ?? null, ordersPer10s: rl?.ordersPer10s ?? null };
+    this.ex.onUsage = (u) => {
+      const t = Date.now();
+      if (u.usedWeight1m !== undefined) this.usage.usedWeight1m = u.usedWeight1m;
+      if (u.orderCount10s !== undefined) this.usage.orderCount10s = u.orderCount10s;
+      if (u.orderCount1m !== undefined) this.usage.orderCount1m = u.orderCount1m;
+      this.usage.at = t;
+    };
+  }
+
+  /** Hears when the exchange goes into maintenance and when it comes out (once each). Returns the unsubscribe. */
+  onMaintenance(fn: (m: MaintenanceState) => void): () => void {
+    this.maintenanceListeners.add(fn);
+    return () => this.maintenanceListeners.delete(fn);
+  }
+
+  private setMaintenance(on: boolean, reason: string): void {
+    if (on === !!this.maintenance) return;
+    const m: MaintenanceState = on ? { active: true, since: Date.now(), reason } : { active: false, since: this.maintenance!.since, reason };
+    this.maintenance = on ? m : null;
+    if (on) this.stats.maintenances++;
+    this.o.log.warn({ maintenance: on, reason }, on ? 'the exchange is in maintenance: no new entries, protection kept' : 'the exchange is out of maintenance');
+    for (const fn of this.maintenanceListeners) fn(m);
+  }
+
+  /**
+   * How long to hold a request back so the account stays under its limits: nothing below `slowAtFraction` of a limit; above
+   * it, a growing share of what is left of the window (the whole rest of it at the limit), so usage is spread, never exceeded.
+   * The reported counts are taken as of when they were reported (a window that has turned over since counts as fresh).
+   */
+  paceMs(mutating: boolean, now = Date.now()): number {
+    const rl = this.o.rateLimit;
+    const u = this.usage;
+    if (!rl || u.at === null) return 0;
+    const ramp = (used: number | null, limit: number, windowMs: number) => {
+      if (used === null || Math.floor(u.at! / windowMs) !== Math.floor(now / windowMs)) return 0;
+      const from = rl.slowAtFraction * limit;
+      if (used < from) return 0;
+      const share = Math.min(1, (used - from + 1) / Math.max(1, limit - from));
+      return Math.ceil(share * (windowMs - (now % windowMs)));
+    };
+    const w = ramp(u.usedWeight1m, rl.weightPerMinute, 60_000);
+    const o = mutating ? Math.max(ramp(u.orderCount10s, rl.ordersPer10s, 10_000), ramp(u.orderCount1m, rl.ordersPerMinute, 60_000)) : 0;
+    return Math.max(w, o);
   }
 
   get wsBase(): string {
@@ -97,14 +173,24 @@ export class CcxtGateway implements ExchangeGateway {
     for (let attempt = 1; ; attempt++) {
       const wait = this.blockedUntil - Date.now();
       if (wait > 0) await this.sleep(wait);
+      const pace = this.paceMs(mutating);
+      if (pace > 0) {
+        this.stats.weightWaits++;
+        this.stats.weightWaitMs += pace;
+        this.o.log.info({ what, waitMs: pace, usage: this.usage }, 'request usage near the exchange limit: slowing down');
+        await this.sleep(pace);
+      }
       this.stats.calls++;
       const t0 = Date.now();
       try {
         const out = await fn();
         this.stats.lastLatencyMs = Date.now() - t0;
+        if (this.maintenance) this.setMaintenance(false, `${what} answered`);
         return out;
       } catch (err) {
         const c = classify(err);
+        if (c.maintenance) this.setMaintenance(true, `${what}: ${(err as Error).message.slice(0, 200)}`);
+        else if (this.maintenance && c.kind === 'definitive') this.setMaintenance(false, `${what} answered`);
         if (c.retryAfterMs !== undefined || (c.code === 429 || c.code === -1003)) {
           this.stats.rateLimited++;
           const ra = c.retryAfterMs ?? Math.min(maxMs, baseMs * 2 ** attempt);

@@ -26,7 +26,7 @@ export function gatewayFromConfig(config: Config, n: GatewayNeeds): CcxtGateway 
   return new CcxtGateway({
     environment: x.environment, url: paper ? x.url : null,
     apiKey: s.apiKey ?? (paper ? PAPER_KEYS.apiKey : undefined), secret: s.apiSecret ?? (paper ? PAPER_KEYS.apiSecret : undefined),
-    recvWindowMs: x.recvWindowMs, timeoutMs: x.timeoutMs, retry: x.retry,
+    recvWindowMs: x.recvWindowMs, timeoutMs: x.timeoutMs, retry: x.retry, rateLimit: x.rateLimit,
     userStream: {
       keepAliveMs: x.userStream.keepAliveMs, pollMs: x.userStream.pollMs, pingIntervalMs: x.stream.pingIntervalMs, pongTimeoutMs: x.stream.pongTimeoutMs,
       reconnectInitialMs: x.stream.reconnectInitialMs, reconnectMaxMs: x.stream.reconnectMaxMs,

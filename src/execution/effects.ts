@@ -305,6 +305,9 @@ export class ExecutionEffects {
       await this.ensureBooted();
       this.stats.ticks++;
       await this.rewriteKept();
+      // Exchange maintenance: the tick fails while it lasts (health stays degraded: no new entries, the stops stay on the
+      // exchange); the first tick after it ends does all its work, protection re-checked.
+      if ((this.gw as { maintenance?: unknown }).maintenance) await this.gw!.fetchServerTime();
       await this.resolveStalePending();
       const now = this.o.now();
       const alerts: AlertPayload[] = [];

@@ -35,6 +35,16 @@ export const exchangeSchema = z.strictObject({
     bookThrottleMs: z.number().int().min(0),
     book: z.enum(['bookTicker', 'depth5']),
   }),
+  /**
+   * The account's request limits as Binance sets them (exchangeInfo rateLimits): weight per minute, orders per minute and
+   * per 10 s. From `slowAtFraction` of a limit (X-MBX-USED-WEIGHT-1M, X-MBX-ORDER-COUNT-*) requests are slowed.
+   */
+  rateLimit: z.strictObject({
+    weightPerMinute: z.number().int().positive(),
+    ordersPerMinute: z.number().int().positive(),
+    ordersPer10s: z.number().int().positive(),
+    slowAtFraction: z.number().positive().max(1),
+  }),
   userStream: z.strictObject({
     /** listenKey keep-alive period (Binance expires a key 60 min after the last keep-alive). */
     keepAliveMs: z.number().int().min(1000),

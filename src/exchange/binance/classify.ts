@@ -14,6 +14,8 @@ export interface Classified {
   resync?: boolean;
   /** -2013 / -2011 / -20124: no such order. */
   notFound?: boolean;
+  /** -1008 or 503 "Service Unavailable.": the exchange is in maintenance (or overloaded); nothing was executed. */
+  maintenance?: boolean;
 }
 
 /** Binance's numeric code inside a ccxt error message (`binanceusdm {"code":-2019,"msg":"..."}`). */
@@ -33,6 +35,10 @@ export function classify(err: unknown): Classified {
   if (code === -2013 || code === -2011 || code === -20124) return { kind: 'definitive', executed: 'no', code, notFound: true };
   if (code === -1021 || err instanceof ccxt.InvalidNonce) return { kind: 'retryable', executed: 'no', code: code ?? -1021, resync: true };
   if (code === -1007) return { kind: 'ambiguous', executed: 'maybe', code };
+  // -1008 "Server is currently overloaded": refused before acting (Binance's docs: a failure, retry later); also what the
+  // exchange answers during maintenance (with 503 "Service Unavailable.").
+  if (code === -1008) return { kind: 'retryable', executed: 'no', code, maintenance: true };
+  if (/\b503\b/.test(msg) && /Service Unavailable|maintenance/i.test(msg)) return { kind: 'retryable', executed: 'no', code: 503, maintenance: true };
   if (err instanceof ccxt.DDoSProtection || err instanceof ccxt.RateLimitExceeded || code === -1003 || code === -1015) {
     return { kind: 'retryable', executed: 'no', code: code ?? 429, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }

@@ -15,10 +15,30 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
-/** binanceusdm whose rate-limit errors say how long the server asked us to wait. */
+/** Binance's usage headers of one answer (absent ones undefined). */
+export interface UsageHeaders {
+  usedWeight1m?: number;
+  orderCount10s?: number;
+  orderCount1m?: number;
+}
+
+const header = (h: Record<string, string>, name: string): number | undefined => {
+  const raw = h[name] ?? h[name.toLowerCase()] ?? Object.entries(h).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+};
+
+/** binanceusdm whose rate-limit errors say how long the server asked us to wait, and which reports every answer's usage headers. */
 export class BosunBinanceUsdm extends ccxt.binanceusdm {
+  /** Called with the X-MBX-USED-WEIGHT-1M and X-MBX-ORDER-COUNT-* headers of every answer (errors included). */
+  onUsage: ((u: UsageHeaders) => void) | null = null;
+
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override handleErrors(code: number, reason: string, url: string, method: string, headers: Record<string, string>, body: string, response: any, requestHeaders: any, requestBody: any): undefined {
+    if (this.onUsage && headers) {
+      const u: UsageHeaders = { usedWeight1m: header(headers, 'X-MBX-USED-WEIGHT-1M'), orderCount10s: header(headers, 'X-MBX-ORDER-COUNT-10S'), orderCount1m: header(headers, 'X-MBX-ORDER-COUNT-1M') };
+      if (u.usedWeight1m !== undefined || u.orderCount10s !== undefined || u.orderCount1m !== undefined) this.onUsage(u);
+    }
     if (code === 429 || code === 418) {
       const raw = headers['Retry-After'] ?? headers['retry-after'];
       const e = code === 418 ? new ccxt.DDoSProtection(`${this.id} ${code} ${reason} ${body}`) : new ccxt.RateLimitExceeded(`${this.id} ${code} ${reason} ${body}`);

@@ -37,9 +37,57 @@ interface Conn {
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   if (res.writableEnded || res.destroyed) return;
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-MBX-USED-WEIGHT-1M': '1', ...headers });
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 };
+
+/** Request weights that are not 1 (Binance's documentation, for the calls bosun makes). */
+const WEIGHT: Record<string, number> = {
+  'GET /fapi/v1/klines': 5, 'GET /fapi/v2/positionRisk': 5, 'GET /fapi/v3/positionRisk': 5, 'GET /fapi/v1/userTrades': 5, 'GET /fapi/v1/allOrders': 5,
+  'POST /fapi/v1/batchOrders': 5, 'GET /fapi/v2/account': 5, 'GET /fapi/v3/account': 5, 'GET /fapi/v2/balance': 5, 'GET /fapi/v3/balance': 5, 'GET /fapi/v1/income': 30,
+  'GET /fapi/v1/openOrders': 1, 'GET /fapi/v1/exchangeInfo': 1, 'GET /fapi/v1/depth': 5,
+};
+const ORDER_ROUTES = new Set(['POST /fapi/v1/order', 'POST /fapi/v1/batchOrders', 'POST /fapi/v1/algoOrder']);
+
+/** The account's usage in Binance's windows (weight a minute, orders in 10 s and a minute), as the X-MBX-* headers report it. */
+class Usage {
+  private minute = -1;
+  private tenSec = -1;
+  weight = 0;
+  orders1m = 0;
+  orders10s = 0;
+
+  private roll(now: number): void {
+    const m = Math.floor(now / 60_000);
+    const t = Math.floor(now / 10_000);
+    if (m !== this.minute) {
+      this.minute = m;
+      this.weight = 0;
+      this.orders1m = 0;
+    }
+    if (t !== this.tenSec) {
+      this.tenSec = t;
+      this.orders10s = 0;
+    }
+  }
+
+  /** Counts one request; returns its headers. */
+  count(now: number, weight: number, orders: number): Record<string, string> {
+    this.roll(now);
+    this.weight += weight;
+    this.orders1m += orders;
+    this.orders10s += orders;
+    return { 'X-MBX-USED-WEIGHT-1M': String(this.weight), ...(orders ? { 'X-MBX-ORDER-COUNT-10S': String(this.orders10s), 'X-MBX-ORDER-COUNT-1M': String(this.orders1m) } : {}) };
+  }
+
+  /** Usage by others of the same account or IP in the current windows (a test's control). */
+  add(now: number, u: { weight?: number; orders10s?: number; orders1m?: number }): void {
+    this.roll(now);
+    this.weight += u.weight ?? 0;
+    this.orders10s += u.orders10s ?? 0;
+    this.orders1m += u.orders1m ?? 0;
+  }
+}
 
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -58,6 +106,9 @@ export class VenueServer {
   /** `METHOD /path` of every request the venue does not implement (what a client called that we lack). */
   readonly unknownEndpoints: string[] = [];
   readonly counts = new Map<string, number>();
+  readonly usage = new Usage();
+  /** While true every exchange endpoint answers 503 (-1008 "Service Unavailable"), as Binance does during maintenance. */
+  maintenance = false;
   clockSkewMs = 0;
   private http: Server | null = null;
   private wss: WebSocketServer | null = null;
@@ -202,6 +253,7 @@ export class VenueServer {
     const pre = faults.find((f): f is Extract<HttpFault, { kind: 'status' | 'error' }> => f.kind === 'status' || f.kind === 'error');
     if (pre) return this.sendFault(res, pre);
     const key = `${method} ${path}`;
+    if (this.maintenance) return json(res, 503, { code: -1008, msg: 'Service Unavailable. The system is under maintenance.' });
     const route = ROUTES[key];
     if (!route) {
       this.unknownEndpoints.push(key);
@@ -214,12 +266,14 @@ export class VenueServer {
     const authErr = route.auth === 'none' ? null : this.authenticate(req, url.search.slice(1), body, params, route.auth === 'signed');
     if (authErr) return json(res, authErr.status, { code: authErr.code, msg: authErr.msg });
     const ctx: RouteContext = { venue: this.venue, params, markets: this.markets, wallNow: this.wallNow(), listenKeys: this.listenKeyApi() };
+    const orders = ORDER_ROUTES.has(key) ? (key === 'POST /fapi/v1/batchOrders' ? Math.max(1, (params.get('batchOrders') ?? '').split('"symbol"').length - 1) : 1) : 0;
+    const used = this.usage.count(Date.now(), WEIGHT[key] ?? 1, orders);
     let result: unknown;
     try {
       result = await route.handle(ctx);
     } catch (err) {
       if (err instanceof ExchangeError && typeof err.code === 'number' && err.kind === 'definitive') {
-        return json(res, err.code === -2015 ? 401 : 400, { code: err.code, msg: err.message });
+        return json(res, err.code === -2015 ? 401 : 400, { code: err.code, msg: err.message }, used);
       }
       if (err instanceof ExchangeError && err.kind === 'ambiguous') {
         return json(res, 503, { code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' });
@@ -233,7 +287,7 @@ export class VenueServer {
       return;
     }
     if (after?.kind === 'error_after_accept') return this.sendFault(res, { kind: 'status', status: after.status, ...(after.code !== undefined ? { code: after.code } : {}), ...(after.msg ? { msg: after.msg } : {}) });
-    json(res, 200, result);
+    json(res, 200, result, used);
   }
 
   private sendFault(res: ServerResponse, f: Extract<HttpFault, { kind: 'status' | 'error' }>): void {
@@ -322,6 +376,13 @@ export class VenueServer {
         const n = arg.action === 'silent_drop' ? this.silentDrop(scope) : arg.action === 'drop' ? this.dropStreams(scope) : arg.action === 'expire_listen_key' ? Number(this.expireListenKey()) : -1;
         return json(res, n < 0 ? 400 : 200, { affected: n });
       }
+      case 'POST /bosun/v1/usage':
+        // Usage by others in the current windows: { weight?, orders10s?, orders1m? }.
+        this.usage.add(Date.now(), arg as { weight?: number; orders10s?: number; orders1m?: number });
+        return json(res, 200, { weight: this.usage.weight, orders10s: this.usage.orders10s, orders1m: this.usage.orders1m });
+      case 'POST /bosun/v1/maintenance':
+        this.maintenance = !!arg.on;
+        return json(res, 200, { maintenance: this.maintenance });
       case 'POST /bosun/v1/user-frame': {
         // A raw frame on every user-data connection, as a hostile or broken exchange might send it ({ frame }: JSON or text).
         const text = typeof arg.frame === 'string' ? arg.frame : JSON.stringify(arg.frame);
