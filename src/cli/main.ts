@@ -12,15 +12,17 @@ import * as inputCmd from './commands/input.js';
 import * as learningCmd from './commands/learning.js';
 import * as dataCmd from './commands/data.js';
 import * as migrateCmd from './commands/migrate.js';
+import * as optimizeCmd from './commands/optimize.js';
 import * as promoteCmd from './commands/promote.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
 import * as trainCmd from './commands/train.js';
 import * as venueCmd from './commands/venue.js';
 import * as walkforwardCmd from './commands/walkforward.js';
+import * as workerCmd from './commands/worker.js';
 import type { CliContext } from './shared.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd, optimizeCmd, workerCmd];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bosun').description('a trading daemon for crypto perpetual futures').exitOverride();

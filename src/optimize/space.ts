@@ -1,25 +1,12 @@
 // A search space over config values (dotted paths into the config, e.g. "analytics.emaFast"): int, float, log-float and
 // choice dimensions; sampling them from uniforms, and applying a parameter set to a config. Guarantees a parameter set
 // only ever changes the paths of its space, and the result is validated by the config schema (a bad space is named).
-import { z } from 'zod';
 import { configSchema, type Config } from '../config/schema.js';
 import { UsageError } from '../backtest/cli-support.js';
 
-export const dimSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('int'), low: z.number().int(), high: z.number().int(), step: z.number().int().positive().optional() }),
-  z.strictObject({ type: z.literal('float'), low: z.number(), high: z.number() }),
-  z.strictObject({ type: z.literal('log-float'), low: z.number().positive(), high: z.number().positive() }),
-  z.strictObject({ type: z.literal('choice'), values: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1) }),
-]).superRefine((d, ctx) => {
-  if (d.type !== 'choice' && !(d.high > d.low)) ctx.addIssue({ code: 'custom', message: `high (${d.high}) must be above low (${d.low})` });
-});
+export { dimSchema, spaceSchema, type Dim, type Space } from './space-schema.js';
+import type { Dim, Space } from './space-schema.js';
 
-/** Config path → dimension. */
-export const spaceSchema = z.record(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/, 'a dotted config path like analytics.emaFast'), dimSchema)
-  .refine((s) => Object.keys(s).length > 0, { message: 'a search space needs at least one dimension' });
-
-export type Dim = z.infer<typeof dimSchema>;
-export type Space = z.infer<typeof spaceSchema>;
 export type ParamValue = string | number | boolean | null;
 export type Params = Record<string, ParamValue>;
 
