@@ -28,11 +28,13 @@ export class QueueExecutor implements Executor {
   private readonly conn: Redis;
   private readonly queue: Queue;
   private readonly events: QueueEvents;
+  private readonly eventsConn: Redis;
   private ready: Promise<void> | null = null;
   constructor(private readonly url: string, private readonly s: QueueSettings, private readonly ctx: RunContext, private readonly runKey: string, private readonly runTag: string) {
     this.conn = redisFor(url);
     this.queue = new Queue(s.name, { connection: this.conn });
-    this.events = new QueueEvents(s.name, { connection: redisFor(url) });
+    this.eventsConn = redisFor(url);
+    this.events = new QueueEvents(s.name, { connection: this.eventsConn });
   }
 
   private async prepare(): Promise<void> {
@@ -57,7 +59,9 @@ export class QueueExecutor implements Executor {
   async close(): Promise<void> {
     await this.queue.close();
     await this.events.close();
+    // Connections passed in are ours to end (BullMQ leaves shared ones open).
     this.conn.disconnect();
+    this.eventsConn.disconnect();
   }
 }
 
@@ -87,18 +91,20 @@ export function startQueueWorker(url: string, s: QueueSettings, o: { concurrency
     return p;
   };
   let done = 0;
+  const workerConn = redisFor(url);
   const worker = new Worker(s.name, async (job: Job<JobData>) => {
     const ctx = await ctxOf(job.data.runKey);
     const r = await runTrial(ctx, job.data.task);
     done++;
     o.onTrial?.(r, job);
     return r;
-  }, { connection: redisFor(url), concurrency: o.concurrency, lockDuration: s.lockMs, stalledInterval: s.stalledIntervalMs, maxStalledCount: s.maxStalledCount });
+  }, { connection: workerConn, concurrency: o.concurrency, lockDuration: s.lockMs, stalledInterval: s.stalledIntervalMs, maxStalledCount: s.maxStalledCount });
   return {
     worker, done: () => done,
     async close() {
       await worker.close();
       conn.disconnect();
+      workerConn.disconnect();
     },
   };
 }
