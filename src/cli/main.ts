@@ -13,21 +13,23 @@ import * as inputCmd from './commands/input.js';
 import * as learningCmd from './commands/learning.js';
 import * as dataCmd from './commands/data.js';
 import * as migrateCmd from './commands/migrate.js';
+import * as optimizeCmd from './commands/optimize.js';
 import * as promoteCmd from './commands/promote.js';
 import * as runCmd from './commands/run.js';
 import * as statusCmd from './commands/status.js';
 import * as trainCmd from './commands/train.js';
 import * as venueCmd from './commands/venue.js';
 import * as walkforwardCmd from './commands/walkforward.js';
+import * as workerCmd from './commands/worker.js';
 import { fromRoot } from '../paths.js';
 import { configOf, type CliContext } from './shared.js';
 import { loadConfig } from '../config/load.js';
 import type { EmbeddedDb } from '../store/embedded.js';
 
-const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd];
+const COMMANDS = [runCmd, statusCmd, migrateCmd, configCmd, controlCmd, doctorCmd, inputCmd, learningCmd, venueCmd, dataCmd, backtestCmd, trainCmd, walkforwardCmd, promoteCmd, aiCmd, optimizeCmd, workerCmd];
 
 /** One-shot commands that use the configured database: when it is local and down, they run on the embedded one. */
-const DB_COMMANDS = new Set(['migrate', 'input', 'learning', 'data', 'backtest', 'train', 'walkforward', 'promote', 'ai', 'venue']);
+const DB_COMMANDS = new Set(['migrate', 'input', 'learning', 'data', 'backtest', 'train', 'walkforward', 'promote', 'ai', 'venue', 'optimize']);
 
 async function main(argv: string[]): Promise<number> {
   const version = (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version;
