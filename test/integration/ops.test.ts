@@ -79,7 +79,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   for (const a of s!.actors) {
     for (const k of ['lifecycle', 'machineState', 'uptimeMs', 'restarts', 'heartbeatAgeMs', 'messagesIn', 'messagesOut', 'rates'] as const) assert.ok(a[k] !== undefined && a[k] !== null, `${a.id}.${k}`);
   }
-  assert.equal(Object.keys(s!.exchange).sort(), ['clockOffsetMs', 'connected', 'environment', 'latencyMs', 'source', 'venue']);
+  assert.equal(Object.keys(s!.exchange).sort(), ['clockOffsetMs', 'connected', 'environment', 'latencyMs', 'maintenance', 'requestWeight', 'source', 'venue']);
   assert.is(s!.exchange.connected, true);
   assert.is(s!.db.ok, true);
   assert.is(s!.db.migration, s!.db.expectedMigration);
