@@ -21,7 +21,7 @@ let cfgFile: string;
 test.before(async () => {
   db = await createTestDb('backtest');
   // The default config's 5-minute decisions (paper.json decides every minute).
-  cfgFile = writeConfig(dir, { db: { url: db.url }, analytics: { fullSnapshotSec: 300 } }, 'paper');
+  cfgFile = writeConfig(dir, { db: { url: db.url } }, 'backtest');
 });
 test.after(async () => db.drop());
 
