@@ -23,10 +23,12 @@ import type { Routes } from '../host/host.js';
 import type { AiConsensusView, Candle, Decision, EquityPoint as EquityMsg } from '../protocol/index.js';
 import { aiInputs } from './ai-replay.js';
 import type { ConfigIdentity } from './config-hash.js';
+import { CoverageTally } from './coverage.js';
 import { DerivativesFeed, type DerivativesHistory } from './derivatives-feed.js';
 import { modelInference, type ModelSource } from './inference.js';
 import { MemoryLearning } from './learning-memory.js';
 import { computeMetrics, type EquityPoint, type SignalCounts } from './metrics.js';
+import { drawdownPoint, equityPoint, formatMetrics, formatTrade } from './report-format.js';
 import type { BacktestResult } from './result.js';
 import { SimExecution } from './sim-execution.js';
 
@@ -131,6 +133,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const lines: DecisionLine[] = [];
   const signals: SignalCounts = { decisions: 0, signals: 0, intents: 0, rejectedByVeto: {} };
   const learning = new MemoryLearning(config.decision.learning);
+  const panel = new CoverageTally(config.decision.presets[config.decision.strategy]!);
   let decisionRef: AnyActorRef | null = null;
   const decisionInput: DecisionInput = {
     cfg: engineConfig(config), now, fallbackEquity: initial, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {},
@@ -140,6 +143,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     actions: {
       persistDecision: (_, d: Decision) => {
         decisions.set(d.decisionId, d);
+        panel.add(d);
         signals.decisions++;
         const raw = d.detail?.rawVerdict ?? d.verdict;
         if (raw !== 'NEUTRAL') {
@@ -281,7 +285,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     kind: 'bosun.backtest', version: 1,
     config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) }, ...aiInputs(symbol, o.ai).result },
     data: { symbol, source: o.source.name, sha256: o.source.sha256, from, to: end, candles: candles.length },
-    metrics, trades, equity: hourly, drawdown: ddSeries,
+    panel: panel.result(signals.intents, signals.rejectedByVeto, signals.signals),
+    // Money to cents, prices to the tick, quantities to the step: what the JSON, the table and the HTML show.
+    metrics: formatMetrics(metrics), trades: trades.map((t) => formatTrade(t, { tick: market!.tickSize, step: market!.qtyStep })),
+    equity: hourly.map(equityPoint), drawdown: ddSeries.map(drawdownPoint),
   };
   return { result, decisions: lines, fills };
 }

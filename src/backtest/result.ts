@@ -1,5 +1,6 @@
 // The backtest result document (`--json`): what ran (config hash, data hash), the metrics and every trade.
 // Guarantees byte-identical serialisation for the same inputs: no wall time, no run id, fixed key order.
+import type { Panel } from './coverage.js';
 import type { Metrics, TradeRecord } from './metrics.js';
 
 export interface BacktestResult {
@@ -8,6 +9,8 @@ export interface BacktestResult {
   /** `overrides`: the signal weight multipliers the run applied (signal_weight_overrides; not part of the hash). */
   config: { hash: string; strategyHash: string; strategy: string; overrides: Record<string, number>; ai?: { records: number; sha256: string } };
   data: { symbol: string; source: string; sha256: string; from: number; to: number; candles: number };
+  /** Which sources could vote over the run and, when nothing traded, why (absent in results recorded before it existed). */
+  panel?: Panel;
   metrics: Metrics;
   trades: TradeRecord[];
   /** Mark-to-market equity at each hour's close: [ts, equity]. */
