@@ -67,7 +67,8 @@ export class TimeframeEngine {
     this.priorSwingHigh = this.swings.lastHigh;
     this.priorSwingLow = this.swings.lastLow;
     this.swings.update(c.high, c.low);
-    this.recent = [...this.recent.slice(-2), { openTime: c.openTime, open: c.open, high: c.high, low: c.low, close: c.close }];
+    if (this.recent.length === 3) this.recent.shift();
+    this.recent.push({ openTime: c.openTime, open: c.open, high: c.high, low: c.low, close: c.close });
     this.momentum.update(c.close, atr);
   }
 
@@ -111,7 +112,7 @@ export class TimeframeEngine {
       swingLow: this.swings.lastLow,
       priorSwingHigh: this.priorSwingHigh,
       priorSwingLow: this.priorSwingLow,
-      bars: this.recent,
+      bars: this.recent.slice(),
     };
   }
 }

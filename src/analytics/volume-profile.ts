@@ -9,10 +9,11 @@ export interface VolumeProfileParams {
   binPct: number;
 }
 
-/** One minute's volume by bin index. */
+/** One minute's volume: bin indexes and their volumes, side by side. */
 interface Minute {
   minute: number;
-  bins: Map<number, number>;
+  bins: number[];
+  vols: number[];
 }
 
 /** Bin of `price` for bins of relative width `binPct` (log-spaced). */
@@ -20,27 +21,32 @@ export const binOf = (price: number, binPct: number): number => Math.floor(Math.
 /** Middle price of bin `i`. */
 export const binMid = (i: number, binPct: number): number => Math.exp((i + 0.5) * Math.log1p(binPct));
 
-/** Spreads `volume` evenly over the bins from `low` to `high` (each bin gets its share of the range it covers). */
-export function spreadCandle(bins: Map<number, number>, low: number, high: number, volume: number, binPct: number): void {
+/** Spreads `volume` evenly over the bins from `low` to `high` (each bin gets its share of the log range it covers). */
+export function spreadCandle(out: Minute, low: number, high: number, volume: number, binPct: number): void {
   if (!(volume > 0) || !(low > 0) || !(high >= low)) return;
-  const lo = binOf(low, binPct);
-  const hi = binOf(high, binPct);
-  if (lo === hi || high === low) {
-    bins.set(lo, (bins.get(lo) ?? 0) + volume);
-    return;
-  }
   const step = Math.log1p(binPct);
   const a = Math.log(low);
   const b = Math.log(high);
+  const lo = Math.floor(a / step);
+  const hi = Math.floor(b / step);
+  if (lo === hi || b === a) {
+    out.bins.push(lo);
+    out.vols.push(volume);
+    return;
+  }
   for (let i = lo; i <= hi; i++) {
     const share = (Math.min(b, (i + 1) * step) - Math.max(a, i * step)) / (b - a);
-    if (share > 0) bins.set(i, (bins.get(i) ?? 0) + volume * share);
+    if (share > 0) {
+      out.bins.push(i);
+      out.vols.push(volume * share);
+    }
   }
 }
 
 export class VolumeProfile {
-  /** Minutes in the window, oldest first. */
+  /** Minutes in the window, oldest first, from index `head` (evicted ones are dropped in batches). */
   minutes: Minute[] = [];
+  head = 0;
   /** Σ of the window's minutes, by bin. */
   total = new Map<number, number>();
   /** Trades of minutes whose candle has not closed yet: minute → bins. */
@@ -59,22 +65,28 @@ export class VolumeProfile {
 
   /** A closed 1m candle: its minute enters the profile, from its trades when there were any, else from the candle. */
   onCandle(openTime: number, low: number, high: number, volume: number): void {
-    let bins = this.pendingTrades.get(openTime);
-    for (const m of this.pendingTrades.keys()) if (m <= openTime) this.pendingTrades.delete(m);
-    if (!bins) {
-      bins = new Map();
-      spreadCandle(bins, low, high, volume, this.p.binPct);
+    const m: Minute = { minute: openTime, bins: [], vols: [] };
+    if (this.pendingTrades.size) {
+      const traded = this.pendingTrades.get(openTime);
+      for (const k of [...this.pendingTrades.keys()]) if (k <= openTime) this.pendingTrades.delete(k);
+      if (traded) for (const [i, v] of traded) (m.bins.push(i), m.vols.push(v));
     }
-    this.minutes.push({ minute: openTime, bins });
-    for (const [i, v] of bins) this.total.set(i, (this.total.get(i) ?? 0) + v);
+    if (!m.bins.length) spreadCandle(m, low, high, volume, this.p.binPct);
+    this.minutes.push(m);
+    for (let k = 0; k < m.bins.length; k++) this.total.set(m.bins[k]!, (this.total.get(m.bins[k]!) ?? 0) + m.vols[k]!);
     const oldest = openTime - (this.p.windowMinutes - 1) * 60_000;
-    while (this.minutes.length && this.minutes[0]!.minute < oldest) {
-      const gone = this.minutes.shift()!;
-      for (const [i, v] of gone.bins) {
-        const left = (this.total.get(i) ?? 0) - v;
-        if (left > 1e-12) this.total.set(i, left);
+    while (this.head < this.minutes.length && this.minutes[this.head]!.minute < oldest) {
+      const gone = this.minutes[this.head++]!;
+      for (let k = 0; k < gone.bins.length; k++) {
+        const i = gone.bins[k]!;
+        const left = (this.total.get(i) ?? 0) - gone.vols[k]!;
+        if (left > 1e-9 * Math.abs(gone.vols[k]!) && left > 0) this.total.set(i, left);
         else this.total.delete(i);
       }
+    }
+    if (this.head >= 1024 && this.head * 2 >= this.minutes.length) {
+      this.minutes = this.minutes.slice(this.head);
+      this.head = 0;
     }
   }
 
