@@ -1,7 +1,7 @@
 // How a backtest result's numbers are written for people and files: money to cents, prices to the symbol's tick,
 // quantities to its lot step (text, JSON and HTML all read the result this makes). Ratios keep 6 significant decimals.
 // Guarantees the same result formats to the same bytes, and no number is printed with more digits than it has meaning.
-import { roundToStep } from '../domain/decimal.js';
+import { dec, roundToStep } from '../domain/decimal.js';
 import type { Bucket, Metrics, TradeRecord } from './metrics.js';
 
 export interface Precision {
@@ -23,11 +23,13 @@ export const decimalsOf = (step: string): number => (step.includes('.') ? step.s
 /** Prices to the tick, quantity to the step, money to cents. */
 export function formatTrade(t: TradeRecord, p: Precision): TradeRecord {
   const px = (v: string) => toStep(v, p.tick);
+  const [grossPnl, fees, funding] = [money(t.grossPnl), money(t.fees), money(t.funding)];
   return {
     ...t,
     entryPrice: px(t.entryPrice), exitPrice: px(t.exitPrice), qty: toStep(t.qty, p.step),
     stopLoss: t.stopLoss === null ? null : px(t.stopLoss), takeProfit: t.takeProfit === null ? null : px(t.takeProfit),
-    fees: money(t.fees), funding: money(t.funding), grossPnl: money(t.grossPnl), pnl: money(t.pnl),
+    // pnl = gross − fees + funding holds to the cent as written.
+    fees, funding, grossPnl, pnl: money(dec(grossPnl).sub(fees).add(funding).toString()),
   };
 }
 
