@@ -104,7 +104,8 @@ export function noTradeReason(p: Panel, rejectedByVeto: Record<string, number>, 
 /** The report's opening lines: coverage per source, and why nothing traded when nothing did. */
 export function panelLines(p: Panel): string[] {
   const lines = [`coverage: ${pct(p.meanCoverage)} of the panel's weight could vote on average (an unavailable source is left out, never renormalised)`];
-  const parts = p.sources.map((s) => `${s.source} ${s.of ? pct(s.voted / s.of) : 'n/a'}${s.voted < s.of && s.why ? ` (${s.why})` : ''}`);
+  // The reason shows where it matters: a source missing from at least 1 % of the decisions (not just the first one).
+  const parts = p.sources.map((s) => `${s.source} ${s.of ? pct(s.voted / s.of) : 'n/a'}${s.voted < 0.99 * s.of && s.why ? ` (${s.why})` : ''}`);
   lines.push(`sources: ${parts.join('; ')}`);
   if (p.noTrade) lines.push(p.noTrade);
   return lines;
