@@ -8,7 +8,7 @@ import {
   type Breaker, type BreakerCode, type RiskState,
 } from '../src/decision/risk.js';
 import type { Dir } from '../src/decision/signals/types.js';
-import type { PublishEvent } from '../src/host/host.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, SentinelReview, Snapshot } from '../src/protocol/index.js';
 
 export interface DecisionInput {

@@ -29,6 +29,7 @@ import { MemoryLearning } from './learning-memory.js';
 import { computeMetrics, type EquityPoint, type SignalCounts } from './metrics.js';
 import type { BacktestResult } from './result.js';
 import { SimExecution } from './sim-execution.js';
+import { executionInput } from '../execution/input.js';
 
 export interface BacktestOptions {
   config: Config;
@@ -168,7 +169,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const execution = createActor(executionMachine.provide({ actors: exec.actors() }), {
     clock,
     // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry), hourly when flat.
-    input: { symbols: [symbol], now, loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    input: executionInput({ ...config, symbols: [symbol] }, now, { loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs }),
   });
   exec.attach(execution);
 
