@@ -1,7 +1,9 @@
 // The backtest engine: the live analytics, decision, execution and reconciler machines, in process on the in-process
-// bus with a simulated clock, trading the simulated venue's core bar by bar. Only the effects differ from the daemon
-// (memory instead of MariaDB, the venue core instead of a gateway). Guarantees determinism: the same candles, config,
-// model and overrides give the same decisions, fills and result bytes (no wall clock, no randomness, FIFO delivery).
+// bus with a simulated clock, trading the simulated venue's core bar by bar — one symbol or several on one account.
+// Only the effects differ from the daemon (memory instead of MariaDB, the venue core instead of a gateway). Guarantees
+// determinism: the same candles, config, model and overrides give the same decisions, fills and result bytes (no wall
+// clock, no randomness, FIFO delivery, symbols stepped in the order given).
+import { createHash } from 'node:crypto';
 import { createActor, type AnyActorRef } from 'xstate';
 import { analyticsMachine, type InferenceRequest, type MlSetup } from '../../machines/analytics.machine.js';
 import { decisionMachine, type DecisionInput } from '../../machines/decision.machine.js';
@@ -31,23 +33,31 @@ import type { BacktestResult } from './result.js';
 import { SimExecution } from './sim-execution.js';
 import { executionInput } from '../execution/input.js';
 
-export interface BacktestOptions {
-  config: Config;
-  identity: ConfigIdentity;
+/** The history of one symbol: what the backtest trades of it. */
+export interface SymbolSeries {
   /** 1m candles of one symbol, oldest first: the period traded. */
   candles: Candle[];
   /** Earlier candles that only warm the analytics engine up (the live actor reads them from MariaDB). */
   warmup?: Candle[];
-  /** The ML model; default: `analytics.ml.model` of the config (onnxruntime-node, in process). */
-  model?: ModelSource | null;
-  /** Signal weight multipliers the decision engine applies (signal_weight_overrides). */
-  overrides?: Record<string, number>;
   source: { name: string; sha256: string };
   /** Stored open interest, ratios, funding and liquidations of the period (derivativesFromDb), published as time passes. */
   derivatives?: DerivativesHistory | null;
   /** Stored AI swarm consensus records of the symbol (ai_consensus); each counts from its made_at on. Without: ai_consensus is unavailable. */
   ai?: AiConsensusView[];
 }
+
+/**
+ * One symbol's series inline (`candles`, `warmup`, `source`, …), or several in `series`: one account trades them all,
+ * bar by bar in clock order, the symbols of a minute in the order given (a symbol without a candle that minute sits it out).
+ */
+export type BacktestOptions = {
+  config: Config;
+  identity: ConfigIdentity;
+  /** The ML model; default: `analytics.ml.model` of the config (onnxruntime-node, in process). */
+  model?: ModelSource | null;
+  /** Signal weight multipliers the decision engine applies (signal_weight_overrides). */
+  overrides?: Record<string, number>;
+} & (SymbolSeries | { series: SymbolSeries[] });
 
 /** What each decision said, in order (parity and inspection; the full decisions are large). */
 export interface DecisionLine {
@@ -92,13 +102,47 @@ class Quiescence {
 
 const HOUR = 3_600_000;
 
+interface Series extends SymbolSeries {
+  symbol: string;
+  feed: DerivativesFeed | null;
+}
+
+/** The series given, checked: each non-empty, closed 1m candles of one symbol in time order, no symbol twice. */
+function seriesOf(o: BacktestOptions): Array<Omit<Series, 'feed'>> {
+  const list = 'series' in o ? o.series : [o];
+  if (!list.length || list.some((s) => !s.candles.length)) throw new RangeError('no candles to backtest');
+  const out = list.map((s) => ({ ...s, symbol: s.candles[0]!.symbol }));
+  for (const s of out) {
+    let prevOpen = -Infinity;
+    for (const c of s.candles) {
+      if (c.symbol !== s.symbol || c.tf !== '1m' || !c.closed) throw new RangeError(`backtest candles must be closed 1m candles of ${s.symbol}`);
+      if (c.openTime <= prevOpen) throw new RangeError(`candles out of order at ${new Date(c.openTime).toISOString()}`);
+      prevOpen = c.openTime;
+    }
+  }
+  const dup = out.find((s, k) => out.findIndex((x) => x.symbol === s.symbol) !== k);
+  if (dup) throw new RangeError(`${dup.symbol} is given twice`);
+  return out;
+}
+
+/** The data identity of the result: one series as it always was; several with each series listed and a hash over theirs. */
+function dataOf(series: Series[]): BacktestResult['data'] {
+  const one = (s: Series) => ({ symbol: s.symbol, source: s.source.name, sha256: s.source.sha256, from: s.candles[0]!.openTime, to: s.candles.at(-1)!.openTime + 60_000, candles: s.candles.length });
+  if (series.length === 1) return one(series[0]!);
+  const each = series.map(one);
+  return {
+    symbol: each.map((d) => d.symbol).join(','), source: [...new Set(each.map((d) => d.source))].join(', '),
+    sha256: createHash('sha256').update(each.map((d) => `${d.symbol} ${d.sha256}\n`).join('')).digest('hex'),
+    from: Math.min(...each.map((d) => d.from)), to: Math.max(...each.map((d) => d.to)), candles: each.reduce((a, d) => a + d.candles, 0), series: each,
+  };
+}
+
 export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
-  const { candles } = o;
-  if (!candles.length) throw new RangeError('no candles to backtest');
-  const symbol = candles[0]!.symbol;
-  const config: Config = { ...o.config, symbols: [symbol] };
-  const [market] = simMarketsFor([symbol]);
-  const start = (o.warmup?.[0] ?? candles[0]!).openTime;
+  const given = seriesOf(o);
+  const symbols = given.map((s) => s.symbol);
+  const config: Config = { ...o.config, symbols };
+  const markets = simMarketsFor(symbols);
+  const start = Math.min(...given.map((s) => (s.warmup?.[0] ?? s.candles[0]!).openTime));
   const clock = new SimClock(start);
   const now = () => clock.now();
   const hub = new LocalHub(now);
@@ -107,7 +151,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   // The venue's core as the paper venue configures it, trading bars: market orders fill at the next bar's open.
   const v = config.venue;
   const venue = new SimVenue({
-    markets: [market!], takerFee: config.execution.takerFee, makerFee: config.execution.makerFee, startingBalance: initial, leverage: config.risk.leverage,
+    markets, takerFee: config.execution.takerFee, makerFee: config.execution.makerFee, startingBalance: initial, leverage: config.risk.leverage,
     marketFill: 'next_bar', participation: v.participation, fundingIntervalMs: v.fundingIntervalMs, interestRate: v.interestRate,
     liquidationFeeRate: v.liquidationFeeRate, markSmoothing: v.markSmoothing,
   });
@@ -125,7 +169,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
         ));
       },
     },
-  }), { clock, input: { symbols: [symbol], params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false, ...aiInputs(symbol, o.ai).input } });
+  }), { clock, input: { symbols, params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false, ...aiInputs(given).input } });
 
   // ---- decision: the live machine and pure engine; decisions and risk records stay in memory
   const decisions = new Map<string, Decision>();
@@ -163,13 +207,13 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
 
   // ---- execution: the live machine on the venue core with an in-memory ledger
   const exec = new SimExecution({
-    venue, markets: [market!], now, track: q.track, execution: config.execution, maxSlippage: config.risk.maxSlippage,
+    venue, markets, now, track: q.track, execution: config.execution, maxSlippage: config.risk.maxSlippage,
     regimeOf: (id) => (id ? decisions.get(id)?.detail?.conditions.regime ?? 'UNKNOWN' : 'UNKNOWN'),
   });
   const execution = createActor(executionMachine.provide({ actors: exec.actors() }), {
     clock,
     // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry), hourly when flat.
-    input: executionInput({ ...config, symbols: [symbol] }, now, { loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs }),
+    input: executionInput({ ...config, symbols }, now, { loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs }),
   });
   exec.attach(execution);
 
@@ -179,8 +223,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const firsts = { day: { start: -1, equity: '0' }, week: { start: -1, equity: '0' } };
   const check = (): EquityMsg => {
     const t = now();
-    const price = venue.price(symbol);
-    const upnl = price === undefined || !exec.openCount ? dec(0) : exec.unrealized(() => price);
+    // A position exists only on a symbol whose bars have traded, so the venue has its price.
+    const upnl = !exec.openCount ? dec(0) : exec.unrealized((s) => venue.price(s)!);
     const balance = venue.balance()[0]!.total;
     const equity = str(dec(balance).add(upnl));
     if (firsts.day.start !== dayStart(t)) firsts.day = { start: dayStart(t), equity };
@@ -217,9 +261,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
     'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
     'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
+    'reconcile.equity': (env) => ({ type: 'execution.equity', equity: env.payload.equity }),
   });
   const feed = hub.endpoint('market-feed');
-  const derivs = o.derivatives ? new DerivativesFeed(o.derivatives, config.market.derivatives.lagSec * 1000) : null;
+  const series: Series[] = given.map((s) => ({ ...s, feed: s.derivatives ? new DerivativesFeed(s.derivatives, config.market.derivatives.lagSec * 1000) : null }));
 
   // A machine that fails stops the run with its error (the daemon would crash the worker).
   let failure: unknown = null;
@@ -233,7 +278,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   execution.start();
   scheduleCheck();
   // As the analytics worker: history first, then manual inputs (none in a backtest), then "warmed".
-  if (o.warmup?.length) analytics.send({ type: 'analytics.warmup', candles: o.warmup });
+  const warmup = series.flatMap((s) => s.warmup ?? []);
+  if (warmup.length) analytics.send({ type: 'analytics.warmup', candles: warmup });
   analytics.send({ type: 'analytics.manual', manual: emptyManual() });
   analytics.send({ type: 'analytics.warmed' });
   await settle();
@@ -243,46 +289,56 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const ddSeries: Array<[number, number]> = [];
   const fills: ExFill[] = [];
   let peak = initial;
-  let prevOpen = -Infinity;
-  for (const c of candles) {
-    if (c.symbol !== symbol || c.tf !== '1m' || !c.closed) throw new RangeError(`backtest candles must be closed 1m candles of ${symbol}`);
-    if (c.openTime <= prevOpen) throw new RangeError(`candles out of order at ${new Date(c.openTime).toISOString()}`);
-    prevOpen = c.openTime;
-    const t = c.openTime + 60_000;
+  const end = Math.max(...series.map((s) => s.candles.at(-1)!.openTime + 60_000));
+  // The last close of each symbol: its mark for the account's equity and for positions still open at the end.
+  const lastClose = new Map<string, number>();
+  const markOf = (s: string) => lastClose.get(s)!;
+  const next = series.map(() => 0);
+  for (;;) {
+    // The next minute any symbol has a candle for, and the symbols that have one then (in the order given).
+    let openTime = Infinity;
+    for (const [k, s] of series.entries()) openTime = Math.min(openTime, s.candles[next[k]!]?.openTime ?? Infinity);
+    if (openTime === Infinity) break;
+    const due: Array<{ s: Series; c: Candle }> = [];
+    for (const [k, s] of series.entries()) if (s.candles[next[k]!]?.openTime === openTime) due.push({ s, c: s.candles[next[k]!++]! });
+    const t = openTime + 60_000;
     // Timers due by the close fire first (reconciler, cooldowns), then the venue trades the bar, then the
-    // candle goes out as market-feed publishes it (analytics → decision → execution).
+    // candle goes out as market-feed publishes it (analytics → decision → execution). Several symbols: every bar of the
+    // minute trades, then their marks and candles go out, as the lockstep venue trades and releases a minute.
     clock.advanceTo(t);
     await settle();
-    fills.push(...exec.onBar(symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
+    for (const { s, c } of due) fills.push(...exec.onBar(s.symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
     await settle();
-    // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline (stored
-    // derivatives stamped by then go first; with funding history the mark carries no rate of its own).
-    derivs?.publishDue(feed, t);
-    feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, ...(derivs?.hasFunding ? {} : { fundingRate: venue.fundingRate(symbol) }), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
-    feed.publish('market.candle', c, { tsEvent: t });
+    for (const { s, c } of due) {
+      const { symbol } = s;
+      // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline (stored
+      // derivatives stamped by then go first; with funding history the mark carries no rate of its own).
+      s.feed?.publishDue(feed, t);
+      feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, ...(s.feed?.hasFunding ? {} : { fundingRate: venue.fundingRate(symbol) }), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
+      feed.publish('market.candle', c, { tsEvent: t });
+      lastClose.set(symbol, c.close);
+    }
     await settle();
-    const u = exec.openCount ? Number(exec.unrealized(() => c.close)) : 0;
+    const u = exec.openCount ? Number(exec.unrealized(markOf)) : 0;
     const eq = Number(venue.balance()[0]!.total) + u;
     equity.push({ ts: t, equity: eq });
     if (eq > peak) peak = eq;
-    if (t % HOUR === 0 || c === candles[candles.length - 1]) {
+    if (t % HOUR === 0 || t === end) {
       hourly.push([t, eq]);
       ddSeries.push([t, peak > 0 ? (peak - eq) / peak : 0]);
     }
   }
-  const end = candles[candles.length - 1]!.openTime + 60_000;
   for (const a of [execution, decision, analytics]) a.stop();
   await inference?.close();
 
-  const lastClose = candles[candles.length - 1]!.close;
-  const trades = [...exec.trades, ...exec.markOpen(end, () => lastClose)];
-  const from = candles[0]!.openTime;
-  const metrics = computeMetrics({ from, to: end, initialEquity: initial, trades, equity, signals });
+  // Trades numbered in the order they closed, then the ones still open at the end (in the order they opened).
+  const trades = [...exec.trades, ...exec.markOpen(end, markOf)].map((t, k) => (t.id === k + 1 ? t : { ...t, id: k + 1 }));
+  const data = dataOf(series);
+  const metrics = computeMetrics({ from: data.from, to: end, initialEquity: initial, trades, equity, signals });
   const result: BacktestResult = {
     kind: 'bosun.backtest', version: 1,
-    config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) }, ...aiInputs(symbol, o.ai).result },
-    data: { symbol, source: o.source.name, sha256: o.source.sha256, from, to: end, candles: candles.length },
-    metrics, trades, equity: hourly, drawdown: ddSeries,
+    config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) }, ...aiInputs(series).result },
+    data, metrics, trades, equity: hourly, drawdown: ddSeries,
   };
   return { result, decisions: lines, fills };
 }

@@ -39,10 +39,20 @@ function bucketTable(title: string, b: Record<string, Bucket>): string[] {
   return out;
 }
 
+/** The trades of each symbol of a several-symbol run, in the order the symbols were given. */
+function bySymbol(r: BacktestResult): Record<string, Bucket> {
+  return Object.fromEntries(r.data.series!.map((d) => {
+    const ts = r.trades.filter((t) => t.symbol === d.symbol);
+    const wins = ts.filter((t) => Number(t.pnl) > 0).length;
+    return [d.symbol, { trades: ts.length, wins, winRate: ts.length ? wins / ts.length : null, netPnl: ts.reduce((a, t) => a + Number(t.pnl), 0) }];
+  }));
+}
+
 export function renderTable(r: BacktestResult): string {
   const m = r.metrics;
   const lines = [`backtest ${r.config.strategy} on ${r.data.symbol} · ${r.data.source} (${r.data.candles} candles) · config ${r.config.hash.slice(0, 12)}`, ''];
   for (const [k, v] of metricRows(m)) lines.push(`  ${pad(k, 16)} ${v}`);
+  if (r.data.series) lines.push('', ...bucketTable('by symbol', bySymbol(r)));
   lines.push('', ...bucketTable('by entry hour (UTC)', m.byHour), '', ...bucketTable('by regime at entry', m.byRegime), '', ...bucketTable('by exit reason', m.byExitReason), '');
   const rej = Object.entries(m.signals.rejectedByVeto).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   lines.push(rej.length ? 'rejected signals by veto:' : 'rejected signals by veto: none');

@@ -2,12 +2,27 @@
 // Guarantees byte-identical serialisation for the same inputs: no wall time, no run id, fixed key order.
 import type { Metrics, TradeRecord } from './metrics.js';
 
+/** One symbol's candles: where they came from, their sha256 (candlesSha256, with derivatives folded in) and their range. */
+export interface DataIdentity {
+  symbol: string;
+  source: string;
+  sha256: string;
+  from: number;
+  /** Close of the last candle. */
+  to: number;
+  candles: number;
+}
+
 export interface BacktestResult {
   kind: 'bosun.backtest';
   version: 1;
   /** `overrides`: the signal weight multipliers the run applied (signal_weight_overrides; not part of the hash). */
   config: { hash: string; strategyHash: string; strategy: string; overrides: Record<string, number>; ai?: { records: number; sha256: string } };
-  data: { symbol: string; source: string; sha256: string; from: number; to: number; candles: number };
+  /**
+   * The candles replayed. Several symbols: `symbol` and `source` list them all, `sha256` covers each series' hash,
+   * `candles` counts them all, and `series` gives each symbol's own (absent with one symbol).
+   */
+  data: DataIdentity & { series?: DataIdentity[] };
   metrics: Metrics;
   trades: TradeRecord[];
   /** Mark-to-market equity at each hour's close: [ts, equity]. */

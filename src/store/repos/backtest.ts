@@ -34,12 +34,16 @@ export async function insertBacktestRun(pool: Pool, r: BacktestResult, resultSha
   });
 }
 
+/** The symbol column (32 characters): several symbols as the list when it fits, else the first and how many more. */
+const symbolColumn = (r: BacktestResult): string =>
+  r.data.symbol.length <= 32 || !r.data.series ? r.data.symbol : `${r.data.series[0]!.symbol} +${r.data.series.length - 1}`;
+
 async function insertRunRow(pool: Pool | PoolConnection, r: BacktestResult, resultSha256: string, now: number): Promise<number> {
   const m = r.metrics;
   const res = await pool.query<{ insertId: number | bigint }>(
     `INSERT INTO backtest_runs (config_hash, strategy_hash, strategy, symbol, data_source, data_sha256, data_from, data_to, candles, trades, net_pnl,
        profit_factor, win_rate, max_drawdown, metrics, trades_json, result_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [r.config.hash, r.config.strategyHash, r.config.strategy, r.data.symbol, r.data.source.slice(0, 255), r.data.sha256, r.data.from, r.data.to, r.data.candles,
+    [r.config.hash, r.config.strategyHash, r.config.strategy, symbolColumn(r), r.data.source.slice(0, 255), r.data.sha256, r.data.from, r.data.to, r.data.candles,
       m.trades, m.netPnl.toFixed(8), m.profitFactorInfinite ? null : finite(m.profitFactor), finite(m.winRate), m.maxDrawdown,
       JSON.stringify(m), JSON.stringify(r.trades), resultSha256, now],
   );
