@@ -117,7 +117,7 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   let live: LiveRun;
   let wallMs = 0;
   try {
-    await d.waitRunning(60_000);
+    await d.waitRunning();
     const t0 = Date.now();
     await waitFor('the venue to play the file to its end', async () => {
       if (d.proc.exitCode !== null) throw new Error(`daemon exited ${d.proc.exitCode}`);
