@@ -33,60 +33,131 @@ function ours(candles: Candle[], p: IndicatorParams): number {
   return sink;
 }
 
-/** The same 15 indicators and values through the reference libraries' incremental APIs. */
-function reference(candles: Candle[], p: IndicatorParams): number {
-  const emaF = new TI.EMA({ period: p.emaFast, values: [] });
-  const emaS = new TI.EMA({ period: p.emaSlow, values: [] });
-  const rsi = new TS.RSI(p.rsiPeriod);
-  const atr = new TS.ATR(p.atrPeriod);
-  const sma = new TS.SMA(p.smaPeriod);
-  const bb = new TS.BollingerBands(p.bbPeriod, p.bbMult);
-  const macd = new TI.MACD({ values: [], fastPeriod: p.macdFast, slowPeriod: p.macdSlow, signalPeriod: p.macdSignal, SimpleMAOscillator: false, SimpleMASignal: false });
-  let vwap = new TS.VWAP();
-  let day = -1;
-  const vwma = new TS.VWMA(p.vwapPeriod);
-  const adx = new TS.ADX(p.adxPeriod);
-  const obv = new TI.OBV({ close: [], volume: [] });
-  const dc = new TS.DonchianChannels(p.donchianPeriod);
-  const kc = new TS.KeltnerChannels({ emaInterval: p.keltnerEmaPeriod, atrInterval: p.keltnerAtrPeriod, multiplier: p.keltnerMult });
-  const zwin: number[] = [];
-  const gk: Candle[] = [];
-  let sink = 0;
-  for (const c of candles) {
-    emaF.nextValue(c.close);
-    emaS.nextValue(c.close);
-    sink += rsi.add(c.close) ?? 0;
-    atr.add(c);
-    sma.add(c.close);
-    const b = bb.add(c.close);
-    if (b) sink += (b.upper - b.lower) / b.middle;
-    macd.nextValue(c.close);
-    const d = Math.floor(c.openTime / DAY);
-    if (d !== day) {
-      day = d;
-      vwap = new TS.VWAP();
-    }
-    vwap.add(c);
-    vwma.add({ close: typicalPrice(c), volume: c.volume } as never);
-    adx.add(c);
-    obv.nextValue({ close: c.close, volume: c.volume } as never);
-    dc.add(c);
-    kc.add(c);
-    // No library has a rolling z-score or Garman-Klass: trading-signals' getZScore over the window, and the formula.
-    zwin.push(c.close);
-    if (zwin.length > p.zscorePeriod) zwin.shift();
-    if (zwin.length === p.zscorePeriod) {
-      try {
-        sink += TS.getZScore(zwin);
-      } catch {
-        // flat window
-      }
-    }
-    gk.push(c);
-    if (gk.length > p.gkPeriod) gk.shift();
-    if (gk.length === p.gkPeriod) sink += Math.sqrt(gk.reduce((a, x) => a + 0.5 * Math.log(x.high / x.low) ** 2 - (2 * Math.LN2 - 1) * Math.log(x.close / x.open) ** 2, 0) / p.gkPeriod);
+type Step = (c: Candle) => number;
+interface Candidate {
+  lib: 'trading-signals' | 'technicalindicators' | 'formula';
+  make: () => Step;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * The 15 indicators bosun's IndicatorSet computes, each through every reference library that has it, always through the
+ * library's incremental API (one bar in, one value out; nothing recomputed over the window). The baseline for each is the
+ * fastest candidate measured in this run. Neither library has a rolling z-score on its own (technicalindicators' SMA + SD,
+ * trading-signals' Bollinger bands at 1σ give it) nor Garman-Klass (a running sum over a ring buffer, O(1) per bar).
+ */
+function candidates(p: IndicatorParams): Record<string, Candidate[]> {
+  const ts = (make: () => Step): Candidate => ({ lib: 'trading-signals', make });
+  const ti = (make: () => Step): Candidate => ({ lib: 'technicalindicators', make });
+  const hlc = (c: Candle) => ({ high: c.high, low: c.low, close: c.close });
+  const ema = (period: number): Candidate[] => [
+    ts(() => { const x = new TS.EMA(period); return (c) => num(x.add(c.close)); }),
+    ti(() => { const x = new TI.EMA({ period, values: [] }); return (c) => num(x.nextValue(c.close)); }),
+  ];
+  return {
+    [`ema ${p.emaFast}`]: ema(p.emaFast),
+    [`ema ${p.emaSlow}`]: ema(p.emaSlow),
+    rsi: [
+      ts(() => { const x = new TS.RSI(p.rsiPeriod); return (c) => num(x.add(c.close)); }),
+      ti(() => { const x = new TI.RSI({ period: p.rsiPeriod, values: [] }); return (c) => num(x.nextValue(c.close)); }),
+    ],
+    atr: [
+      ts(() => { const x = new TS.ATR(p.atrPeriod); return (c) => num(x.add(c)); }),
+      ti(() => { const x = new TI.ATR({ period: p.atrPeriod, high: [], low: [], close: [] }); return (c) => num(x.nextValue(hlc(c) as never)); }),
+    ],
+    sma: [
+      ts(() => { const x = new TS.SMA(p.smaPeriod); return (c) => num(x.add(c.close)); }),
+      ti(() => { const x = new TI.SMA({ period: p.smaPeriod, values: [] }); return (c) => num(x.nextValue(c.close)); }),
+    ],
+    bollinger: [
+      ts(() => { const x = new TS.BollingerBands(p.bbPeriod, p.bbMult); return (c) => num(x.add(c.close)?.upper); }),
+      ti(() => { const x = new TI.BollingerBands({ period: p.bbPeriod, stdDev: p.bbMult, values: [] }); return (c) => num(x.nextValue(c.close)?.upper); }),
+    ],
+    macd: [
+      ts(() => { const x = new TS.MACD(new TS.EMA(p.macdFast), new TS.EMA(p.macdSlow), new TS.EMA(p.macdSignal)); return (c) => num(x.add(c.close)?.histogram); }),
+      ti(() => {
+        const x = new TI.MACD({ values: [], fastPeriod: p.macdFast, slowPeriod: p.macdSlow, signalPeriod: p.macdSignal, SimpleMAOscillator: false, SimpleMASignal: false });
+        return (c) => num((x.nextValue(c.close) as { histogram?: number } | undefined)?.histogram);
+      }),
+    ],
+    'session vwap': [
+      ts(() => { let x = new TS.VWAP(); let day = -1; return (c) => { const d = Math.floor(c.openTime / DAY); if (d !== day) { day = d; x = new TS.VWAP(); } return num(x.add(c)); }; }),
+      ti(() => {
+        let x = new TI.VWAP({ high: [], low: [], close: [], volume: [] }); let day = -1;
+        return (c) => { const d = Math.floor(c.openTime / DAY); if (d !== day) { day = d; x = new TI.VWAP({ high: [], low: [], close: [], volume: [] }); } return num(x.nextValue({ ...hlc(c), volume: c.volume } as never)); };
+      }),
+    ],
+    'rolling vwap': [ts(() => { const x = new TS.VWMA(p.vwapPeriod); return (c) => num(x.add({ close: typicalPrice(c), volume: c.volume } as never)); })],
+    adx: [
+      ts(() => { const x = new TS.ADX(p.adxPeriod); return (c) => num(x.add(c)); }),
+      ti(() => { const x = new TI.ADX({ period: p.adxPeriod, high: [], low: [], close: [] }); return (c) => num((x.nextValue(hlc(c) as never) as { adx?: number } | undefined)?.adx); }),
+    ],
+    obv: [
+      ts(() => { const x = new TS.OBV(1); return (c) => num(x.add(c)); }),
+      ti(() => { const x = new TI.OBV({ close: [], volume: [] }); return (c) => num(x.nextValue({ close: c.close, volume: c.volume } as never)); }),
+    ],
+    donchian: [
+      ts(() => { const x = new TS.DonchianChannels(p.donchianPeriod); return (c) => num(x.add(c)?.upper); }),
+      ti(() => { const hi = new TI.Highest({ period: p.donchianPeriod, values: [] }); const lo = new TI.Lowest({ period: p.donchianPeriod, values: [] }); return (c) => num(hi.nextValue(c.high)) - num(lo.nextValue(c.low)); }),
+    ],
+    keltner: [
+      ts(() => { const x = new TS.KeltnerChannels({ emaInterval: p.keltnerEmaPeriod, atrInterval: p.keltnerAtrPeriod, multiplier: p.keltnerMult }); return (c) => num(x.add(c)?.upper); }),
+      ti(() => {
+        const x = new TI.KeltnerChannels({ maPeriod: p.keltnerEmaPeriod, atrPeriod: p.keltnerAtrPeriod, useSMA: false, multiplier: p.keltnerMult, high: [], low: [], close: [] });
+        return (c) => num((x.nextValue(hlc(c) as never) as { upper?: number } | undefined)?.upper);
+      }),
+    ],
+    'z-score': [
+      ts(() => { const x = new TS.BollingerBands(p.zscorePeriod, 1); return (c) => { const b = x.add(c.close); return b && b.upper > b.middle ? (c.close - b.middle) / (b.upper - b.middle) : 0; }; }),
+      ti(() => {
+        const m = new TI.SMA({ period: p.zscorePeriod, values: [] }); const sd = new TI.SD({ period: p.zscorePeriod, values: [] });
+        return (c) => { const a = m.nextValue(c.close); const s = sd.nextValue(c.close); return a !== undefined && s ? (c.close - a) / s : 0; };
+      }),
+    ],
+    'garman-klass': [{
+      lib: 'formula',
+      make: () => {
+        const ring = new Float64Array(p.gkPeriod); let i = 0; let n = 0; let sum = 0;
+        return (c) => {
+          const v = 0.5 * Math.log(c.high / c.low) ** 2 - (2 * Math.LN2 - 1) * Math.log(c.close / c.open) ** 2;
+          sum += v - ring[i]!; ring[i] = v; i = (i + 1) % p.gkPeriod; n = Math.min(n + 1, p.gkPeriod);
+          return n === p.gkPeriod ? Math.sqrt(Math.max(0, sum) / p.gkPeriod) : 0;
+        };
+      },
+    }],
+  };
+}
+
+/** Seconds one pass over the candles takes (best of `rounds`, each on a fresh instance). */
+function seconds(make: () => Step, candles: Candle[], rounds = 3): number {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const step = make();
+    let sink = 0;
+    const t0 = performance.now();
+    for (const c of candles) sink += step(c);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+    if (sink === Number.MIN_VALUE) console.log(sink); // keep the work observable
   }
-  return sink;
+  return best;
+}
+
+/** Per indicator, the fastest library's time for the whole pass; the baseline is their sum (as if one library had the best of both). */
+function fastestReference(candles: Candle[], p: IndicatorParams): { seconds: number; picks: string[] } {
+  let total = 0;
+  const picks: string[] = [];
+  for (const [name, cands] of Object.entries(candidates(p))) {
+    let best = Infinity;
+    let lib = '';
+    for (const c of cands) {
+      const s = seconds(c.make, candles);
+      if (s < best) [best, lib] = [s, c.lib];
+    }
+    total += best;
+    picks.push(`${name} ${lib === 'trading-signals' ? 'TS' : lib === 'technicalindicators' ? 'TI' : 'formula'}`);
+  }
+  return { seconds: total, picks };
 }
 
 function rate(fn: () => number, candles: number, minMs = 1500): number {
@@ -135,13 +206,10 @@ export default async function run(): Promise<BenchLine[]> {
   const candles = real ?? synthCandles(30_240);
   const data = real ? 'shared BTC month' : 'generated month (../shared/data absent)';
   const p = engineParams(loadConfig(fromRoot('config', 'default.json')).config.analytics).indicators;
-  // Alternate, to spread drift over both; keep the best of two.
-  const o1 = rate(() => ours(candles, p), candles.length);
-  const r1 = rate(() => reference(candles, p), candles.length);
-  const o2 = rate(() => ours(candles, p), candles.length);
-  const r2 = rate(() => reference(candles, p), candles.length);
-  const o = Math.max(o1, o2);
-  const r = Math.max(r1, r2);
+  // Ours: the whole set per bar, best of a few passes; the baseline: per indicator the fastest library, best of three each.
+  const o = rate(() => ours(candles, p), candles.length);
+  const ref = fastestReference(candles, p);
+  const r = (candles.length * INDICATORS) / ref.seconds;
 
   const dir = join(tmpdir(), `bosun-bench-${process.pid}`);
   (await import('node:fs')).mkdirSync(dir, { recursive: true });
@@ -154,7 +222,10 @@ export default async function run(): Promise<BenchLine[]> {
   const an = await latency('analytics', history, live, null);
   const ml = await latency('analytics', history, live, { path: modelPath });
   return [
-    { name: `indicator updates, 15 indicators (${data})`, value: o, unit: 'upd/s', baseline: { name: 'reference libraries, incremental', value: r }, goal: 'faster than the reference', met: o > r },
+    {
+      name: `indicator updates, 15 indicators (${data})`, value: o, unit: 'upd/s',
+      baseline: { name: `fastest incremental library per indicator (${ref.picks.join(', ')}; TS trading-signals, TI technicalindicators)`, value: r }, goal: 'faster than the reference', met: o > r,
+    },
     { name: 'candle close → analytics.snapshot p50', value: an.p50, unit: 'µs', baseline: { name: 'same bus path, answered at once', value: echo.p50 } },
     { name: 'candle close → analytics.snapshot p99', value: an.p99, unit: 'µs', baseline: { name: 'same bus path, answered at once', value: echo.p99 } },
     { name: 'candle close → snapshot with ONNX p_up p50', value: ml.p50, unit: 'µs', baseline: { name: 'same bus path, answered at once', value: echo.p50 } },

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testDir = join(root, 'dist', 'test');
@@ -65,8 +65,21 @@ async function worker() {
     else if (r.skipped) process.stdout.write(r.out.split('\n').filter((l) => /skip/i.test(l)).map((l) => `    ${l}`).join('\n') + '\n');
   }
 }
+// The test database server: when nothing answers at BOSUN_TEST_DB_URL (default 127.0.0.1:3306), bosun's embedded
+// mariadbd serves it for the whole run, started here once (as the daemon would) and stopped at the end.
+let embedded = null;
+if (files.length) {
+  const dbUrl = process.env.BOSUN_TEST_DB_URL ?? 'mariadb://root@127.0.0.1:3306';
+  const { ensureEmbeddedDb } = await import(pathToFileURL(join(root, 'dist', 'src', 'store', 'embedded.js')).href);
+  embedded = await ensureEmbeddedDb(`${dbUrl}/bosun_test`, { adopt: true }).catch((err) => {
+    process.stdout.write(`runner: ${err.message}\n`);
+    return null;
+  });
+  if (embedded) process.stdout.write(`runner: ${embedded.how === 'started' ? `nothing answered at ${dbUrl}: ` : ''}the tests run on the ${embedded.describe()}\n`);
+}
 const t0 = Date.now();
 await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+await embedded?.stop();
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0);
 process.stdout.write(`\n${files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)}s\n${passed} passed, ${failed} failed\n`);

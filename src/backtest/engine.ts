@@ -57,6 +57,8 @@ export type BacktestOptions = {
   model?: ModelSource | null;
   /** Signal weight multipliers the decision engine applies (signal_weight_overrides). */
   overrides?: Record<string, number>;
+  /** Progress hook (issue 21, CLI progress bars): candles replayed of all series, every 256 and at the end. */
+  onProgress?: (done: number, total: number) => void;
 } & (SymbolSeries | { series: SymbolSeries[] });
 
 /** What each decision said, in order (parity and inspection; the full decisions are large). */
@@ -294,6 +296,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const lastClose = new Map<string, number>();
   const markOf = (s: string) => lastClose.get(s)!;
   const next = series.map(() => 0);
+  const progressTotal = series.reduce((a, s) => a + s.candles.length, 0); // progress hook (issue 21)
+  let progressDone = 0;
   for (;;) {
     // The next minute any symbol has a candle for, and the symbols that have one then (in the order given).
     let openTime = Infinity;
@@ -302,6 +306,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     const due: Array<{ s: Series; c: Candle }> = [];
     for (const [k, s] of series.entries()) if (s.candles[next[k]!]?.openTime === openTime) due.push({ s, c: s.candles[next[k]!++]! });
     const t = openTime + 60_000;
+    if (o.onProgress && ((progressDone += due.length) & ~255) !== ((progressDone - due.length) & ~255)) o.onProgress(progressDone, progressTotal);
     // Timers due by the close fire first (reconciler, cooldowns), then the venue trades the bar, then the
     // candle goes out as market-feed publishes it (analytics → decision → execution). Several symbols: every bar of the
     // minute trades, then their marks and candles go out, as the lockstep venue trades and releases a minute.
@@ -328,6 +333,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
       ddSeries.push([t, peak > 0 ? (peak - eq) / peak : 0]);
     }
   }
+  o.onProgress?.(progressTotal, progressTotal); // progress hook (issue 21)
   for (const a of [execution, decision, analytics]) a.stop();
   await inference?.close();
 

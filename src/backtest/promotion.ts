@@ -30,6 +30,8 @@ export interface GateInput {
   /** The latest backtest of the same strategy whatever its config (to say the config was edited). */
   otherBacktest: { id: number; config_hash: string } | null;
   trackRecords: TrackRecord[];
+  /** The latest finished `bosun optimize` run whose best config is this config (null: not an optimized config, not checked). */
+  optimizeRun?: { id: number; pbo: number | null; deflated_sharpe: number | null } | null;
 }
 
 export interface GateResult {
@@ -96,6 +98,21 @@ export function evaluateGate(i: GateInput): GateResult {
       judge(`walk-forward #${w.id} out of sample (${windows.length} windows)`, { trades, pf: pf(gp, gl), wr: trades ? wins / trades : null, dd }, i.gate, out);
     }
     out.checks.push(`walk-forward #${w.id}: ML signal ${w.demoted ? `demoted (×${w.ml_multiplier})` : 'kept (×1)'}`);
+  }
+  if (i.optimizeRun) {
+    // A config chosen by a search must not be the luck of many tries (Deflated Sharpe) nor an overfit choice (PBO).
+    const r = i.optimizeRun;
+    const what = `optimize run #${r.id} (this config is its best trial)`;
+    if (i.gate.maxPbo !== null) {
+      if (r.pbo === null) out.reasons.push(`${what}: no PBO (too few complete trials to compute it), the gate needs PBO ≤ ${i.gate.maxPbo}`);
+      else if (r.pbo > i.gate.maxPbo) out.reasons.push(`${what}: probability of backtest overfitting ${r.pbo.toFixed(3)} > ${i.gate.maxPbo}`);
+      else out.checks.push(`${what}: PBO ${r.pbo.toFixed(3)} ≤ ${i.gate.maxPbo}`);
+    }
+    if (i.gate.minDeflatedSharpe !== null) {
+      if (r.deflated_sharpe === null) out.reasons.push(`${what}: no deflated Sharpe ratio, the gate needs ≥ ${i.gate.minDeflatedSharpe}`);
+      else if (r.deflated_sharpe < i.gate.minDeflatedSharpe) out.reasons.push(`${what}: deflated Sharpe ratio ${r.deflated_sharpe.toFixed(3)} < ${i.gate.minDeflatedSharpe}`);
+      else out.checks.push(`${what}: deflated Sharpe ratio ${r.deflated_sharpe.toFixed(3)} ≥ ${i.gate.minDeflatedSharpe}`);
+    }
   }
   if (i.target === 'mainnet') {
     const t = i.trackGate;

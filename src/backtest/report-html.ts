@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Bucket } from './metrics.js';
-import { holdText, metricRows } from './report-text.js';
+import { bySymbol, holdText, metricRows } from './report-text.js';
 import type { BacktestResult } from './result.js';
 
 const require = createRequire(import.meta.url);
@@ -40,10 +40,12 @@ export function renderHtml(r: BacktestResult): string {
   const { js, css } = uplot();
   const m = r.metrics;
   const rejected = Object.entries(m.signals.rejectedByVeto).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  // Several symbols: a symbol column and a breakdown by symbol (one symbol: the page as it always was).
+  const several = r.data.series !== undefined;
   const trades = table(
-    ['#', 'side', 'entry', 'entry price', 'exit', 'exit price', 'size', 'stop-loss', 'take-profit', 'fees', 'funding', 'pnl', 'exit reason', 'regime'],
-    r.trades.map((t) => [String(t.id), t.side, iso(t.entryTime), t.entryPrice, iso(t.exitTime), t.exitPrice, t.qty, t.stopLoss ?? '-', t.takeProfit ?? '-', t.fees, t.funding, t.pnl, t.exitReason, t.regime]),
-    [true, false, false, true, false, true, true, true, true, true, true, true, false, false],
+    ['#', ...(several ? ['symbol'] : []), 'side', 'entry', 'entry price', 'exit', 'exit price', 'size', 'stop-loss', 'take-profit', 'fees', 'funding', 'pnl', 'exit reason', 'regime'],
+    r.trades.map((t) => [String(t.id), ...(several ? [t.symbol] : []), t.side, iso(t.entryTime), t.entryPrice, iso(t.exitTime), t.exitPrice, t.qty, t.stopLoss ?? '-', t.takeProfit ?? '-', t.fees, t.funding, t.pnl, t.exitReason, t.regime]),
+    [true, ...(several ? [false] : []), false, false, true, false, true, true, true, true, true, true, true, false, false],
   );
   const title = `bosun backtest · ${r.config.strategy} · ${r.data.symbol}`;
   return `<!doctype html>
@@ -65,7 +67,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; } .meta { color: #
 ${table(['metric', 'value'], metricRows(m))}
 <h2>Equity</h2><div id="equity" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown" class="chart"></div>
-<h2>By entry hour (UTC)</h2>${buckets(m.byHour, 'hour')}
+${several ? `<h2>By symbol</h2>${buckets(bySymbol(r), 'symbol')}\n` : ''}<h2>By entry hour (UTC)</h2>${buckets(m.byHour, 'hour')}
 <h2>By regime at entry</h2>${buckets(m.byRegime, 'regime')}
 <h2>By exit reason</h2>${buckets(m.byExitReason, 'exit reason')}
 <h2>Rejected signals by veto</h2>${rejected.length ? table(['veto', 'signals'], rejected.map(([k, n]) => [k, String(n)]), [false, true]) : '<p>none</p>'}

@@ -40,7 +40,7 @@ function bucketTable(title: string, b: Record<string, Bucket>): string[] {
 }
 
 /** The trades of each symbol of a several-symbol run, in the order the symbols were given. */
-function bySymbol(r: BacktestResult): Record<string, Bucket> {
+export function bySymbol(r: BacktestResult): Record<string, Bucket> {
   return Object.fromEntries(r.data.series!.map((d) => {
     const ts = r.trades.filter((t) => t.symbol === d.symbol);
     const wins = ts.filter((t) => Number(t.pnl) > 0).length;

@@ -55,6 +55,8 @@ export interface WalkforwardOptions {
   shuffleSeed?: number | null;
   strategyMetrics?: boolean;
   onWindow?: (w: WindowReport) => void;
+  /** Windows done and their number, before the first and after each (a CLI progress bar). */
+  onProgress?: (done: number, total: number) => void;
   /** Stored derivatives data of the period, for the strategy runs. */
   derivatives?: DerivativesHistory | null;
 }
@@ -74,6 +76,7 @@ export async function walkforward(o: WalkforwardOptions): Promise<WalkforwardRep
     throw new RangeError(`walk-forward needs ${w.minWindows} windows of ${w.trainDays} + ${w.testDays} days stepping ${w.stepDays} days; the data from the first warm sample (${new Date(start).toISOString()}) to ${new Date(end).toISOString()} holds ${windows.length}`);
   }
   const reports: WindowReport[] = [];
+  o.onProgress?.(0, windows.length);
   for (const [k, win] of windows.entries()) {
     // A training row counts only if its label was known before the test window starts.
     let train = subset(ds, (i) => ds.ts[i]! >= win.trainFrom && ds.labelTs[i]! <= win.trainTo);
@@ -102,6 +105,7 @@ export async function walkforward(o: WalkforwardOptions): Promise<WalkforwardRep
       train: modelScores(model, train.x, train.y), test: scores(p, test.y), baselineLogLoss: scores(Array.from(test.y, () => prior), test.y).logLoss, strategy,
     };
     reports.push(rep);
+    o.onProgress?.(k + 1, windows.length);
     o.onWindow?.(rep);
   }
   const oos = pooled(reports.map((r) => r.test));

@@ -18,12 +18,13 @@ export function renderStatus(s: StatusDoc): string {
   lines.push(`health: ${s.health.status.toUpperCase()}${s.health.reasons.map((r) => `\n  - ${r}`).join('')}`);
   const x = s.exchange;
   lines.push(`exchange: ${x.connected === null ? 'connectivity ?' : x.connected ? 'connected' : 'DISCONNECTED'} · clock offset ${x.clockOffsetMs ?? '?'} ms · latency ${x.latencyMs ?? '?'} ms (${x.source})`);
-  lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration}${s.db.migrated ? '' : ` of ${s.db.expectedMigration}: NOT MIGRATED`})` : `DOWN: ${s.db.error}`}`);
+  lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration}${s.db.migrated ? '' : ` of ${s.db.expectedMigration}: NOT MIGRATED`})` : `DOWN: ${s.db.error}`}${s.db.embedded ? ` · ${s.db.embedded.text}` : ''}`);
   lines.push('');
-  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('state', 24)} ${pad('thread', 6)} ${pad('uptime', 7)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)} ${pad('in/s', 7)} ${pad('out/s', 7)}`);
+  // The machine state is the last column and never cut: parallel regions make it long (`ready.trade.flat,loop.waiting`).
+  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('thread', 6)} ${pad('uptime', 7)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)} ${pad('in/s', 7)} ${pad('out/s', 7)} state`);
   for (const a of s.actors) {
     lines.push(
-      `${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(a.machineState ?? '-', 24)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 7)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)} ${pad(a.rates ? String(a.rates.inPerSec) : '-', 7)} ${pad(a.rates ? String(a.rates.outPerSec) : '-', 7)}`,
+      `${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 7)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)} ${pad(a.rates ? String(a.rates.inPerSec) : '-', 7)} ${pad(a.rates ? String(a.rates.outPerSec) : '-', 7)} ${a.machineState ?? '-'}`,
     );
   }
   lines.push('');

@@ -17,6 +17,7 @@ import { OpsRuntime } from '../ops/runtime.js';
 import type { AlertPayload } from '../protocol/index.js';
 import { distRoot, fromRoot } from '../paths.js';
 import { prepareDatabase } from '../store/migrate.js';
+import { ensureEmbeddedDb, type EmbeddedDb } from '../store/embedded.js';
 import { createPool, safeDbUrl, type Pool } from '../store/pool.js';
 import { loadSupervisorSpec } from '../supervisor/spec.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -47,10 +48,25 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const { config } = loadConfig(opts.configFile, env);
   requireMainnetConfirmation(config, !!opts.confirmMainnet, env);
   checkApiConfig(config, env);
+  // The configured database on this host does not answer: a private mariadbd (var/mariadb/<port>) serves it, until we stop.
+  const embedded = await ensureEmbeddedDb(config.db.url, { env, adopt: true });
+  try {
+    return await runOn(opts, env, config, embedded);
+  } catch (err) {
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function runOn(opts: RunOptions, env: NodeJS.ProcessEnv, config: Config, embedded: EmbeddedDb | null): Promise<number> {
   // Workers inherit the choice (they cannot see the terminal themselves).
   process.env.BOSUN_LOG_FORMAT ??= prettyLogs() ? 'pretty' : 'json';
   const log = createLogger({ level: config.log.level, name: 'supervisor', db: { url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, level: config.ops.dbLogLevel } });
   log.info({ mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, db: safeDbUrl(config.db.url), config: opts.configFile }, `bosun starting in ${config.mode.toUpperCase()} mode`);
+  if (embedded) {
+    const what = embedded.how === 'started' ? `nothing answered at ${embedded.host}:${embedded.port}: started the ${embedded.describe()}` : `the database is the ${embedded.describe()}${embedded.how === 'adopted' ? ', left by an earlier run: adopted (stopped with this daemon)' : ', started by another process'}`;
+    log.info({ dir: embedded.dir, port: embedded.port, pid: embedded.pid, socket: embedded.socket, how: embedded.how }, what);
+  }
   const spec = loadSupervisorSpec(opts.supervisorFile ?? fromRoot('supervisor.config.json'));
 
   const migrated = await prepareDatabase(config.db.url, config.mode, config.db.connectTimeoutMs);
@@ -130,6 +146,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       if (config.clock.speed !== 1) await saveAnchor(pool, clock.now()).catch(() => undefined);
       await configRun.stop();
       await pool.end().catch(() => undefined);
+      await embedded?.stop().catch((e) => log.warn({ err: (e as Error).message }, 'stopping the embedded MariaDB failed'));
       clearTimeout(hard);
       log.info({ code }, 'stopped');
       await closeLogger(log);
@@ -147,8 +164,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   server = await listenControl(socketPath, (cmd, args) => handle(cmd, args));
   const handle = async (cmd: string, args: Record<string, unknown>): Promise<unknown> => {
     switch (cmd) {
-      case 'status':
-        return buildStatus(sup, pool, runConfig, clock, startedAt, ops);
+      case 'status': {
+        const doc = await buildStatus(sup, pool, runConfig, clock, startedAt, ops);
+        doc.db.embedded = embedded ? { pid: embedded.pid, dir: embedded.dir, port: embedded.port, socket: embedded.socket, text: embedded.describe() } : null;
+        return doc;
+      }
       case 'query':
         // The operator's reads by name (Telegram's path to the query layer the API and status use).
         return queryRaw({ pool, config: runConfig, now: () => clock.now() }, String(args.name ?? ''), args.args ?? {});

@@ -32,7 +32,7 @@ export interface StatusDoc {
   daemon: { pid: number; mode: string; environment: string; venue: string; endpoint: string; symbols: string[]; startedAt: number; uptimeMs: number; clock: { speed: number; now: number } };
   actors: ActorStatusDoc[];
   exchange: { venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string };
-  db: { ok: boolean; latencyMs: number | null; migration: number | null; expectedMigration: number; migrated: boolean | null; error: string | null };
+  db: { ok: boolean; latencyMs: number | null; migration: number | null; expectedMigration: number; migrated: boolean | null; error: string | null; embedded?: { pid: number; dir: string; port: number; socket: string; text: string } | null };
   /** Every open position (one per symbol), each with its stop and take-profit legs, from MariaDB. */
   positions: PositionView[];
   equity: { ts: number; equity: string; balance: string; unrealizedPnl: string; dayPnl: string; weekPnl: string } | null;

@@ -27,7 +27,7 @@ export interface Dataset {
 }
 
 /** Runs the engine over the candles (one symbol, 1m, oldest first) and returns the labelled rows. */
-export function buildDataset(candles: Candle[], params: EngineParams, o: DatasetOptions): Dataset {
+export function buildDataset(candles: Candle[], params: EngineParams, o: DatasetOptions, onProgress?: (done: number, total: number) => void): Dataset {
   if (!candles.length) throw new RangeError('no candles to build a dataset from');
   const symbol = candles[0]!.symbol;
   const engine = new SymbolEngine(symbol, params);
@@ -40,7 +40,9 @@ export function buildDataset(candles: Candle[], params: EngineParams, o: Dataset
   const x: Float64Array[] = [];
   const y: number[] = [];
   const missing: Record<string, number> = {};
+  let done = 0;
   for (const c of candles) {
+    if (onProgress && (++done & 1023) === 0) onProgress(done, candles.length);
     if (!engine.update(c) || !engine.warm) continue;
     const t = c.openTime + 60_000;
     if (t % every !== 0) continue;

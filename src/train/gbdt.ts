@@ -39,7 +39,7 @@ function binOf(edges: number[], x: number): number {
   return lo;
 }
 
-export function trainGbdt(features: string[], x: Float64Array[], y: Uint8Array, p: GbdtParams): GbdtModel {
+export function trainGbdt(features: string[], x: Float64Array[], y: Uint8Array, p: GbdtParams, onProgress?: (done: number, total: number) => void): GbdtModel {
   const n = x.length;
   const f = features.length;
   if (!n) throw new RangeError('no training rows');
@@ -112,6 +112,7 @@ export function trainGbdt(features: string[], x: Float64Array[], y: Uint8Array, 
 
   const all = Int32Array.from({ length: n }, (_, i) => i);
   for (let t = 0; t < p.trees; t++) {
+    onProgress?.(t, p.trees);
     for (let i = 0; i < n; i++) {
       const pi = 1 / (1 + Math.exp(-score[i]!));
       g[i] = pi - y[i]!;

@@ -36,7 +36,7 @@ export function solve(a: Float64Array, b: Float64Array, n: number): Float64Array
   return x;
 }
 
-export function trainLogistic(features: string[], x: Float64Array[], y: Uint8Array, p: LogisticParams): LogisticModel {
+export function trainLogistic(features: string[], x: Float64Array[], y: Uint8Array, p: LogisticParams, onProgress?: (done: number, total: number) => void): LogisticModel {
   const n = x.length;
   const f = features.length;
   if (!n) throw new RangeError('no training rows');
@@ -49,6 +49,7 @@ export function trainLogistic(features: string[], x: Float64Array[], y: Uint8Arr
   const d = f + 1;
   const beta = new Float64Array(d);
   for (let it = 0; it < p.iterations; it++) {
+    onProgress?.(it, p.iterations);
     const g = new Float64Array(d);
     const h = new Float64Array(d * d);
     for (let i = 0; i < n; i++) {

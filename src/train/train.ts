@@ -6,6 +6,7 @@ import { trainGbdt } from './gbdt.js';
 import { trainLogistic } from './logistic.js';
 import type { Model } from './model.js';
 
-export function trainModel(d: Dataset, t: Pick<BacktestConfig['train'], 'model' | 'logistic' | 'gbdt'>): Model {
-  return t.model === 'logistic' ? trainLogistic(d.features, d.x, d.y, t.logistic) : trainGbdt(d.features, d.x, d.y, t.gbdt);
+/** `onProgress(done, total)`: iterations (logistic) or trees (gbdt) begun, for a CLI progress bar. */
+export function trainModel(d: Dataset, t: Pick<BacktestConfig['train'], 'model' | 'logistic' | 'gbdt'>, onProgress?: (done: number, total: number) => void): Model {
+  return t.model === 'logistic' ? trainLogistic(d.features, d.x, d.y, t.logistic, onProgress) : trainGbdt(d.features, d.x, d.y, t.gbdt, onProgress);
 }

@@ -13,6 +13,7 @@ import { safeDbUrl } from '../../store/pool.js';
 import { insertBacktestRun } from '../../store/repos/backtest.js';
 import { consensusTimeline } from '../../store/repos/ai.js';
 import { loadOverrides } from '../../store/repos/overrides.js';
+import { progressBar } from '../progress.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = DataFlags & { json?: string; html?: string; quiet?: boolean };
@@ -51,7 +52,9 @@ export function register(program: Command, _ctx: CliContext): void {
           series.push({ candles: data.candles, warmup: data.warmup, source: { name: data.source, sha256: data.sha256 }, derivatives: data.derivatives ?? null, ...(ai.length ? { ai } : {}) });
         }
         const overrides = await loadOverrides(pool, config.decision.strategy);
-        const run = await runBacktest({ config, identity: configIdentity(config), overrides, series });
+        const symbols = series.map((x) => x.candles[0]!.symbol).join(', ');
+        const bar = progressBar(`backtest ${symbols}`, 'candles', series.reduce((a, x) => a + x.candles.length, 0));
+        const run = await runBacktest({ config, identity: configIdentity(config), overrides, series, onProgress: (n, total) => bar.update(n, total) }).finally(() => bar.stop());
         const json = resultJson(run.result);
         const sha = createHash('sha256').update(json).digest('hex');
         if (o.json) writeFileSync(o.json, json);

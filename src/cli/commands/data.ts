@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { ScaledClock, WallClock, type Clock } from '../../clock/clock.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { TIMEFRAMES } from '../../domain/timeframes.js';
+import { TIMEFRAME_MS, TIMEFRAMES } from '../../domain/timeframes.js';
 import { DataError } from '../../errors.js';
 import { fetchVenueClock } from '../../daemon/venue-link.js';
 import { createLogger } from '../../log/logger.js';
@@ -18,6 +18,7 @@ import { downloadCandles, guessFromFileName, importCandles } from '../../market/
 import type { Timeframe } from '../../protocol/index.js';
 import { prepareDatabase } from '../../store/migrate.js';
 import { createPool, safeDbUrl } from '../../store/pool.js';
+import { progressBar, type Progress } from '../progress.js';
 import { configOf, type CliContext } from '../shared.js';
 
 const time = (s: string): number => {
@@ -65,12 +66,24 @@ export function register(program: Command, ctx: CliContext): void {
       // ccxt is large: loaded only by the command that needs it, so other commands start fast.
       const { gatewayFromConfig } = await import('../../exchange/from-config.js');
       const gw = gatewayFromConfig(config, { now: () => clock.now(), log, private: false });
+      // On a terminal a bar per series (done / total minutes of the period, rate, ETA); piped, nothing until the summary.
+      const from = time(o.from);
+      const to = o.to ? time(o.to) : clock.now();
+      const span = Math.max(1, Math.ceil((to - from) / 60_000));
+      const bars = new Map<string, Progress>();
+      const pageDone = (what: string, unit: string, last: number, stepMs: number) => {
+        if (!bars.has(what)) {
+          for (const b of bars.values()) b.stop();
+          bars.set(what, progressBar(`${o.symbol} ${what}`, unit, Math.ceil(span * 60_000 / stepMs)));
+        }
+        bars.get(what)!.update(Math.min(Math.ceil(span * 60_000 / stepMs), Math.max(0, Math.floor((last - from) / stepMs) + 1)));
+      };
+      const stopBars = () => { for (const b of bars.values()) b.stop(); };
       if (o.derivatives) {
         try {
-          const to = o.to ? time(o.to) : clock.now();
           const r = await withDb(config, (pool) =>
-            downloadDerivatives(pool, gw, { symbol: o.symbol, from: time(o.from), to, onPage: (what, n, last) => process.stderr.write(`  ${what}: ${n} rows, up to ${iso(last)}\n`) }),
-          );
+            downloadDerivatives(pool, gw, { symbol: o.symbol, from, to, onPage: (what, _n, last) => pageDone(what, what === 'funding' ? 'hours' : 'periods', last, what === 'funding' ? 3_600_000 : 300_000) }),
+          ).finally(stopBars);
           process.stdout.write(`${o.symbol} derivatives: ${r.metrics} metrics rows (${iso(r.first)} → ${iso(r.last)}, ${r.metricsPages} pages, started at ${iso(r.resumedFrom.metrics)}), ${r.funding} funding rates (${r.fundingPages} pages, started at ${iso(r.resumedFrom.funding)})${r.dropped ? `, ${r.dropped} invalid values dropped` : ''} into ${safeDbUrl(config.db.url)}\n`);
         } finally {
           await gw.close();
@@ -79,12 +92,13 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       try {
+        const tf = tfOf(o.tf);
         const r = await withDb(config, (pool) =>
           downloadCandles(pool, gw, {
-            symbol: o.symbol, tf: tfOf(o.tf), from: time(o.from), to: o.to ? time(o.to) : null,
-            onPage: (n, last) => process.stderr.write(`  ${n} candles, up to ${iso(last)}\n`),
+            symbol: o.symbol, tf, from, to: o.to ? to : null,
+            onPage: (_n, last) => pageDone(`${tf} candles`, 'candles', last, TIMEFRAME_MS[tf]),
           }),
-        );
+        ).finally(stopBars);
         process.stdout.write(`${o.symbol} ${o.tf}: ${r.fetched} candles downloaded (${iso(r.first)} → ${iso(r.last)}, ${r.pages} requests, started at ${iso(r.resumedFrom)}) into ${safeDbUrl(config.db.url)}\n`);
       } finally {
         await gw.close();

@@ -12,6 +12,7 @@ import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../errors.js';
 import { createPool, safeDbUrl } from '../../store/pool.js';
 import { insertPromotion, latestBacktest, latestBacktestOfStrategy, latestWalkforward, trackRecordRows } from '../../store/repos/backtest.js';
+import { latestRunForConfig } from '../../optimize/store.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = { config?: string; to: string; trackRecord?: string[]; by?: string };
@@ -39,6 +40,21 @@ async function trackRecordOf(file: string, strategyHash: string, strategy: strin
   }
 }
 
+/** The latest optimize run whose best config has this hash, in another config's database (searches usually run on paper). */
+async function optimizeRunIn(file: string, hash: string): Promise<Awaited<ReturnType<typeof latestRunForConfig>>> {
+  const { config } = loadConfig(file);
+  const pool = createPool({ url: config.db.url, connectTimeoutMs: config.db.connectTimeoutMs, poolSize: 1 });
+  try {
+    return await latestRunForConfig(pool, hash);
+  } catch (err) {
+    const errno = (err as { errno?: number }).errno;
+    if (errno === 1049 || errno === 1146) return null;
+    throw err;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('promote')
@@ -59,9 +75,14 @@ export function register(program: Command, ctx: CliContext): void {
         tracks = await Promise.all(files.map((f) => trackRecordOf(f, id.strategyHash, strategy)));
       }
       const by = o.by ?? `cli:${userInfo().username}@${hostname()}`;
+      // An optimized config is judged by its search wherever it ran: this database, else the paper/testnet ones beside it.
+      let elsewhere: Awaited<ReturnType<typeof latestRunForConfig>> = null;
+      for (const f of ['testnet.json', 'paper.json'].map((x) => join(dirname(file), x)).filter((f) => existsSync(f) && f !== file)) {
+        elsewhere ??= await optimizeRunIn(f, id.hash);
+      }
       const verdict = await withDb(config, async (pool) => {
-        const [backtest, walk, other] = await Promise.all([latestBacktest(pool, id.hash), latestWalkforward(pool, id.hash), latestBacktestOfStrategy(pool, strategy)]);
-        const g = evaluateGate({ target: o.to as 'testnet' | 'mainnet', hash: id.hash, gate: config.backtest.gate, trackGate: config.backtest.trackRecord, now: Date.now(), backtest, walkforward: walk, otherBacktest: other, trackRecords: tracks });
+        const [backtest, walk, other, optimizeRun] = await Promise.all([latestBacktest(pool, id.hash), latestWalkforward(pool, id.hash), latestBacktestOfStrategy(pool, strategy), latestRunForConfig(pool, id.hash)]);
+        const g = evaluateGate({ target: o.to as 'testnet' | 'mainnet', hash: id.hash, gate: config.backtest.gate, trackGate: config.backtest.trackRecord, now: Date.now(), backtest, walkforward: walk, otherBacktest: other, trackRecords: tracks, optimizeRun: optimizeRun ?? elsewhere });
         const pid = await insertPromotion(pool, {
           configHash: id.hash, strategyHash: id.strategyHash, strategy, target: o.to as 'testnet' | 'mainnet', passed: g.passed, reasons: g.passed ? g.checks : g.reasons,
           backtestRunId: backtest?.id ?? null, walkforwardRunId: walk?.id ?? null, trackRecord: o.to === 'mainnet' ? tracks : null, requestedBy: by,

@@ -1,7 +1,7 @@
 // `bosun status`: everything an operator asks first, from the running daemon over its control socket.
 // Guarantees the exit code: 0 healthy, 1 degraded (the reasons are listed), 2 not running.
 import type { Command } from 'commander';
-import { request } from '../../control/socket.js';
+import { NotRunningError, request } from '../../control/socket.js';
 import type { StatusDoc } from '../../daemon/status.js';
 import { ExitCode } from '../../errors.js';
 import { renderStatus } from '../format.js';
@@ -18,9 +18,17 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (o: { config?: string; socket?: string; json?: boolean; watch?: string | boolean }) => {
       const socket = socketOf(o);
       const once = async () => {
-        const s = (await request(socket, 'status')) as StatusDoc;
+        let s: StatusDoc;
+        try {
+          s = (await request(socket, 'status')) as StatusDoc;
+        } catch (err) {
+          // Scripts always get a document: a daemon that is not running is an answer, not an error.
+          if (!(err instanceof NotRunningError) || !o.json) throw err;
+          process.stdout.write(JSON.stringify({ running: false, healthy: false, socket, error: err.message }, null, o.watch ? 0 : 2) + '\n');
+          return ExitCode.notRunning;
+        }
         // With --watch, --json prints one compact document per line (NDJSON) for scripts that follow it.
-        process.stdout.write((o.json ? JSON.stringify(s, null, o.watch ? 0 : 2) : renderStatus(s)) + '\n');
+        process.stdout.write((o.json ? JSON.stringify({ running: true, ...s }, null, o.watch ? 0 : 2) : renderStatus(s)) + '\n');
         return s.healthy ? ExitCode.ok : ExitCode.failure;
       };
       if (!o.watch) {

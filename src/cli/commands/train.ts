@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { engineParams } from '../../analytics/params.js';
 import { configFor, loadData, symbolFor, UsageError, withDb, type DataFlags } from '../../backtest/cli-support.js';
 import { BosunError } from '../../errors.js';
+import { progressBar } from '../progress.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = DataFlags & { out: string; model?: string; shuffleLabels?: string; name?: string };
@@ -34,10 +35,15 @@ export function register(program: Command, _ctx: CliContext): void {
       if (kind !== 'logistic' && kind !== 'gbdt') throw new UsageError(`--model ${kind}: use logistic or gbdt`);
       const tc = { ...config.backtest.train, model: kind as 'logistic' | 'gbdt' };
       const data = await withDb(config, (pool) => loadData(o, config, symbol, pool));
-      let ds = buildDataset([...data.warmup, ...data.candles], engineParams(config.analytics), tc);
+      const all = [...data.warmup, ...data.candles];
+      const features = progressBar('features', 'candles', all.length);
+      let ds = buildDataset(all, engineParams(config.analytics), tc, (n, total) => features.update(n, total));
+      features.stop();
       if (ds.ts.length < 50) throw new BosunError(`only ${ds.ts.length} training rows from ${data.source}: give more candles (the features need ${config.analytics.warmupCandles} to warm up)`);
       if (o.shuffleLabels !== undefined) ds = shuffleLabels(ds, Number(o.shuffleLabels));
-      const model = trainModel(ds, tc);
+      const fit = progressBar(`training ${kind}`, kind === 'gbdt' ? 'trees' : 'iterations', 0);
+      const model = trainModel(ds, tc, (n, total) => fit.update(n, total));
+      fit.stop();
       const name = o.name ?? basename(o.out).replace(/\.onnx$/, '');
       const bytes = modelToOnnx(model, {
         'bosun.name': name, 'bosun.horizon_min': String(tc.horizonMin),

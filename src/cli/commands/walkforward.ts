@@ -12,6 +12,7 @@ import { fromRoot } from '../../paths.js';
 import { safeDbUrl } from '../../store/pool.js';
 import { insertWalkforward } from '../../store/repos/backtest.js';
 import { setOverride } from '../../store/repos/overrides.js';
+import { progressBar } from '../progress.js';
 import type { CliContext } from '../shared.js';
 
 type Opts = DataFlags & { model?: string; shuffleLabels?: string; strategyMetrics: boolean; json?: string };
@@ -60,10 +61,18 @@ export function register(program: Command, _ctx: CliContext): void {
       await withDb(config, async (pool) => {
         const data = await loadData(o, config, symbol, pool);
         process.stdout.write(`walk-forward of ${kind} on ${data.source}, ${config.backtest.walkforward.trainDays} + ${config.backtest.walkforward.testDays} days stepping ${config.backtest.walkforward.stepDays}${o.shuffleLabels !== undefined ? ', SHUFFLED LABELS' : ''}\n`);
+        const bar = progressBar('walk-forward', 'windows', 0);
         const report = await walkforward({
           config, identity, candles: [...data.warmup, ...data.candles], strategyMetrics: o.strategyMetrics && config.backtest.walkforward.strategyMetrics, derivatives: data.derivatives ?? null,
-          shuffleSeed: o.shuffleLabels === undefined ? null : Number(o.shuffleLabels), onWindow: (w) => process.stdout.write(`${line(w)}\n`),
-        });
+          shuffleSeed: o.shuffleLabels === undefined ? null : Number(o.shuffleLabels),
+          // The bar steps aside for each window's line, then comes back under it.
+          onWindow: (w) => {
+            bar.stop();
+            process.stdout.write(`${line(w)}\n`);
+            bar.update(w.window);
+          },
+          onProgress: (n, total) => bar.update(n, total),
+        }).finally(() => bar.stop());
         if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
         const now = Date.now();
         const id = await insertWalkforward(pool, {

@@ -2,6 +2,7 @@
 // walk-forward windows and the ML demotion rule (seed 001), model training. Guarantees features name known ones.
 import { z } from 'zod';
 import { FEATURES } from '../../analytics/ml/features.js';
+import { OBJECTIVES, spaceSchema } from '../../optimize/space-schema.js';
 
 const fraction = z.number().min(0).max(1);
 const days = z.number().positive().max(3650);
@@ -18,6 +19,10 @@ export const backtestSchema = z.strictObject({
     minTrades: z.number().int().min(1),
     /** A backtest or walk-forward older than this (wall days) no longer counts for a promotion. */
     maxAgeDays: days,
+    /** A config written by `bosun optimize` is refused when its run's Probability of Backtest Overfitting is above this (null: not checked). */
+    maxPbo: fraction.nullable(),
+    /** … or when the Deflated Sharpe Ratio of its best trial is below this (a probability; null: not checked). */
+    minDeflatedSharpe: fraction.nullable(),
   }),
   /** Mainnet also needs this long a paper/testnet run of the same strategy with this many closed trades recorded. */
   trackRecord: z.strictObject({
@@ -38,6 +43,30 @@ export const backtestSchema = z.strictObject({
     demotedMultiplier: fraction,
     /** Also backtest each test window with the window's model (strategy metrics per window). */
     strategyMetrics: z.boolean(),
+  }),
+  /** `bosun optimize`: the parameter search (src/optimize). */
+  optimize: z.strictObject({
+    objective: z.enum(OBJECTIVES),
+    trials: z.number().int().min(1).max(100_000),
+    sampler: z.enum(['tpe', 'random']),
+    /** Random trials before TPE takes over. */
+    startupTrials: z.number().int().min(0),
+    /** TPE: candidates drawn per dimension; the good group is the best ⌈0.1 n⌉ trials, at most gammaMax; the prior's weight. */
+    candidates: z.number().int().min(1).max(1000),
+    gammaMax: z.number().int().min(1),
+    priorWeight: z.number().positive(),
+    /** Trials sampled together from the same history: fixed whatever the worker count, so results do not depend on it. */
+    batchSize: z.number().int().min(1).max(1000),
+    /** Local worker threads; null: one per core. */
+    workers: z.number().int().min(1).max(256).nullable(),
+    /** Prune a trial whose objective on the first walk-forward training window is below this percentile of earlier batches'. */
+    prune: z.strictObject({ enabled: z.boolean(), startupTrials: z.number().int().min(1), percentile: z.number().min(0).max(100) }),
+    /** CSCV partitions of the hourly returns for the PBO (even; C(S, S/2) splits). */
+    pboPartitions: z.number().int().min(2).max(24).refine((s) => s % 2 === 0, 'must be even'),
+    /** BullMQ queue of `--queue`: a job whose worker stops renewing its lock for lockMs is retried elsewhere. */
+    queue: z.strictObject({ name: z.string().min(1), lockMs: z.number().int().min(1000), stalledIntervalMs: z.number().int().min(500), maxStalledCount: z.number().int().min(1), attempts: z.number().int().min(1) }),
+    /** Default search space of each preset (config path → dimension); --space FILE replaces it. */
+    spaces: z.record(z.string(), spaceSchema),
   }),
   train: z.strictObject({
     model: z.enum(['logistic', 'gbdt']),
