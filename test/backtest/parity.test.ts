@@ -1,4 +1,4 @@
-// Live/backtest parity on a portfolio: 2 days of the shared BTC candles and an ETH-like companion series derived from them
+// Live/backtest parity on a portfolio: a day of the shared BTC candles and an ETH-like companion series derived from them
 // (test/helpers/market-data.ts companionCandles) through the real daemon (`bosun run`, six workers, paper mode on the
 // embedded venue replaying both files with `venue.matching: "bars"` and a lockstep clock: the venue trades the next bar
 // only once every actor is idle, every thread reads that stepped time) and through runBacktest on one account give the
@@ -26,7 +26,7 @@ const MINUTE = 60_000;
 const HISTORY = 1440;
 /** The compared window: from START (after the history) for HOURS of replay. */
 const START = Date.parse(process.env.BOSUN_PARITY_START ?? '2023-03-02T14:00:00Z');
-const HOURS = Number(process.env.BOSUN_PARITY_HOURS ?? 48);
+const HOURS = Number(process.env.BOSUN_PARITY_HOURS ?? 24);
 const ETH = 'ETH/USDT:USDT';
 /** Minutes at the end of the file that are not compared (the last bars' reactions may still be under way at the stop). */
 const SETTLE = 30;
@@ -66,7 +66,7 @@ interface LiveRun {
   decisions: Line[];
   fills: FillLine[];
   /** Positions (symbol, open and close time) to find overlaps. */
-  positions: Array<{ symbol: string; opened: number; closed: number | null }>;
+  positions: Array<{ id: number; symbol: string; opened: number; closed: number | null; reason: string | null }>;
   /** Take-profit leg fills (leg, symbol) and whether the position stayed open after. */
   legFills: Array<{ leg: string; symbol: string; positionId: number }>;
 }
@@ -79,11 +79,11 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
     return { id: r.id, ts: Number(r.ts), verdict: r.verdict, vetoes: vetoes.map((v) => v.code).join(','), side: intent?.side ?? '', qty: intent?.qty ?? '', stop: intent?.stopLoss ?? '' };
   });
   const fr = await db.pool.query<Array<{ client_id: string | null; side: string; qty: string; price: string; fee: string; ts: number }>>('SELECT client_id, side, qty, price, fee, ts FROM fills WHERE ts <= ? ORDER BY ts, id', [cut]);
-  const pr = await db.pool.query<Array<{ symbol: string; opened_at: number; closed_at: number | null }>>('SELECT symbol, opened_at, closed_at FROM positions ORDER BY id');
+  const pr = await db.pool.query<Array<{ id: number; symbol: string; opened_at: number; closed_at: number | null; exit_reason: string | null }>>('SELECT id, symbol, opened_at, closed_at, exit_reason FROM positions ORDER BY id');
   const lr = await db.pool.query<Array<{ leg: string; symbol: string; position_id: number }>>("SELECT leg, symbol, position_id FROM orders WHERE leg IN ('tp','tp2','tp3') AND filled_qty > 0 ORDER BY id");
   return {
     decisions, fills: fr.map((f) => fillLine({ clientId: f.client_id, side: f.side, qty: f.qty, price: f.price, fee: f.fee, ts: Number(f.ts) })),
-    positions: pr.map((p) => ({ symbol: p.symbol, opened: Number(p.opened_at), closed: p.closed_at === null ? null : Number(p.closed_at) })),
+    positions: pr.map((p) => ({ id: Number(p.id), symbol: p.symbol, opened: Number(p.opened_at), closed: p.closed_at === null ? null : Number(p.closed_at), reason: p.exit_reason })),
     legFills: lr.map((l) => ({ leg: l.leg, symbol: l.symbol, positionId: Number(l.position_id) })),
   };
 }
@@ -102,7 +102,9 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   const overrides = {
     symbols: [BTC, ETH],
     // Percent stops and two take-profit legs (half at 1R, the rest at 2R): both legs and the stop for the rest are compared.
-    risk: { takeProfits: [{ at: 1, fraction: 0.5 }, { at: 2, fraction: 0.5 }] },
+    // Each position may use 40 % of the account's notional (two fit) and no account-wide loss cooldown: positions on both
+    // symbols overlap, and the BTC-regime gate vetoes ETH longs while BTC trends down.
+    risk: { takeProfits: [{ at: 1, fraction: 0.5 }, { at: 2, fraction: 0.5 }], maxNotionalPctEquity: 0.4, lossCooldownMin: [0], maxTradesPerDay: 1000 },
     // Lockstep: simulated time moves bar by bar, each step once every actor is idle (speed only scales wall-denominated
     // durations such as the feed's watchdog).
     clock: { speed: 400, pace: 'lockstep' },
@@ -184,6 +186,11 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   const overlap = live.positions.some((a) => live.positions.some((b) => a.symbol !== b.symbol && a.opened < (b.closed ?? Infinity) && b.opened < (a.closed ?? Infinity)));
   assert.ok(new Set(live.positions.map((p) => p.symbol)).size >= 2, `positions on ${[...new Set(live.positions.map((p) => p.symbol))].join(', ')}`);
   assert.ok(overlap, 'two positions (different symbols) were open at once');
+  // The first take-profit leg closed its share and the stop (or the second leg) closed the rest later.
+  const partial = live.legFills.filter((l) => l.leg === 'tp').map((l) => live.positions.find((p) => p.id === l.positionId)!);
+  assert.ok(partial.some((p) => p.reason !== null && p.reason !== 'take_profit' || live.legFills.some((l) => l.leg === 'tp2' && l.positionId === p.id)), `a first leg filled and the rest was closed by the stop or the second leg (${partial.map((p) => `${p.symbol} ${p.reason}`).join(', ')})`);
+  // The BTC-regime gate refused altcoin longs while BTC trended down; a refused decision has no intent, so no order.
+  assert.ok(L.some((x) => x.vetoes.split(',').includes('btc_regime_down') && x.id.startsWith('ETH') && !x.side), 'ETH longs vetoed by btc_regime_down');
   console.log(`parity: ${L.length} decisions (${L.filter((x) => x.side).length} intents) and ${live.fills.length} fills identical over the whole window; ${live.positions.length} positions, target-leg fills ${live.legFills.map((l) => `${l.symbol}:${l.leg}`).join(' ') || 'none'}`);
 });
 
