@@ -264,6 +264,15 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
     'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
     'reconcile.equity': (env) => ({ type: 'execution.equity', equity: env.payload.equity }),
+    // Marks and closed candles reach execution as they reach the worker (actors/execution.ts): its rules read them.
+    'market.mark': (env) => {
+      exec.onMark(env.payload.symbol, env.payload.markPrice);
+      return null;
+    },
+    'market.candle': (env) => {
+      exec.onCandle(env.payload);
+      return null;
+    },
   });
   const feed = hub.endpoint('market-feed');
   const series: Series[] = given.map((s) => ({ ...s, feed: s.derivatives ? new DerivativesFeed(s.derivatives, config.market.derivatives.lagSec * 1000) : null }));

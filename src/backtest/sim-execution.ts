@@ -54,12 +54,15 @@ export class SimExecution {
   readonly trades: TradeRecord[] = [];
   private actor: { send(e: FillNotice): void } | null = null;
   private readonly atrs = new Map<string, Atr>();
+  /** Mark prices as execution hears them live: from `market.mark` on the bus (not the venue's last price). */
+  private readonly marks = new Map<string, number>();
   private readonly loop: SimLoop;
 
   constructor(private readonly o: SimExecutionOptions) {
     this.loop = new SimLoop({
       venue: o.venue, now: o.now, market: (s) => this.market(s), place: (r, m) => this.place(r, m), legOf: (id) => this.orders.get(id)?.leg ?? null,
       entry: o.execution.entry, protection: o.execution.protection, maxSlippage: o.maxSlippage, atr: (s) => this.atrs.get(s)?.value ?? null, hasPosition: (s) => this.positions.has(s),
+      mark: (s) => this.marks.get(s),
     });
   }
 
@@ -123,12 +126,22 @@ export class SimExecution {
     for (const m of this.o.markets) this.loop.flatten(m.symbol, this.positions.get(m.symbol) ?? null);
   }
 
+  /** A `market.mark` as the execution worker gets it (its stop rules and entries read marks, as live). */
+  onMark(symbol: string, mark: number): void {
+    this.marks.set(symbol, mark);
+  }
+
+  /** A closed 1m candle from the bus feeds the chandelier's ATR (as the worker's onCandle). */
+  onCandle(c: { symbol: string; tf: string; closed: boolean; high: number; low: number; close: number }): void {
+    if (!c.closed || c.tf !== '1m') return;
+    let atr = this.atrs.get(c.symbol);
+    if (!atr) this.atrs.set(c.symbol, (atr = new Atr(this.o.execution.protection.chandelier.atrPeriod)));
+    atr.update(c.high, c.low, c.close);
+  }
+
   /** Moves the venue by one bar and applies its fills to the ledger, telling the machine about each. */
   onBar(symbol: string, bar: Bar): ExFill[] {
     this.o.venue.onBar(symbol, bar);
-    let atr = this.atrs.get(symbol);
-    if (!atr) this.atrs.set(symbol, (atr = new Atr(this.o.execution.protection.chandelier.atrPeriod)));
-    atr.update(bar.high, bar.low, bar.close);
     // The change log is read (and emptied) every bar: funding first (it settles before the bar trades), then fills.
     const changes = this.o.venue.drain();
     for (const f of changes.funding) {

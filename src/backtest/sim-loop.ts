@@ -45,6 +45,8 @@ export interface SimLoopHost {
   protection: ProtectionConfig;
   maxSlippage: number;
   atr(symbol: string): number | null;
+  /** The mark execution heard last (market.mark), as the worker's effects read it. */
+  mark(symbol: string): number | undefined;
   hasPosition(symbol: string): boolean;
 }
 
@@ -95,7 +97,7 @@ export class SimLoop {
     }
     const step = entryStep({
       intent, filled: str(filled), attempts: ids.length, positionGone: filled.gt(0) && !this.h.hasPosition(intent.symbol),
-      mark: venue.price(intent.symbol), now, market: this.h.market(intent.symbol),
+      mark: this.h.mark(intent.symbol), now, market: this.h.market(intent.symbol),
       live: live ? { clientId: live.clientId, type: live.type === 'market' ? 'market' : 'limit', price: live.price, placedAt: live.createdAt } : null,
       maxSlippage: this.h.maxSlippage, cfg: this.h.entry,
     });
@@ -137,7 +139,7 @@ export class SimLoop {
     const open = venue.openOrders(p.symbol);
     if (open.some((o) => o.book === 'regular' && o.type === 'market' && o.reduceOnly)) return true;
     const plan = managePlan({
-      position: planOf(p), initialStop: p.initialStop ?? p.stopLoss, peak: p.peak, mark: venue.price(p.symbol), atr: this.h.atr(p.symbol),
+      position: planOf(p), initialStop: p.initialStop ?? p.stopLoss, peak: p.peak, mark: this.h.mark(p.symbol), atr: this.h.atr(p.symbol),
       held: this.held(p.symbol), targetsFilled: p.filledLegs.size, now, cfg: this.h.protection,
     });
     p.peak = plan.peak;
