@@ -94,7 +94,7 @@ function candidates(p: IndicatorParams): Record<string, Candidate[]> {
       ti(() => { const x = new TI.ADX({ period: p.adxPeriod, high: [], low: [], close: [] }); return (c) => num((x.nextValue(hlc(c) as never) as { adx?: number } | undefined)?.adx); }),
     ],
     obv: [
-      ts(() => { const x = new TS.OBV(1); return (c) => num(x.add(c)); }),
+      ts(() => { const x = new TS.OBV(2); return (c) => num(x.add(c)); }),
       ti(() => { const x = new TI.OBV({ close: [], volume: [] }); return (c) => num(x.nextValue({ close: c.close, volume: c.volume } as never)); }),
     ],
     donchian: [

@@ -1,6 +1,7 @@
 // Optimize throughput: trials per second of `bosun optimize`'s local pool with 2 worker threads, next to the same-run
 // baseline of 1 thread, on the same trials (random sampler, no pruning, one batch, so both run identical work). Goal:
-// ≥ 1.7× with 2 workers. The machine is shared: the load average before and after each measurement is printed with it.
+// ≥ 1.7× with 2 workers. The machine is shared: the load average before and after each measurement is printed with it,
+// and the cores the run actually got (process CPU time of all its threads / wall time).
 import { loadavg } from 'node:os';
 import type { CandleData } from '../src/backtest/data.js';
 import { loadConfig } from '../src/config/load.js';
@@ -32,15 +33,19 @@ export default async (): Promise<BenchLine[]> => {
   const measure = async (workers: number) => {
     const before = loadavg()[0]!;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await runOptimize(input, { pool: null, executor: (c) => new PoolExecutor(c, workers) });
     const s = (performance.now() - t0) / 1000;
-    return { perSec: TRIALS / s, s, load: `${before.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`, best: r.best?.number };
+    const c = process.cpuUsage(c0);
+    // CPU of all our threads / wall: how many cores the shared machine actually gave the run.
+    const cores = (c.user + c.system) / 1e6 / s;
+    return { perSec: TRIALS / s, s, load: `${before.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`, cores: cores.toFixed(2), best: r.best?.number };
   };
   const one = await measure(1);
   const two = await measure(2);
   const ratio = two.perSec / one.perSec;
   return [{
-    name: `optimize, 2 workers, ${TRIALS} trials on ${what} (${two.s.toFixed(1)} s; load avg ${two.load}; 1 worker: ${one.s.toFixed(1)} s, load ${one.load}; same best #${two.best === one.best ? two.best : `NO: ${one.best} vs ${two.best}`})`,
+    name: `optimize, 2 workers, ${TRIALS} trials on ${what} (${two.s.toFixed(1)} s, ${two.cores} cores used, load avg ${two.load}; 1 worker: ${one.s.toFixed(1)} s, ${one.cores} cores used, load ${one.load}; same best #${two.best === one.best ? two.best : `NO: ${one.best} vs ${two.best}`})`,
     value: two.perSec, unit: 'trials/s', baseline: { name: '1 worker, same trials', value: one.perSec },
     goal: '≥ 1.7× 1 worker', met: ratio >= 1.7,
   }];

@@ -9,13 +9,19 @@ export class Progress {
   private lastLine = 0;
   constructor(private readonly total: number, private readonly out: NodeJS.WriteStream, private readonly quiet: boolean, private readonly batch: number) {}
 
-  start(done: number): void {
-    this.startedDone = done;
+  /** `done`: trials a resumed run already has (they count for the best so far, not for the ETA). */
+  start(done: TrialResult[]): void {
+    for (const r of done) this.track(r);
+    this.startedDone = done.length;
     this.startedAt = Date.now();
   }
 
-  update(r: TrialResult, done: number): void {
+  private track(r: TrialResult): void {
     if (r.state === 'complete' && r.value !== null && (!this.best || r.value > this.best.v || (r.value === this.best.v && r.number < this.best.n))) this.best = { n: r.number, v: r.value };
+  }
+
+  update(r: TrialResult, done: number): void {
+    this.track(r);
     if (this.quiet) return;
     const ran = done - this.startedDone;
     const secs = (Date.now() - this.startedAt) / 1000;

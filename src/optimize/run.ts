@@ -80,7 +80,7 @@ export interface RunOptions {
   /** Where to write the best config (a function of the run id), or null not to write one. */
   bestConfigFile?: string | ((runId: number | null) => string) | null;
   onTrial?: (r: TrialResult, done: number) => void;
-  onStart?: (info: { runId: number | null; resumed: number; total: number }) => void;
+  onStart?: (info: { runId: number | null; resumed: number; total: number; done: TrialResult[] }) => void;
   now?: () => number;
 }
 
@@ -100,7 +100,7 @@ export async function runOptimize(i: OptimizeInput, o: RunOptions): Promise<Opti
       }, now());
     }
   }
-  o.onStart?.({ runId, resumed: done.length, total: i.spec.trials });
+  o.onStart?.({ runId, resumed: done.length, total: i.spec.trials, done });
   let count = done.length;
   const exec = o.executor(ctx, key, runId);
   let trials: TrialResult[];

@@ -98,7 +98,7 @@ export function register(program: Command, ctx: CliContext): void {
           onStart: (s) => {
             runId = s.runId;
             if (!o.quiet) process.stdout.write(`optimize ${strategy} on ${data.source} (${symbol}): ${trials} trials, ${sampler}, seed ${seed}, objective ${objective}, ${o.queue ? `queue ${o.queue}` : `${workers} worker thread(s)`}; run #${s.runId}${s.resumed ? `, resumed with ${s.resumed} trials done` : ''}\n`);
-            progress.start(s.resumed);
+            progress.start(s.done);
           },
           onTrial: (r, done) => progress.update(r, done),
         });
