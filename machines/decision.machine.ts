@@ -1,7 +1,7 @@
 // decision machine: route → idle / cooldown / halted; every full snapshot yields one persisted, explained decision.
 // Pure: the engine is a pure function; deadlines (cooldowns, breaker periods) live in context and re-arm on restore.
 import { assign, enqueueActions, setup } from 'xstate';
-import { decide, type EngineConfig } from '../src/decision/engine.js';
+import { decide, isDecisionClose, type EngineConfig } from '../src/decision/engine.js';
 import type { LearningState } from '../src/decision/learning.js';
 import {
   activeBreakers, afterIntent, checkEquity, describeBreakers, expiredBreakers, onClosed, resumeBaselines,
@@ -226,8 +226,10 @@ export const decisionMachine = setup({
       }),
     },
     'decision.snapshot': {
-      // Fast snapshots (every 1m candle) and snapshots already decided on: no transition at all.
-      guard: ({ context, event }) => event.snapshot.kind === 'full' && event.snapshot.ts > (context.decidedTs[event.snapshot.symbol] ?? -Infinity),
+      // Fast snapshots (every 1m candle), full ones off the close of the preset's decision timeframe and snapshots already
+      // decided on: no transition at all.
+      guard: ({ context, event }) => event.snapshot.kind === 'full' && isDecisionClose(context.cfg.preset, event.snapshot.ts)
+        && event.snapshot.ts > (context.decidedTs[event.snapshot.symbol] ?? -Infinity),
       target: '.route',
       actions: [
         // Breakers whose period ended are cleared (and persisted as period_end) before deciding.

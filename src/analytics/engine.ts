@@ -14,6 +14,7 @@ import { MicroEngine, type MicroParams } from './micro/micro.js';
 import { RegimeClassifier, type RegimeParams } from './regime.js';
 import { hourUtc, sessionAt } from './session.js';
 import { TimeframeEngine, type TimeframeParams } from './timeframe.js';
+import { VolumeProfile, type VolumeProfileParams } from './volume-profile.js';
 
 export const HIGHER: Exclude<Timeframe, '1m'>[] = ['5m', '15m', '1h', '4h'];
 export const ALL_TF: Timeframe[] = ['1m', ...HIGHER];
@@ -22,6 +23,7 @@ export interface EngineParams {
   indicators: IndicatorParams;
   timeframe: TimeframeParams;
   alignmentWeights: Record<Timeframe, number>;
+  volumeProfile: VolumeProfileParams;
   regime: RegimeParams & { timeframe: Timeframe };
   micro: Omit<MicroParams, 'vpin'> & { vpin: Omit<MicroParams['vpin'], 'bucketVolume'>; vpinBucketMinutes: number };
   flow: FlowParams;
@@ -40,6 +42,8 @@ export class SymbolEngine {
   funding: { rate: number; ts: number } | null = null;
   /** Open interest, long/short ratios, taker volume, forced liquidations, settled funding. */
   readonly derivs: DerivativesState;
+  /** Volume at price (point of control). */
+  readonly vp: VolumeProfile;
   manual: ManualState = emptyManual();
   last: Candle | null = null;
   lastOpenTime = -1;
@@ -55,6 +59,7 @@ export class SymbolEngine {
     this.micro = new MicroEngine({ ...p.micro, vpin: { ...p.micro.vpin, bucketVolume: null } });
     this.volume1m = new AdjEma(1440, 60);
     this.derivs = new DerivativesState(p.flow.derivatives);
+    this.vp = new VolumeProfile(p.volumeProfile);
   }
 
   /** The 1m core the decision engine needs (EMAs, RSI, ATR) is warm. */
@@ -73,6 +78,7 @@ export class SymbolEngine {
     this.last = c;
     this.seen++;
     this.ind.update(c, c.openTime);
+    this.vp.onCandle(c.openTime, c.low, c.high, c.volume);
     this.tfs['1m'].update(c);
     for (const h of this.agg.push(c)) this.tfs[h.tf].update(h);
     const v = this.volume1m.update(c.volume);
@@ -94,7 +100,10 @@ export class SymbolEngine {
   }
 
   onTrades(trades: Trade[]): void {
-    for (const t of trades) this.micro.onTrade(t);
+    for (const t of trades) {
+      this.micro.onTrade(t);
+      if (t.ts >= this.lastOpenTime + 60_000) this.vp.onTrade(t.ts, t.price, t.qty);
+    }
   }
 
   onBook(b: BookTop): void {
@@ -153,7 +162,7 @@ export class SymbolEngine {
     }, this.p.flow);
     return {
       symbol: this.symbol, ts, kind, price: c.close,
-      ind: this.ind.values(),
+      ind: { ...this.ind.values(), poc: this.vp.poc },
       tf,
       mtfAlignment: den > 0 ? num / den : null,
       session: sessionAt(ts), hourUtc: hourUtc(ts),

@@ -14,6 +14,7 @@ export function engineParams(a: AnalyticsConfig): EngineParams {
       atrRegimePeriod: t.atrRegimePeriod, atrRegimeMinBars: t.atrRegimeMinBars, atrLowRatio: t.atrLowRatio, atrHighRatio: t.atrHighRatio,
     },
     alignmentWeights: t.alignmentWeights,
+    volumeProfile: a.volumeProfile,
     regime: a.regime,
     micro: {
       windowSec: a.micro.windowSec, whaleNotional: a.micro.whaleNotionalUsd, bookLevels: a.micro.bookLevels,

@@ -38,6 +38,11 @@ export class TimeframeEngine {
   readonly momentum: MomentumTracker;
   last: Candle | null = null;
   bars = 0;
+  /** The last three closed bars, oldest first (fair value gaps, swing failures). */
+  recent: Array<{ openTime: number; open: number; high: number; low: number; close: number }> = [];
+  /** Swing high / low confirmed before the last bar (what a swing failure sweeps). */
+  priorSwingHigh: number | null = null;
+  priorSwingLow: number | null = null;
 
   constructor(readonly tf: Timeframe, readonly p: TimeframeParams) {
     this.emaFast = new Ema(p.emaFast);
@@ -59,7 +64,11 @@ export class TimeframeEngine {
     const atr = this.atr.update(c.high, c.low, c.close);
     this.adx.update(c.high, c.low, c.close);
     if (atr !== null) this.atrAvg.update(atr);
+    this.priorSwingHigh = this.swings.lastHigh;
+    this.priorSwingLow = this.swings.lastLow;
     this.swings.update(c.high, c.low);
+    if (this.recent.length === 3) this.recent.shift();
+    this.recent.push({ openTime: c.openTime, open: c.open, high: c.high, low: c.low, close: c.close });
     this.momentum.update(c.close, atr);
   }
 
@@ -101,6 +110,9 @@ export class TimeframeEngine {
       minusDi: adx?.minusDi ?? null,
       swingHigh: this.swings.lastHigh,
       swingLow: this.swings.lastLow,
+      priorSwingHigh: this.priorSwingHigh,
+      priorSwingLow: this.priorSwingLow,
+      bars: this.recent.slice(),
     };
   }
 }

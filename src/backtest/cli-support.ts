@@ -8,6 +8,7 @@ import { BosunError, ExitCode, InputRejectedError } from '../errors.js';
 import { prepareDatabase } from '../store/migrate.js';
 import { createPool } from '../store/pool.js';
 import { configOf } from '../cli/shared.js';
+import { fromRoot } from '../paths.js';
 import { candlesFromDb, candlesFromFile, withDerivatives, type CandleData } from './data.js';
 import { derivativesFromDb } from './derivatives-feed.js';
 
@@ -31,9 +32,13 @@ export const parseTime = (flag: string, s: string): number => {
   return t;
 };
 
-/** The config file, with `--strategy` replacing decision.strategy (it must name a preset). */
+/**
+ * The config file (default: $BOSUN_CONFIG, else config/backtest.json — the seeds' presets as config/default.json sets
+ * them, recorded in their own database `bosun_backtest`, never paper's lively settings), with `--strategy` replacing
+ * decision.strategy (it must name a preset).
+ */
 export function configFor(o: DataFlags): { config: Config; file: string } {
-  const file = configOf(o.config);
+  const file = o.config === undefined && !process.env.BOSUN_CONFIG ? fromRoot('config', 'backtest.json') : configOf(o.config);
   const { config } = loadConfig(file);
   if (o.strategy === undefined) return { config, file };
   if (!config.decision.presets[o.strategy]) throw new UsageError(`--strategy ${o.strategy}: no such preset in ${file}; use one of ${Object.keys(config.decision.presets).join(', ')}`);

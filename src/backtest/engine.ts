@@ -25,10 +25,12 @@ import type { Routes } from '../host/host.js';
 import type { AiConsensusView, Candle, Decision, EquityPoint as EquityMsg } from '../protocol/index.js';
 import { aiInputs } from './ai-replay.js';
 import type { ConfigIdentity } from './config-hash.js';
+import { CoverageTally } from './coverage.js';
 import { DerivativesFeed, type DerivativesHistory } from './derivatives-feed.js';
 import { modelInference, type ModelSource } from './inference.js';
 import { MemoryLearning } from './learning-memory.js';
 import { computeMetrics, type EquityPoint, type SignalCounts } from './metrics.js';
+import { drawdownPoint, equityPoint, formatMetrics, formatTrade } from './report-format.js';
 import type { BacktestResult } from './result.js';
 import { SimExecution } from './sim-execution.js';
 import { executionInput } from '../execution/input.js';
@@ -178,6 +180,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const lines: DecisionLine[] = [];
   const signals: SignalCounts = { decisions: 0, signals: 0, intents: 0, rejectedByVeto: {} };
   const learning = new MemoryLearning(config.decision.learning);
+  const panel = new CoverageTally(config.decision.presets[config.decision.strategy]!);
   let decisionRef: AnyActorRef | null = null;
   const decisionInput: DecisionInput = {
     cfg: engineConfig(config), now, fallbackEquity: initial, risk: emptyRisk(), prev: {}, prevDir: {}, decidedTs: {},
@@ -187,6 +190,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     actions: {
       persistDecision: (_, d: Decision) => {
         decisions.set(d.decisionId, d);
+        panel.add(d);
         signals.decisions++;
         const raw = d.detail?.rawVerdict ?? d.verdict;
         if (raw !== 'NEUTRAL') {
@@ -349,11 +353,19 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   // Trades numbered in the order they closed, then the ones still open at the end (in the order they opened).
   const trades = [...exec.trades, ...exec.markOpen(end, markOf)].map((t, k) => (t.id === k + 1 ? t : { ...t, id: k + 1 }));
   const data = dataOf(series);
+  const precisionOf = (sym: string) => {
+    const m = markets.find((x) => x.symbol === sym)!;
+    return { tick: m.tickSize, step: m.qtyStep };
+  };
   const metrics = computeMetrics({ from: data.from, to: end, initialEquity: initial, trades, equity, signals });
   const result: BacktestResult = {
     kind: 'bosun.backtest', version: 1,
     config: { hash: o.identity.hash, strategyHash: o.identity.strategyHash, strategy: config.decision.strategy, overrides: { ...(o.overrides ?? {}) }, ...aiInputs(series).result },
-    data, metrics, trades, equity: hourly, drawdown: ddSeries,
+    data,
+    panel: panel.result(signals.intents, signals.rejectedByVeto, signals.signals),
+    // Money to cents, prices to each symbol's tick, quantities to its step: what the JSON, the table and the HTML show.
+    metrics: formatMetrics(metrics), trades: trades.map((t) => formatTrade(t, precisionOf(t.symbol))),
+    equity: hourly.map(equityPoint), drawdown: ddSeries.map(drawdownPoint),
   };
   return { result, decisions: lines, fills };
 }

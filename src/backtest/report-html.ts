@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Bucket } from './metrics.js';
+import { panelLines } from './coverage.js';
 import { bySymbol, holdText, metricRows } from './report-text.js';
 import type { BacktestResult } from './result.js';
 
@@ -59,11 +60,14 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } .meta { color: #666; } .chart { margin: 12px 0; }
+.panel { margin: 4px 0; } .scroll { max-width: 100%; max-height: 480px; overflow: auto; border: 1px solid #ddd; }
+.scroll table { margin: 0; } .scroll thead th { position: sticky; top: 0; background: #fff; } .scroll td, .scroll th { white-space: nowrap; }
 </style>
 </head>
 <body>
 <h1>${esc(title)}</h1>
 <p class="meta">data ${esc(r.data.source)} (${r.data.candles} candles, sha256 ${esc(r.data.sha256.slice(0, 16))}…) · config ${esc(r.config.hash.slice(0, 16))}… · strategy hash ${esc(r.config.strategyHash.slice(0, 16))}…</p>
+${r.panel ? panelLines(r.panel).map((l) => `<p class="panel">${esc(l)}</p>`).join('\n') : ''}
 ${table(['metric', 'value'], metricRows(m))}
 <h2>Equity</h2><div id="equity" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown" class="chart"></div>
@@ -72,7 +76,7 @@ ${several ? `<h2>By symbol</h2>${buckets(bySymbol(r), 'symbol')}\n` : ''}<h2>By 
 <h2>By exit reason</h2>${buckets(m.byExitReason, 'exit reason')}
 <h2>Rejected signals by veto</h2>${rejected.length ? table(['veto', 'signals'], rejected.map(([k, n]) => [k, String(n)]), [false, true]) : '<p>none</p>'}
 <h2>Trades (${r.trades.length}; average hold ${esc(holdText(m.avgHoldMs))})</h2>
-${trades}
+<div class="scroll">${trades}</div>
 <script type="application/json" id="series">${scriptJson({ equity: r.equity, drawdown: r.drawdown })}</script>
 <script>${js}</script>
 <script>
@@ -80,9 +84,14 @@ ${trades}
   var d = JSON.parse(document.getElementById('series').textContent);
   var width = Math.max(480, Math.min(1200, document.body.clientWidth - 48));
   var xs = d.equity.map(function (p) { return p[0] / 1000; });
-  new uPlot({ width: width, height: 320, scales: { x: { time: true } }, series: [{}, { label: 'equity', stroke: '#1f6fb4', width: 1.5 }] },
+  // The value axis is as wide as its longest label (10,000.00 is never clipped to 0,000).
+  function axis(dp) {
+    return { values: function (u, vals) { return vals.map(function (v) { return v == null ? '' : v.toLocaleString('en-US', { minimumFractionDigits: dp, maximumFractionDigits: dp }); }); },
+      size: function (u, values) { var n = 0; (values || []).forEach(function (s) { n = Math.max(n, String(s).length); }); return 24 + 8 * n; } };
+  }
+  new uPlot({ width: width, height: 320, scales: { x: { time: true } }, axes: [{}, axis(0)], series: [{}, { label: 'equity', stroke: '#1f6fb4', width: 1.5 }] },
     [xs, d.equity.map(function (p) { return p[1]; })], document.getElementById('equity'));
-  new uPlot({ width: width, height: 220, scales: { x: { time: true } }, series: [{}, { label: 'drawdown %', stroke: '#c0392b', fill: 'rgba(192,57,43,0.15)', width: 1 }] },
+  new uPlot({ width: width, height: 220, scales: { x: { time: true } }, axes: [{}, axis(1)], series: [{}, { label: 'drawdown %', stroke: '#c0392b', fill: 'rgba(192,57,43,0.15)', width: 1 }] },
     [d.drawdown.map(function (p) { return p[0] / 1000; }), d.drawdown.map(function (p) { return -100 * p[1]; })], document.getElementById('drawdown'));
 })();
 </script>

@@ -1,5 +1,7 @@
-// The backtest report as a plain-text table for the terminal: headline metrics, breakdowns, rejected signals.
+// The backtest report as a plain-text table for the terminal: the panel's coverage (and why nothing traded) first, then
+// headline metrics, breakdowns, rejected signals.
 // Guarantees every metric shows, with "n/a" where it is undefined (no trades, no loss, a single day).
+import { panelLines } from './coverage.js';
 import type { Bucket, Metrics } from './metrics.js';
 import type { BacktestResult } from './result.js';
 
@@ -50,7 +52,9 @@ export function bySymbol(r: BacktestResult): Record<string, Bucket> {
 
 export function renderTable(r: BacktestResult): string {
   const m = r.metrics;
-  const lines = [`backtest ${r.config.strategy} on ${r.data.symbol} · ${r.data.source} (${r.data.candles} candles) · config ${r.config.hash.slice(0, 12)}`, ''];
+  const lines = [`backtest ${r.config.strategy} on ${r.data.symbol} · ${r.data.source} (${r.data.candles} candles) · config ${r.config.hash.slice(0, 12)}`];
+  if (r.panel) lines.push(...panelLines(r.panel).map((l) => `  ${l}`));
+  lines.push('');
   for (const [k, v] of metricRows(m)) lines.push(`  ${pad(k, 16)} ${v}`);
   if (r.data.series) lines.push('', ...bucketTable('by symbol', bySymbol(r)));
   lines.push('', ...bucketTable('by entry hour (UTC)', m.byHour), '', ...bucketTable('by regime at entry', m.byRegime), '', ...bucketTable('by exit reason', m.byExitReason), '');

@@ -1,5 +1,6 @@
 // The backtest result document (`--json`): what ran (config hash, data hash), the metrics and every trade.
 // Guarantees byte-identical serialisation for the same inputs: no wall time, no run id, fixed key order.
+import type { Panel } from './coverage.js';
 import type { Metrics, TradeRecord } from './metrics.js';
 
 /** One symbol's candles: where they came from, their sha256 (candlesSha256, with derivatives folded in) and their range. */
@@ -23,6 +24,8 @@ export interface BacktestResult {
    * `candles` counts them all, and `series` gives each symbol's own (absent with one symbol).
    */
   data: DataIdentity & { series?: DataIdentity[] };
+  /** Which sources could vote over the run and, when nothing traded, why (absent in results recorded before it existed). */
+  panel?: Panel;
   metrics: Metrics;
   trades: TradeRecord[];
   /** Mark-to-market equity at each hour's close: [ts, equity]. */

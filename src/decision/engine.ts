@@ -2,7 +2,8 @@
 // Pure: given the snapshot, the engine state and the config it always returns the same decision; nothing trades without a stop and a size within the caps.
 import type { DecisionConfig, Preset, RiskConfig, Thresholds } from '../config/sections/decision.js';
 import { decisionId } from '../domain/ids.js';
-import type { Decision, DecisionDetail, Intent, Snapshot, Veto } from '../protocol/index.js';
+import { TIMEFRAME_MS } from '../domain/timeframes.js';
+import type { Decision, DecisionDetail, Intent, Snapshot, Timeframe, Veto } from '../protocol/index.js';
 import { applyGates } from './gates.js';
 import { conditionsOf, learningSizing, type LearningState } from './learning.js';
 import { activeBreakers, describeBreakers, riskVetoes, type RiskState } from './risk.js';
@@ -14,8 +15,23 @@ export interface EngineConfig {
   strategy: string;
   preset: Preset;
   decision: Pick<DecisionConfig, 'hours' | 'signals' | 'cooldownSec' | 'intentTtlSec'> & { learning: { enabled: boolean } };
+  /** The `risk` section with the preset's own numbers over it (effectiveRisk). */
   risk: RiskConfig;
+  /** Taker fee per side (execution.takerFee): the round trip the cost-aware vetoes and the sizing count. */
+  takerFee: number;
 }
+
+/** The `risk` section with the preset's own risk numbers (its seed's) over it. */
+export const effectiveRisk = (risk: RiskConfig, preset: Preset): RiskConfig => ({ ...risk, ...(preset.risk ?? {}) });
+
+/** The timeframe a preset decides on (and whose ATR its `atrTimeframe: "decision"` stops use): 1m without one. */
+export const decisionTimeframe = (preset: Preset): Timeframe => preset.timeframe ?? '1m';
+
+/** Whether a snapshot stamped `ts` (a 1m close) is also the close of the preset's decision timeframe. */
+export const isDecisionClose = (preset: Preset, ts: number): boolean => ts % TIMEFRAME_MS[decisionTimeframe(preset)] === 0;
+
+/** Fees on both sides plus the expected slippage on both sides, as a fraction of the entry. */
+export const roundTripCost = (takerFee: number, r: Pick<RiskConfig, 'slippageEstimate'>): number => 2 * takerFee + 2 * r.slippageEstimate;
 
 export interface EngineState {
   risk: RiskState;
@@ -49,13 +65,14 @@ interface Levels {
   targetDist: number;
 }
 
-function levels(s: Snapshot, dir: 1 | -1, r: RiskConfig): Levels | string {
+function levels(s: Snapshot, dir: 1 | -1, r: RiskConfig, preset: Preset): Levels | string {
   const price = s.price;
   let stopDist: number;
   let targetDist: number;
   if (r.stops === 'atr') {
-    const atr = r.atrTimeframe === '1m' ? s.ind.atr : (s.tf[r.atrTimeframe]?.atr ?? null);
-    if (atr === null || !(atr > 0)) return `ATR stops need the ${r.atrTimeframe} ATR`;
+    const tf = r.atrTimeframe === 'decision' ? decisionTimeframe(preset) : r.atrTimeframe;
+    const atr = tf === '1m' ? s.ind.atr : (s.tf[tf]?.atr ?? null);
+    if (atr === null || !(atr > 0)) return `ATR stops need the ${tf} ATR`;
     stopDist = r.stopAtrMult * atr;
     targetDist = r.takeProfitAtrMult * atr;
   } else {
@@ -104,9 +121,21 @@ export function decide(s: Snapshot, st: EngineState, cfg: EngineConfig): EngineR
     vetoes.push(...riskVetoes(st.risk, { symbol: s.symbol, side, now, cooldownSec: cfg.decision.cooldownSec }, rc));
     const learn = cfg.decision.learning.enabled ? learningSizing(conditions, st.learning) : { skip: null, mult: 1, matched: [] };
     if (learn.skip) vetoes.push({ code: 'learning_skip', detail: `pattern ${learn.skip} says skip` });
-    const lv = levels(s, dir, rc);
+    const lv = levels(s, dir, rc, preset);
+    const cost = roundTripCost(cfg.takerFee, rc);
     if (typeof lv === 'string') vetoes.push({ code: 'no_stop', detail: lv });
-    else if (!vetoes.length) {
+    else {
+      const stopFrac = lv.stopDist / s.price;
+      if (rc.minStopCostMultiple !== null && stopFrac < rc.minStopCostMultiple * cost) {
+        vetoes.push({ code: 'stop_within_costs', detail: `stop ${f(stopFrac * 100, 3)} % from entry is within ${rc.minStopCostMultiple} × the round trip ${f(cost * 100, 3)} % (fees and slippage, both sides)` });
+      }
+      const first = Math.min(...lv.targets.map((t) => Math.abs(t.price - s.price))) / s.price;
+      const rr = (first - cost) / (stopFrac + cost);
+      if (rc.minRewardRisk !== null && rr < rc.minRewardRisk) {
+        vetoes.push({ code: 'reward_risk_low', detail: `first target ${f(first * 100, 3)} % gives reward:risk ${f(rr, 2)} after the round trip ${f(cost * 100, 3)} % (${rc.minRewardRisk} needed)` });
+      }
+    }
+    if (typeof lv !== 'string' && !vetoes.length) {
       const equity = st.risk.equity ?? st.fallbackEquity;
       const cap = notionalCap(equity, rc.maxNotionalPctEquity, rc.leverage);
       let notional: number;
@@ -123,7 +152,7 @@ export function decide(s: Snapshot, st: EngineState, cfg: EngineConfig): EngineR
         }
       } else {
         const sm = rc.strengthSizing ? strengthMultiplier(r.strength) : 1;
-        const sz = sizePosition({ equity, riskPerTrade: rc.riskPerTrade, entry: s.price, stop: lv.stop, leverage: rc.leverage, maxNotionalPctEquity: rc.maxNotionalPctEquity, strengthMult: sm });
+        const sz = sizePosition({ equity, riskPerTrade: rc.riskPerTrade, entry: s.price, stop: lv.stop, leverage: rc.leverage, maxNotionalPctEquity: rc.maxNotionalPctEquity, strengthMult: sm, costPct: cost });
         notional = sz.notional;
         sizing = { mode: 'fixed_fractional', riskAmount: sz.riskAmount, strengthMult: sm };
       }
@@ -134,7 +163,7 @@ export function decide(s: Snapshot, st: EngineState, cfg: EngineConfig): EngineR
       const capped = notional > cap;
       if (capped) notional = cap;
       const qty = floorDp(notional / s.price, 8);
-      if (sizing) sizing = { ...sizing, equity, notional, cap, capped: capped ? 'yes' : 'no', stopDistance: lv.stopDist, riskAtStop: (Number(qty) * lv.stopDist) };
+      if (sizing) sizing = { ...sizing, equity, notional, cap, capped: capped ? 'yes' : 'no', stopDistance: lv.stopDist, riskAtStop: Number(qty) * (lv.stopDist + cost * s.price), roundTripCost: cost };
       if (!vetoes.length && (!(Number(qty) > 0) || notional < rc.minNotional)) {
         vetoes.push({ code: 'size_zero', detail: `notional ${f(notional, 2)} below the minimum ${rc.minNotional}` });
       }

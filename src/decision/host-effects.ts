@@ -14,7 +14,7 @@ import { loadLearning, recordOutcome } from '../store/repos/learning.js';
 import { loadOverrides } from '../store/repos/overrides.js';
 import { activeBreakerRows, clearBreakers, closedTrades, fireBreakers, getRiskValue, setRiskValue } from '../store/repos/risk.js';
 import { Serial } from '../util/serial.js';
-import type { EngineConfig } from './engine.js';
+import { effectiveRisk, type EngineConfig } from './engine.js';
 import { emptyLearning, type LearningState } from './learning.js';
 import { dayStart, emptyRisk, lossCooldownMs, type Baseline, type Breaker, type BreakerCode, type RiskState } from './risk.js';
 import type { Dir } from './signals/types.js';
@@ -22,7 +22,7 @@ import type { Dir } from './signals/types.js';
 export const engineConfig = (config: Config): EngineConfig => {
   const preset = config.decision.presets[config.decision.strategy];
   if (!preset) throw new Error(`decision.strategy names no preset: ${config.decision.strategy}`);
-  return { strategy: config.decision.strategy, preset, decision: config.decision, risk: config.risk };
+  return { strategy: config.decision.strategy, preset, decision: config.decision, risk: effectiveRisk(config.risk, preset), takerFee: config.execution.takerFee };
 };
 
 export interface Restored {

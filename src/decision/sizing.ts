@@ -1,5 +1,6 @@
 // Position sizing: fixed fractional risk at the stop (seed 003/004) or bounded Kelly (seed 000/001), capped by equity × leverage.
-// Guarantees the notional never exceeds equity × maxNotionalPctEquity × leverage and fixed-fractional never risks more than equity × risk.
+// Guarantees the notional never exceeds equity × maxNotionalPctEquity × leverage and fixed-fractional never risks more than
+// equity × risk at the stop, the round trip's fees and slippage included.
 export interface SizingInput {
   equity: number;
   riskPerTrade: number;
@@ -9,6 +10,8 @@ export interface SizingInput {
   maxNotionalPctEquity: number;
   /** 0.5–1.0 multiplier from signal strength (seed 004); 1 when unused. */
   strengthMult?: number;
+  /** The round trip (fees and slippage, both sides) as a fraction of the entry: part of the loss at the stop. */
+  costPct?: number;
 }
 
 export interface Sizing {
@@ -24,7 +27,7 @@ export function sizePosition(i: SizingInput): Sizing {
   const distance = Math.abs(i.entry - i.stop);
   if (!(distance > 0) || !(i.entry > 0) || !(i.equity > 0)) return { qty: 0, notional: 0, riskAmount: 0, capped: false };
   const riskAmount = i.equity * i.riskPerTrade;
-  let notional = (riskAmount / (distance / i.entry)) * (i.strengthMult ?? 1);
+  let notional = (riskAmount / (distance / i.entry + (i.costPct ?? 0))) * (i.strengthMult ?? 1);
   const cap = notionalCap(i.equity, i.maxNotionalPctEquity, i.leverage);
   const capped = notional > cap;
   if (capped) notional = cap;

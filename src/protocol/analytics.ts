@@ -39,6 +39,8 @@ export interface Indicators {
   zscore?: number | null;
   /** Garman-Klass volatility (per bar). */
   gkVol?: number | null;
+  /** Point of control: the price with the most volume over `analytics.volumeProfile.windowMinutes`. */
+  poc?: number | null;
   /** Further indicators by name, added by analytics. */
   [name: string]: number | null | undefined;
 }
@@ -63,6 +65,11 @@ export interface TimeframeState {
   /** Last confirmed swing high / low. */
   swingHigh?: number | null;
   swingLow?: number | null;
+  /** Swing high / low confirmed before the last bar (the level a swing failure sweeps). */
+  priorSwingHigh?: number | null;
+  priorSwingLow?: number | null;
+  /** The last closed bars of this timeframe (up to three), oldest first. */
+  bars?: Array<{ openTime: number; open: number; high: number; low: number; close: number }>;
 }
 
 /** From market.trades and market.book; a field is null when its source had no data in the window. */

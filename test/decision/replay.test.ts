@@ -3,7 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decisionEffects } from '../../src/decision/host-effects.js';
+import { decisionEffects, engineConfig } from '../../src/decision/host-effects.js';
+import { decisionTimeframe, roundTripCost } from '../../src/decision/engine.js';
+import { TIMEFRAME_MS } from '../../src/domain/timeframes.js';
 import { fromRoot } from '../../src/paths.js';
 import type { DecisionDetail, Intent } from '../../src/protocol/index.js';
 import { testConfig } from '../helpers/config.js';
@@ -48,8 +50,12 @@ const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) a
     } else {
       rows = r.decisions.map((d) => ({ id: d.decisionId, verdict: d.verdict, vetoed: d.vetoes.length ? 1 : 0, vetoes: d.vetoes, detail: d.detail!, intent: d.intent, reasoning: d.reasoning }));
     }
-    assert.ok(rows.length > 5000, `${strategy}: a decision per 5-minute snapshot (${rows.length})`);
     const preset = config.decision.presets[strategy]!;
+    // A decision on each close of the preset's timeframe that is also a 5-minute full snapshot.
+    const every = Math.max(TIMEFRAME_MS[decisionTimeframe(preset)], 300_000);
+    assert.ok(rows.length >= Math.floor((30_240 * 60_000) / every) - 5, `${strategy}: a decision per ${every / 60_000}-minute close (${rows.length})`);
+    const { risk, takerFee } = engineConfig(config);
+    const cost = roundTripCost(takerFee, risk);
     const sources = preset.kind === 'weighted' || preset.kind === 'imba' ? Object.keys(preset.weights).length : preset.kind === 'rules' ? preset.required.length + preset.confirmers.length : 2;
     let intents = 0;
     const vetoCounts: Record<string, number> = {};
@@ -82,11 +88,13 @@ const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) a
       assert.ok(intent.takeProfits.length > 0 && intent.takeProfits.every((t) => (intent.side === 'long' ? Number(t.price) > ref : Number(t.price) < ref)), `${what}: take-profits`);
       assert.ok(qty > 0, `${what}: size`);
       const s = detail.sizing!;
-      const cap = Number(s.equity) * config.risk.maxNotionalPctEquity * config.risk.leverage;
+      const cap = Number(s.equity) * risk.maxNotionalPctEquity * risk.leverage;
       assert.ok(Math.abs(Number(s.cap) - cap) < 1e-6, `${what}: cap is equity × max notional × leverage`);
       assert.ok(qty * ref <= cap + 1e-6, `${what}: notional ${qty * ref} within the cap ${cap}`);
       assert.ok(Number(intent.notional) <= cap, `${what}: stated notional within the cap`);
-      assert.ok(qty * Math.abs(ref - stop) <= Number(s.equity) * config.risk.riskPerTrade + 1e-6, `${what}: risk at the stop within equity × risk per trade`);
+      if (risk.sizing === 'fixed_fractional') assert.ok(qty * (Math.abs(ref - stop) + cost * ref) <= Number(s.equity) * risk.riskPerTrade + 1e-6, `${what}: risk at the stop, round trip included, within equity × risk per trade`);
+      else assert.ok(qty * ref <= Number(s.equity) * risk.kelly.max + 1e-6, `${what}: Kelly notional within equity × kelly.max`);
+      if (risk.minStopCostMultiple !== null) assert.ok(Math.abs(ref - stop) / ref >= risk.minStopCostMultiple * cost - 1e-12, `${what}: stop beyond ${risk.minStopCostMultiple} round trips`);
       assert.ok(intent.expiresAt > Number(row.id.split('-').pop()), `${what}: expires after it was made`);
     }
     if (strategy !== 'voting13') assert.ok(intents > 10, `${strategy}: it traded (${intents} intents)`);

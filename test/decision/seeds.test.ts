@@ -54,6 +54,10 @@ test('seed 004 sizing example: $10,000, 0.5 % risk, 2 % stop, 5×, strength 0.8 
     assert.is(s.capped, r.capped);
     close(s.riskAmount, 50, 1e-9, 'risk amount');
   }
+  // The round trip counts in the risk: with 0.1 % of costs the loss at the 2 % stop is still $50.
+  const withCost = sizePosition({ equity: 10_000, riskPerTrade: 0.005, entry: 118_000, stop: 118_000 * 0.98, leverage: 5, maxNotionalPctEquity: 0.2, strengthMult: 1, costPct: 0.001 });
+  close(withCost.notional, 50 / 0.021, 1e-6, 'notional with the round trip');
+  close(withCost.notional * (0.02 + 0.001), 50, 1e-9, 'loss at the stop, costs included');
   // The cap: $10k × 0.2 × 5 = $10,000 notional.
   const tight = sizePosition({ equity: 10_000, riskPerTrade: 0.005, entry: 118_000, stop: 118_000 * 0.999, leverage: 5, maxNotionalPctEquity: 0.2, strengthMult: 1 });
   assert.ok(tight.capped);
@@ -92,6 +96,79 @@ test('seed 000 Kelly: f = (bp − q)/b; seed 001 bounds 8–20 %; no edge → no
   close(k(1, 0.6)!.f, 0.2, 1e-12, 'f 0.2 inside the bounds');
   assert.is(k(3, 0.25), null, 'no edge: no bet');
   assert.is(k(2, 0.2), null, 'negative edge: no bet');
+});
+
+/** path inside a preset → value; each row a number a seed prints, and the preset must cite that seed for it. */
+const PRESET_ROWS: Array<[preset: string, path: string, value: unknown, seed: string]> = [
+  ['voting13', 'timeframe', '1m', 'seed 001'],
+  ['voting13', 'weights', {
+    whale_flow: 0.12, vpin: 0.11, ml: 0.1, mtf_alignment: 0.1, regime: 0.09, ofi_contrarian: 0.08, vwap: 0.07, funding_rate: 0.06,
+    etf_flow: 0.04, as_fair_value: 0.03, hour_seasonality: 0.03, sentiment: 0.02, ai_consensus: 0.1,
+  }, 'seed 001'],
+  ['voting13', 'thresholds', { strongBuy: 0.28, buy: 0.2, sell: -0.2, strongSell: -0.28 }, 'seed 001'],
+  ['voting13', 'gates.minAgreement', 4, 'seed 001'],
+  ['voting13', 'gates.mlAgreementMin', 0.4, 'seed 001'],
+  ['voting13', 'gates.entryGrades', ['A', 'B'], 'seed 001'],
+  ['voting13', 'risk.stopPct', 0.006, 'seed 001'],
+  ['voting13', 'risk.takeProfitPct', 0.025, 'seed 001'],
+  ['voting13', 'risk.sizing', 'kelly', 'seed 001'],
+  ['voting13', 'risk.kelly', { min: 0.08, max: 0.2, priorWinRate: 0.5, priorTrades: 20 }, 'seed 001'],
+  ['voting13', 'risk.minRewardRisk', 2, 'seed 001'],
+  ['imba', 'weights', {
+    bb_squeeze: 0.6, vwap_pullback: 0.7, vwap_bands_mr: 0.7, breakout_retest: 0.65, atr_momentum: 0.7, rsi_mr: 0.9, ema_pinch: 0.55,
+    cvd: 0.8, volume_profile: 0.75, obi: 0.6, sfp: 1, fvg: 0.7,
+  }, 'seed 004'],
+  ['imba', 'regimeMultiplier', 1.3, 'seed 004'],
+  ['imba', 'trendSignals', ['breakout_retest', 'atr_momentum'], 'seed 004'],
+  ['imba', 'meanReversionSignals', ['vwap_bands_mr', 'rsi_mr'], 'seed 004'],
+  ['imba', 'volatileSignals', ['sfp'], 'seed 004'],
+  ['imba', 'sentiment', { extremeFear: -1, extremeGreed: 1, boost: 1.19, cut: 0.8 }, 'seed 004'],
+  ['imba', 'thresholds', { strongBuy: 1.8, buy: 1.2, sell: -1.2, strongSell: -1.8 }, 'seed 004'],
+  ['imba', 'gates.fundingMaxAbs', 0.001, 'seed 004'],
+  ['imba', 'gates.volatileMinStrength', 0.8, 'seed 004'],
+  ['imba', 'risk.stopPct', 0.02, 'seed 004'],
+  ['imba', 'risk.takeProfitPct', 0.06, 'seed 000'],
+  ['imba', 'risk.riskPerTrade', 0.005, 'seed 004'],
+  ['imba', 'risk.strengthSizing', true, 'seed 004'],
+  ['imba', 'risk.maxNotionalPctEquity', 0.2, 'seed 004'],
+  ['imba', 'risk.minRewardRisk', 2, 'seed 001'],
+  ['rules', 'timeframe', '5m', 'seed 003'],
+  ['rules', 'required', ['structure', 'momentum'], 'seed 003'],
+  ['rules', 'confirmers', ['derivatives', 'etf_flow', 'sentiment'], 'seed 003'],
+  ['rules', 'gates.maxRiskScore', 0.7, 'seed 003'],
+  ['rules', 'risk.stops', 'atr', 'seed 003'],
+  ['rules', 'risk.stopAtrMult', 1.5, 'seed 000'],
+  ['rules', 'risk.takeProfitAtrMult', 4.5, 'seed 000'],
+  ['rules', 'risk.maxNotionalPctEquity', 0.2, 'seed 004'],
+  ['rules', 'risk.minRewardRisk', 2, 'seed 001'],
+  ['ema_rsi', 'risk.stopAtrMult', 1.5, 'seed 000'],
+  ['ema_rsi', 'risk.takeProfitAtrMult', 4.5, 'seed 000'],
+  ['ema_rsi', 'risk.maxNotionalPctEquity', 0.2, 'seed 004'],
+  ['ema_rsi', 'risk.minRewardRisk', 2, 'seed 001'],
+];
+
+const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], o);
+
+test('each preset carries its seed\'s numbers (config/default.json), each cited to the seed and section it comes from', () => {
+  const cfg = testConfig({}, 'default');
+  for (const [name, path, value, seed] of PRESET_ROWS) {
+    const p = cfg.decision.presets[name]!;
+    assert.equal(at(p, path), value, `${name}.${path}`);
+    const cite = p.cite?.[path] ?? '';
+    assert.ok(cite.includes(seed) && /§/.test(cite), `${name}.cite["${path}"] names ${seed} and its section: "${cite}"`);
+  }
+  // Every number a preset sets for itself is cited, and every preset decides on a timeframe of its own.
+  for (const name of ['voting13', 'imba', 'rules', 'ema_rsi']) {
+    const p = cfg.decision.presets[name]!;
+    assert.ok(p.timeframe, `${name} has a decision timeframe`);
+    for (const k of Object.keys(p.risk ?? {})) {
+      if (['stops', 'takeProfits', 'atrTimeframe', 'sizing', 'strengthSizing'].includes(k) && !p.cite?.[`risk.${k}`]) continue;
+      assert.ok(p.cite?.[`risk.${k}`], `${name}.risk.${k} is cited`);
+    }
+  }
+  // The paper-only preset lives in config/paper.json, never in the seed presets.
+  assert.is(cfg.decision.presets.paper_lively, undefined);
+  assert.ok(testConfig().decision.presets.paper_lively, 'config/paper.json adds paper_lively');
 });
 
 test.run();

@@ -69,7 +69,8 @@ const CASES: Case[] = [
   { code: 'funding_filter', run: (h, t) => h.snap(bullish(t, { flow: { fundingRate: 0.002 } })) },
   { code: 'entry_grade', run: (h, t) => h.snap(bullish(t, { ind: { emaFast: 29_850 } })) }, // 1.5 ATR stretched: grade C
   {
-    code: 'volatile_weak', strategy: 'imba',
+    // Decided on every 1m close here (imba decides on 5m closes) so that the second snapshot is a decision too.
+    code: 'volatile_weak', strategy: 'imba', overrides: { decision: { presets: { imba: { timeframe: '1m' } } } },
     run: (h, t) => {
       // RSI 20 (0.67 × 0.9), a broken EMA pinch (1.0 × 0.55), a 1.2 ATR/√min move (0.4 × 0.7): confidence 1.43 ≥ 1.2,
       // mean strength 0.67 < 0.8 in a VOLATILE regime.
@@ -79,7 +80,7 @@ const CASES: Case[] = [
   },
   { code: 'risk_score', strategy: 'rules', run: (h, t) => h.snap(bullish(t, { flow: { riskScore: 0.9 } })) },
   {
-    code: 'rsi_overbought', strategy: 'ema_rsi',
+    code: 'rsi_overbought', strategy: 'ema_rsi', overrides: { decision: { presets: { ema_rsi: { timeframe: '1m' } } } },
     run: (h, t) => {
       h.snap(bullish(t, { ind: { emaFast: 29_900, emaSlow: 29_950 } }));
       return h.snap(bullish(t + MIN, { ind: { emaFast: 29_990, emaSlow: 29_950, rsi: 80 } }));
@@ -162,11 +163,15 @@ const CASES: Case[] = [
     run: (h, t) => h.snap(bullish(t)),
   },
   {
-    code: 'kelly_no_edge', overrides: { risk: { sizing: 'kelly', kelly: { priorWinRate: 0.2, priorTrades: 50 } } },
+    // voting13 sizes by Kelly (seed 001): b = 2.5 % / 0.6 %, so p below 1 / (1 + b) ≈ 0.19 has no edge.
+    code: 'kelly_no_edge', overrides: { decision: { presets: { voting13: { risk: { kelly: { priorWinRate: 0.1, priorTrades: 50 } } } } } },
     run: (h, t) => h.snap(bullish(t)),
   },
   { code: 'size_zero', overrides: { risk: { minNotional: 1_000_000 } }, run: (h, t) => h.snap(bullish(t)) },
-  { code: 'no_stop', overrides: { risk: { stopAtrMult: 400 } }, run: (h, t) => h.snap(bullish(t)) },
+  { code: 'no_stop', overrides: { decision: { presets: { voting13: { risk: { stops: 'atr', stopAtrMult: 400 } } } } }, run: (h, t) => h.snap(bullish(t)) },
+  // The round trip here: 2 × 0.04 % taker + 2 × 0.01 % slippage = 0.1 % of the entry.
+  { code: 'stop_within_costs', overrides: { decision: { presets: { voting13: { risk: { stopPct: 0.0025, takeProfitPct: 0.05 } } } } }, run: (h, t) => h.snap(bullish(t)) }, // 0.25 % < 3 × 0.1 %
+  { code: 'reward_risk_low', overrides: { decision: { presets: { voting13: { risk: { takeProfitPct: 0.012 } } } } }, run: (h, t) => h.snap(bullish(t)) }, // (1.2 − 0.1) / (0.6 + 0.1) = 1.57 < 2
   {
     // ai.sentinel.gate warn_vetoes: the STRONG_BUY waits for the review; a WARN vetoes it (the host sends the review).
     code: 'sentinel_warn', extra: { input: { sentinel: 'warn_vetoes' } },
@@ -205,9 +210,10 @@ test('the unvetoed base case trades: a STRONG_BUY intent with stop, targets and 
   assert.is(d.verdict, 'STRONG_BUY', d.reasoning);
   assert.equal(d.vetoes, []);
   assert.ok(d.intent);
-  assert.is(Number(d.intent!.stopLoss), 30_000 - 1.5 * 100);
-  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_000 + 2.5 * 100);
-  assert.ok(Number(d.intent!.notional) <= 10_000 * 1 * 5);
+  // Seed 001: SL 0.6 %, TP 2.5 %, Kelly f bounded to 20 % of equity.
+  assert.is(Number(d.intent!.stopLoss), 29_820);
+  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_750);
+  assert.ok(Math.abs(Number(d.intent!.notional) - 0.2 * 10_000) < 0.05, `notional ${d.intent!.notional}`);
   const row = await persisted(d);
   const detail = row.detail as { votes: Array<{ source: string; weight: number; unavailable?: string }>; coverage: number };
   assert.is(detail.votes.length, 13);
@@ -219,16 +225,37 @@ test('the unvetoed base case trades: a STRONG_BUY intent with stop, targets and 
 });
 
 test('ATR stops can use a higher timeframe\'s ATR; percentage stops use fixed fractions of the entry', async () => {
-  const h = harness(T0 - 2 * WEEK, { decision: { strategy: 'voting13' }, risk: { atrTimeframe: '15m' } });
+  const atr = { stops: 'atr', atrTimeframe: '15m', stopAtrMult: 1.5, takeProfitAtrMult: 4.5 };
+  const h = harness(T0 - 2 * WEEK, { decision: { strategy: 'voting13', presets: { voting13: { risk: atr } } } });
   const d = h.snap(bullish(T0 - 2 * WEEK));
-  assert.is(Number(d.intent!.stopLoss), 30_000 - 1.5 * 300);
-  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_000 + 2.5 * 300);
-  const p = harness(T0 - 3 * WEEK, { decision: { strategy: 'voting13' }, risk: { stops: 'percent', takeProfits: [{ at: 0.5, fraction: 0.5 }, { at: 1, fraction: 0.5 }] } });
+  assert.is(Number(d.intent!.stopLoss), 30_000 - 1.5 * 300, d.reasoning);
+  assert.is(Number(d.intent!.takeProfits[0]!.price), 30_000 + 4.5 * 300);
+  const p = harness(T0 - 3 * WEEK, { decision: { strategy: 'voting13', presets: { voting13: { risk: { takeProfitPct: 0.05, takeProfits: [{ at: 0.5, fraction: 0.5 }, { at: 1, fraction: 0.5 }] } } } } });
   const q = p.snap(bullish(T0 - 3 * WEEK));
   assert.is(Number(q.intent!.stopLoss), 29_820);
-  assert.equal(q.intent!.takeProfits.map((t) => [Number(t.price), t.fraction]), [[30_375, 0.5], [30_750, 0.5]]);
+  assert.equal(q.intent!.takeProfits.map((t) => [Number(t.price), t.fraction]), [[30_750, 0.5], [31_500, 0.5]]);
   await h.flush();
   await p.flush();
+});
+
+test('a preset decides on the close of its timeframe only, with stops from that timeframe\'s ATR and the round trip in the risk', async () => {
+  const t = T0 - 4 * WEEK;
+  const risk = { stops: 'atr', atrTimeframe: 'decision', stopAtrMult: 1.5, takeProfitAtrMult: 4.5, sizing: 'fixed_fractional', strengthSizing: false, riskPerTrade: 0.005, maxNotionalPctEquity: 1 };
+  const h = harness(t, { decision: { strategy: 'voting13', cooldownSec: 0, presets: { voting13: { timeframe: '15m', risk } } } });
+  const first = h.snap(bullish(t));
+  assert.is(h.made.length, 1);
+  // 1.5 × the 15m ATR (300) below 30,000; risk 50 = qty × (450 + 0.1 % × 30,000) → qty 50 / 480.
+  assert.is(Number(first.intent!.stopLoss), 29_550, first.reasoning);
+  assert.is(Number(first.intent!.takeProfits[0]!.price), 31_350);
+  assert.ok(Math.abs(Number(first.intent!.qty) - 50 / 480) < 1e-7, `qty ${first.intent!.qty}`);
+  assert.ok(Math.abs(Number(first.detail!.sizing!.riskAtStop) - 50) < 1e-3, `risk at the stop with the round trip: ${first.detail!.sizing!.riskAtStop}`);
+  for (const m of [1, 5, 10, 14]) h.snap(bullish(t + m * MIN));
+  assert.is(h.made.length, 1, 'no decision off the 15m close');
+  h.position(BTC, 'long');
+  h.position(BTC, null);
+  h.snap(bullish(t + 15 * MIN));
+  assert.is(h.made.length, 2, 'the next 15m close decides');
+  await h.flush();
 });
 
 const BREAKERS: Array<{ code: string; equity: [number, number, number]; flatten: boolean; until: (t: number) => number | null }> = [

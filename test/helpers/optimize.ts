@@ -12,7 +12,8 @@ import { BTC, synthCandles } from './market-data.js';
 export const SPACE: Space = {
   'analytics.emaFast': { type: 'int', low: 5, high: 12 },
   'analytics.emaSlow': { type: 'int', low: 15, high: 40 },
-  'risk.stopAtrMult': { type: 'log-float', low: 0.8, high: 3 },
+  // The preset's own stop (its `risk` is over the risk section's).
+  'decision.presets.ema_rsi.risk.stopAtrMult': { type: 'log-float', low: 0.8, high: 3 },
   'decision.presets.ema_rsi.rsiLongMax': { type: 'choice', values: [60, 70, 80] },
 };
 
@@ -22,7 +23,9 @@ export function optimizeSetup(dir: string, dbUrl: string, o: { trials?: number; 
   writeFileSync(csv, `open_time,open,high,low,close,volume\n${candles.map((c) => `${c.openTime},${c.open},${c.high},${c.low},${c.close},${c.volume}`).join('\n')}\n`);
   const cfgFile = writeConfig(dir, {
     db: { url: dbUrl },
-    decision: { strategy: 'ema_rsi' },
+    // ema_rsi as it was before its seed numbers (every 1m close, 1m ATR 1.5 / 2.5, cap 1, no cost vetoes): enough trades on
+    // two generated days for trials to differ.
+    decision: { strategy: 'ema_rsi', presets: { ema_rsi: { timeframe: '1m', risk: { takeProfitAtrMult: 2.5, maxNotionalPctEquity: 1, minStopCostMultiple: null, minRewardRisk: null } } } },
     backtest: {
       walkforward: { trainDays: 0.5, testDays: 0.25, stepDays: 0.25, minWindows: 3 },
       optimize: { trials: o.trials ?? 8, batchSize: 4, startupTrials: 4, prune: { enabled: true, startupTrials: 4, percentile: 50 }, ...(o.queue ? { queue: o.queue } : {}) },

@@ -26,7 +26,7 @@ export function register(program: Command, _ctx: CliContext): void {
     .option('--from <time>', 'first candle (ISO 8601 or epoch ms); with --data it cuts the files')
     .option('--to <time>', 'end, exclusive')
     .option('-s, --symbol <symbol>', 'symbol of one --data FILE, or the one symbol read from the candles table (default: the config\'s first with --data, all of config.symbols without)')
-    .option('-c, --config <file>', 'config file (strategy, risk, fees; its database records the run)')
+    .option('-c, --config <file>', 'config file (strategy, risk, fees; its database records the run; default $BOSUN_CONFIG, else config/backtest.json: the seeds\' presets in the database bosun_backtest)')
     .option('--strategy <name>', 'preset to run instead of the config\'s decision.strategy')
     .option('--json <file>', 'write the result (metrics and trades) as JSON')
     .option('--html <file>', 'write a self-contained HTML report with equity and drawdown charts')

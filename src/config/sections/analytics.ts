@@ -54,6 +54,8 @@ export const analyticsSchema = z.strictObject({
     /** Weight of each timeframe in the MTF alignment. */
     alignmentWeights: z.strictObject({ '1m': fraction, '5m': fraction, '15m': fraction, '1h': fraction, '4h': fraction }),
   }),
+  /** Volume at price over the last windowMinutes (trades where there were any, else 1m candles), in bins of binPct: the POC. */
+  volumeProfile: z.strictObject({ windowMinutes: int(1), binPct: z.number().positive().max(0.1) }),
   regime: z.strictObject({
     timeframe: tfEnum,
     adxEnter: pos,

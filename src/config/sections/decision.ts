@@ -30,6 +30,10 @@ export const signalParamsSchema = z.strictObject({
   vwap_bands_mr: z.strictObject({ fullAtr: positive }),
   breakout_retest: z.strictObject({ fullAtr: positive }),
   volume_profile: z.strictObject({ minAtr: positive, fullAtr: positive }),
+  /** Swing failure on `timeframe`'s last closed bar against its last confirmed swing (seed 004). */
+  sfp: z.strictObject({ timeframe: tf }),
+  /** Fair value gap of `timeframe`'s last three bars, at least minAtr of its ATR (full strength at fullAtr) (seed 004). */
+  fvg: z.strictObject({ timeframe: tf, minAtr: positive, fullAtr: positive }),
   cvd: z.strictObject({ scale: positive }),
   obi: z.strictObject({ min: fraction }),
   structure: z.strictObject({ timeframes: z.array(tf).min(1) }),
@@ -74,10 +78,81 @@ const gatesSchema = z.strictObject({
   maxRiskScore: fraction.nullable(),
 });
 
+const riskShape = {
+  riskPerTrade: fraction,
+  leverage: z.number().min(1).max(125),
+  maxNotionalPctEquity: z.number().positive().max(10),
+  stopAtrMult: z.number().positive(),
+  takeProfitAtrMult: z.number().positive(),
+  maxSlippage: fraction,
+  /** `fixed_fractional`: risk × equity at the stop (× 0.5–1.0 by strength, seed 004); `kelly`: notional = equity × bounded Kelly f (seed 000/001). */
+  sizing: z.enum(['fixed_fractional', 'kelly']),
+  strengthSizing: z.boolean(),
+  kelly: z.strictObject({ min: fraction, max: fraction, priorWinRate: fraction, priorTrades: z.number().int().min(0) })
+    .refine((k) => k.min <= k.max, 'kelly.min must be ≤ kelly.max'),
+  /** Stop and targets as ATR multiples or as fractions of the entry price. */
+  stops: z.enum(['atr', 'percent']),
+  /** Whose ATR the ATR stops use: `decision` (the preset's decision timeframe; 1m for a preset without one), or a timeframe. */
+  atrTimeframe: z.union([tf, z.literal('decision')]),
+  stopPct: z.number().positive().max(0.5),
+  takeProfitPct: z.number().positive().max(5),
+  /** Take-profit legs: `at` × the target distance, `fraction` of the size; fractions sum to 1. */
+  takeProfits: z.array(z.strictObject({ at: z.number().positive().max(10), fraction: z.number().positive().max(1) })).min(1).max(3)
+    .refine((t) => Math.abs(t.reduce((a, x) => a + x.fraction, 0) - 1) < 1e-9, 'take-profit fractions must sum to 1'),
+  minNotional: z.number().min(0),
+  /**
+   * Cost-aware vetoes (null: off). The round trip is fees on both sides (execution.takerFee) plus `slippageEstimate` on
+   * both sides, as a fraction of the entry. A stop closer than minStopCostMultiple × the round trip is vetoed
+   * (`stop_within_costs`); a first target whose reward after the round trip is under minRewardRisk × (stop + round trip)
+   * is vetoed (`reward_risk_low`). Fixed-fractional sizing counts the round trip in the risk at the stop.
+   */
+  slippageEstimate: fraction,
+  minStopCostMultiple: z.number().positive().nullable(),
+  minRewardRisk: z.number().positive().nullable(),
+  /** Breakers: day / ISO week loss from the period's opening equity; emergency from the account reference (halt and flatten). */
+  dailyDrawdown: z.number().positive().max(1),
+  weeklyDrawdown: z.number().positive().max(1),
+  emergencyDrawdown: z.number().positive().max(1),
+  maxTradesPerDay: z.number().int().min(1),
+  /** Post-loss cooldown in minutes by consecutive losses (the last entry repeats). */
+  lossCooldownMin: z.array(z.number().min(0)).min(1),
+  maxPositions: z.number().int().min(1),
+  maxPerSector: z.number().int().min(1),
+  /** Symbol → sector; a symbol not listed is its own sector. */
+  sectors: z.record(z.string(), z.string()),
+  /** No altcoin longs while the BTC snapshot's regime is TRENDING_DOWN (seed 000). */
+  btcRegimeGate: z.strictObject({ enabled: z.boolean(), btcSymbol: z.string() }),
+};
+
+export const riskSchema = z.strictObject(riskShape);
+
+/** The keys a preset may set for itself (its seed's numbers); validated as the `risk` section validates them. */
+const riskOverridesSchema = z.strictObject({
+  riskPerTrade: riskShape.riskPerTrade, maxNotionalPctEquity: riskShape.maxNotionalPctEquity, sizing: riskShape.sizing,
+  strengthSizing: riskShape.strengthSizing, kelly: riskShape.kelly, stops: riskShape.stops, atrTimeframe: riskShape.atrTimeframe,
+  stopAtrMult: riskShape.stopAtrMult, takeProfitAtrMult: riskShape.takeProfitAtrMult, stopPct: riskShape.stopPct,
+  takeProfitPct: riskShape.takeProfitPct, takeProfits: riskShape.takeProfits, minStopCostMultiple: riskShape.minStopCostMultiple,
+  minRewardRisk: riskShape.minRewardRisk,
+}).partial();
+export type RiskOverrides = z.infer<typeof riskOverridesSchema>;
+
 const weights = z.partialRecord(signalName, z.number().min(0).max(10));
+
+/**
+ * What every preset may add to its kind's fields: the timeframe it decides on (on that timeframe's close; absent: every
+ * full snapshot), its seed's risk numbers over the `risk` section, and where each number comes from.
+ */
+const presetCommon = {
+  timeframe: tf.optional(),
+  /** The preset's own risk numbers (its seed's stop, targets, cap, sizing), each replacing the `risk` section's value. */
+  risk: riskOverridesSchema.optional(),
+  /** Config path inside the preset (e.g. `risk.stopPct`) → the seed and section the number comes from. */
+  cite: z.record(z.string(), z.string().min(1)).optional(),
+};
 
 const weightedPreset = z.strictObject({
   kind: z.literal('weighted'),
+  ...presetCommon,
   description: z.string(),
   weights,
   thresholds: thresholdsSchema,
@@ -86,6 +161,7 @@ const weightedPreset = z.strictObject({
 
 const imbaPreset = z.strictObject({
   kind: z.literal('imba'),
+  ...presetCommon,
   description: z.string(),
   weights,
   /** Weight multiplier for the regime's favoured signals. */
@@ -101,6 +177,7 @@ const imbaPreset = z.strictObject({
 
 const rulesPreset = z.strictObject({
   kind: z.literal('rules'),
+  ...presetCommon,
   description: z.string(),
   /** Both must point the same way; their mean strength is the score. */
   required: z.array(signalName).min(1),
@@ -113,6 +190,7 @@ const rulesPreset = z.strictObject({
 
 const emaRsiPreset = z.strictObject({
   kind: z.literal('ema_rsi'),
+  ...presetCommon,
   description: z.string(),
   rsiLongMax: z.number().min(0).max(100),
   rsiShortMin: z.number().min(0).max(100),
@@ -169,43 +247,6 @@ export const decisionSchema = z
     }
   });
 
-export const riskSchema = z
-  .strictObject({
-    riskPerTrade: fraction,
-    leverage: z.number().min(1).max(125),
-    maxNotionalPctEquity: z.number().positive().max(10),
-    stopAtrMult: z.number().positive(),
-    takeProfitAtrMult: z.number().positive(),
-    maxSlippage: fraction,
-    /** `fixed_fractional`: risk × equity at the stop (× 0.5–1.0 by strength, seed 004); `kelly`: notional = equity × bounded Kelly f (seed 000/001). */
-    sizing: z.enum(['fixed_fractional', 'kelly']),
-    strengthSizing: z.boolean(),
-    kelly: z.strictObject({ min: fraction, max: fraction, priorWinRate: fraction, priorTrades: z.number().int().min(0) })
-      .refine((k) => k.min <= k.max, 'kelly.min must be ≤ kelly.max'),
-    /** Stop and targets as ATR multiples or as fractions of the entry price. */
-    stops: z.enum(['atr', 'percent']),
-    /** Whose ATR the ATR stops use: the 1m indicator or a higher timeframe's state (wider stops, fees matter less). */
-    atrTimeframe: tf,
-    stopPct: z.number().positive().max(0.5),
-    takeProfitPct: z.number().positive().max(5),
-    /** Take-profit legs: `at` × the target distance, `fraction` of the size; fractions sum to 1. */
-    takeProfits: z.array(z.strictObject({ at: z.number().positive().max(10), fraction: z.number().positive().max(1) })).min(1).max(3)
-      .refine((t) => Math.abs(t.reduce((a, x) => a + x.fraction, 0) - 1) < 1e-9, 'take-profit fractions must sum to 1'),
-    minNotional: z.number().min(0),
-    /** Breakers: day / ISO week loss from the period's opening equity; emergency from the account reference (halt and flatten). */
-    dailyDrawdown: z.number().positive().max(1),
-    weeklyDrawdown: z.number().positive().max(1),
-    emergencyDrawdown: z.number().positive().max(1),
-    maxTradesPerDay: z.number().int().min(1),
-    /** Post-loss cooldown in minutes by consecutive losses (the last entry repeats). */
-    lossCooldownMin: z.array(z.number().min(0)).min(1),
-    maxPositions: z.number().int().min(1),
-    maxPerSector: z.number().int().min(1),
-    /** Symbol → sector; a symbol not listed is its own sector. */
-    sectors: z.record(z.string(), z.string()),
-    /** No altcoin longs while the BTC snapshot's regime is TRENDING_DOWN (seed 000). */
-    btcRegimeGate: z.strictObject({ enabled: z.boolean(), btcSymbol: z.string() }),
-  });
 
 export type DecisionConfig = z.infer<typeof decisionSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;

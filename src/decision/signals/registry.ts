@@ -3,6 +3,7 @@
 import type { SignalName, SignalParams } from '../../config/sections/decision.js';
 import type { Snapshot } from '../../protocol/index.js';
 import { aiConsensus } from './ai.js';
+import { fvg, sfp } from './candles.js';
 import { derivatives, asFairValue, cvd, etfFlow, fundingRate, obi, ofiContrarian, sentiment, vpin, whaleFlow } from './flow.js';
 import { hourSeasonality, ml, momentum, mtfAlignment, regime, structure } from './context.js';
 import { atrMomentum, bbSqueeze, breakoutRetest, emaCross, emaPinch, rsiMr, volumeProfile, vwap, vwapBandsMr, vwapPullback } from './technical.js';
@@ -12,7 +13,7 @@ export const SIGNALS: SignalRegistry = {
   whale_flow: whaleFlow, vpin, ml, mtf_alignment: mtfAlignment, regime, ofi_contrarian: ofiContrarian, vwap,
   funding_rate: fundingRate, etf_flow: etfFlow, as_fair_value: asFairValue, hour_seasonality: hourSeasonality, sentiment,
   rsi_mr: rsiMr, atr_momentum: atrMomentum, ema_pinch: emaPinch, bb_squeeze: bbSqueeze, vwap_pullback: vwapPullback,
-  vwap_bands_mr: vwapBandsMr, breakout_retest: breakoutRetest, volume_profile: volumeProfile, cvd, obi,
+  vwap_bands_mr: vwapBandsMr, breakout_retest: breakoutRetest, volume_profile: volumeProfile, sfp, fvg, cvd, obi,
   structure, momentum, derivatives, ema_cross: emaCross, ai_consensus: aiConsensus,
 };
 
