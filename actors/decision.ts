@@ -61,7 +61,7 @@ runActor(async (ctx) => {
       const c = a.getSnapshot().context as DecisionContext;
       const now = clock.now();
       const active = activeBreakers(c.risk, now);
-      const cooldownUntil = Math.max(c.risk.lastIntentAt === null ? 0 : c.risk.lastIntentAt + config.decision.cooldownSec * 1000, c.risk.lossCooldownUntil);
+      const cooldownUntil = Math.max(0, ...Object.values(c.risk.lastIntentAt).map((t) => t + config.decision.cooldownSec * 1000), c.risk.lossCooldownUntil);
       return {
         strategy: c.cfg.strategy, decisions: c.decisions, lastDecision: c.lastDecision, equity: c.risk.equity, paused: c.risk.paused,
         // Read by `bosun status` (risk section).

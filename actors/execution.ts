@@ -1,10 +1,11 @@
 // execution worker: the execution machine on its effects (src/execution/effects.ts: gateway, user-data stream, ledger,
 // entry and protection loops), its routes (marks, candles, decisions, risk halts, drift) and operator commands.
 // Guarantees: order work, fills and reconciliation run one at a time; each fill reaches the ledger once.
-import { executionMachine } from '../machines/execution.machine.js';
+import { executionMachine, slotStates, type ExecutionContext } from '../machines/execution.machine.js';
 import { ScaledClock } from '../src/clock/clock.js';
 import { SharedClock } from '../src/clock/shared-clock.js';
 import { ExecutionEffects } from '../src/execution/effects.js';
+import { executionInput } from '../src/execution/input.js';
 import { runActor } from '../src/host/host.js';
 import { timedGateway } from '../src/ops/timed-gateway.js';
 import type { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
@@ -48,12 +49,9 @@ runActor(async (ctx) => {
     // accelerated clock the machine gets them scaled to clock ms. Chase, expiry and max hold stay market (clock) time.
     // A lockstep replay has no IO latency in clock time: the venue trades bar by bar, so the loop runs as the backtest's
     // does (src/backtest/engine.ts): once a bar (and at once after a fill or a new entry), hourly when flat.
-    input: lockstep
-      ? { symbols: config.symbols, now, loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs * config.clock.speed }
-      : {
-        symbols: config.symbols, now,
-        loopMs: config.execution.loopMs * speed, idleLoopMs: config.execution.idleLoopMs * speed, reconcileTimeoutMs: config.execution.reconcileTimeoutMs * speed,
-      },
+    input: executionInput(config, now, lockstep
+      ? { loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs * config.clock.speed }
+      : { loopMs: config.execution.loopMs * speed, idleLoopMs: config.execution.idleLoopMs * speed, reconcileTimeoutMs: config.execution.reconcileTimeoutMs * speed }),
     routes: {
       'market.mark': (env) => {
         fx.onMark(env.payload.symbol, env.payload.markPrice);
@@ -65,13 +63,15 @@ runActor(async (ctx) => {
       'market.candle': (env) => {
         fx.onCandle(env.payload);
         if (lockstep) return null;
-        const entering = (actorRef?.getSnapshot().context as { phase?: string } | undefined)?.phase === 'entering';
+        const c = actorRef?.getSnapshot().context as ExecutionContext | undefined;
+        const entering = !!c && slotStates(c).some((sl) => sl.phase === 'entering');
         return env.payload.closed && env.payload.tf === '1m' && entering ? { type: 'execution.kick' } : null;
       },
       'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
       'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
       'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
       'reconcile.drift': (env) => ({ type: 'execution.drift', symbols: env.payload.symbols }),
+      'reconcile.equity': (env) => ({ type: 'execution.equity', equity: env.payload.equity }),
     },
     onStart: (a) => {
       actorRef = a as unknown as { getSnapshot(): { context: unknown } };
@@ -86,7 +86,7 @@ runActor(async (ctx) => {
         const unknown = only?.filter((s) => !config.symbols.includes(s)) ?? [];
         if (unknown.length) throw new Error(`not a traded symbol: ${unknown.join(', ')} (trading ${config.symbols.join(', ')})`);
         const r = await fx.flatten(undefined, only ?? undefined);
-        if (!only || config.symbols.every((s) => only.includes(s))) a.send({ type: 'execution.flattened' });
+        a.send(only ? { type: 'execution.flattened', symbols: only } : { type: 'execution.flattened' });
         return r;
       },
       // Kill switch: the machine halts and flattens (stops kept until flat); stays halted until resume.
@@ -97,10 +97,12 @@ runActor(async (ctx) => {
     },
     details: (a) => {
       const snap = a.getSnapshot();
-      const c = snap.context as { positions: Record<string, unknown>; paused: boolean; haltReason: string | null; degraded: string | null; drifted: string[]; phase: string };
+      const c = snap.context as ExecutionContext;
+      const slots = slotStates(c);
       return {
         venue: ccxt?.name ?? 'booting', positions: Object.values(c.positions), paused: c.paused, haltReason: c.haltReason, degraded: c.degraded,
-        drifted: c.drifted, phase: c.phase, queue: fx.serial.size, userStream: fx.sub?.up ? 'up' : 'down (polling REST)', ...fx.stats,
+        drifted: c.drifted, phase: slots.some((sl) => sl.phase !== 'flat') ? slots.filter((sl) => sl.phase !== 'flat').map((sl) => `${sl.symbol}:${sl.phase}`).join(' ') : 'flat',
+        slots: Object.fromEntries(slots.map((sl) => [sl.symbol, sl.phase])), queue: fx.serial.size, userStream: fx.sub?.up ? 'up' : 'down (polling REST)', ...fx.stats,
         orders: fx.orders?.stats, gateway: ccxt?.stats,
         exchange: {
           connected: fx.sub ? fx.sub.up : null, clockOffsetMs: ccxt?.clockOffsetMs ?? null, latencyMs: ccxt?.stats.lastLatencyMs ?? null,

@@ -17,6 +17,7 @@ import { ChildHandle } from '../src/supervisor/child.js';
 import type { Pool } from '../src/store/pool.js';
 import { freshDb } from './fresh-db.js';
 import { pct, type BenchLine } from './report.js';
+import { PROTECTION } from '../test/helpers/config.js';
 
 const SYMBOLS = ['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT'];
 /** Position sizes (small against the paper balance) and how many resting limits each symbol gets (17 in all). */
@@ -131,9 +132,9 @@ async function startupReconciliation(pool: Pool, gw: CcxtGateway, now: () => num
     }
   }
   const ledger = new Ledger(pool, now);
-  const orders = new OrderManager(gw, ledger, log, { recvWindowMs: 5000, maxSends: 1 });
+  const orders = new OrderManager(gw, ledger, log, { protection: PROTECTION,  recvWindowMs: 5000, maxSends: 1 });
   await orders.loadMarkets();
-  const opts = { settleMs: 0, foreignOrders: 'adopt' as const, defaultStopPct: 0.2, defaultTpPct: 0.4 };
+  const opts = { protection: { defaultStopPct: 0.2, defaultTakeProfitPct: 0.4 }, settleMs: 0, foreignOrders: 'adopt' as const };
   const first = await reconcile(gw, ledger, orders, SYMBOLS, now(), opts);
   const open = (await Promise.all(SYMBOLS.map((s) => gw.fetchOpenOrders(s)))).flat();
   if (first.positions.length !== 3 || open.length < 20) throw new Error(`bench setup: ${first.positions.length} positions, ${open.length} open orders`);

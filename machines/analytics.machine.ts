@@ -10,7 +10,7 @@ import { SymbolEngine, type EngineParams } from '../src/analytics/engine.js';
 import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { featureVector } from '../src/analytics/ml/features.js';
 import { restoreInto } from '../src/analytics/state.js';
-import type { PublishEvent } from '../src/host/host.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import type { AiConsensusView, BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, MlSignal, Snapshot, TradesBatch } from '../src/protocol/index.js';
 
 export type MlSetup = { kind: 'model'; name: string; features: string[] } | { kind: 'none'; reason: string };

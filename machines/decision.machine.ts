@@ -8,7 +8,7 @@ import {
   type Breaker, type BreakerCode, type RiskState,
 } from '../src/decision/risk.js';
 import type { Dir } from '../src/decision/signals/types.js';
-import type { PublishEvent } from '../src/host/host.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, SentinelReview, Snapshot } from '../src/protocol/index.js';
 
 export interface DecisionInput {
@@ -75,8 +75,9 @@ export function haltFor(bs: Breaker[], ts: number): HaltCommand {
   };
 }
 
+/** The account's loss cooldown, or the end of the latest symbol's intent cooldown (each symbol's own is a veto). */
 const cooldownUntil = (c: DecisionContext) =>
-  Math.max(c.risk.lastIntentAt === null ? 0 : c.risk.lastIntentAt + c.cfg.decision.cooldownSec * 1000, c.risk.lossCooldownUntil);
+  Math.max(0, ...Object.values(c.risk.lastIntentAt).map((t) => t + c.cfg.decision.cooldownSec * 1000), c.risk.lossCooldownUntil);
 
 const isStrong = (d: Decision) => d.verdict === 'STRONG_BUY' || d.verdict === 'STRONG_SELL';
 

@@ -1,15 +1,17 @@
-// execution machine: booting → reconciling → ready { trade: flat / entering / in_position / exiting / flattening,
-// loop, health: ok / degraded } / halted. Pure: exchange and DB work are invoked actors the host provides (boot,
-// reconcile, tick, flatten); time from input.now, deadlines in context, delays re-armed from them.
-// Guarantees: nothing is placed before reconciliation is done (or after it timed out: halted, never guessing); no new
-// entry while paused, halted by risk, degraded, or on a drifted symbol; a loop tick every loopMs and at once after
-// any fill, so protection is re-checked continuously while a position is open.
-import { assign, enqueueActions, fromPromise, raise, setup } from 'xstate';
-import type { PublishEvent } from '../src/host/host.js';
+// execution machine (the account): booting → reconciling → ready { book: trading / flattening, loop, health: ok /
+// degraded } / halted, with one position machine per symbol (machines/position.machine.ts). Pure: exchange and DB work
+// are invoked actors the host provides (boot, reconcile, tick, flatten); time from input.now, deadlines in context.
+// Guarantees: nothing is placed before reconciliation is done (or after it timed out: halted, never guessing); an entry
+// is taken only when entryRefusal finds nothing across all positions at that moment (paused, halts, degraded, drift,
+// max positions, sector cap, notional against equity × leverage); a loop tick every loopMs and at once after any fill.
+import { assign, enqueueActions, fromPromise, raise, setup, type ActorRefFrom } from 'xstate';
+import { positionMachine, type PositionPhase } from './position.machine.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import type { AlertPayload, Anomaly, Decision, HaltCommand, Intent, PositionEvent, PositionView } from '../src/protocol/index.js';
 
 export interface ExecutionInput {
   symbols: string[];
+  limits: EntryLimits;
   now: () => number;
   /** Loop period (clock ms). */
   loopMs: number;
@@ -19,12 +21,20 @@ export interface ExecutionInput {
   reconcileTimeoutMs: number;
 }
 
-export type Phase = 'flat' | 'entering' | 'in_position' | 'exiting' | 'flattening';
+export type Phase = PositionPhase;
+
+/** Account-wide limits checked when an entry is taken (risk.* in config). */
+export interface EntryLimits {
+  maxPositions: number;
+  maxPerSector: number;
+  sectors: Record<string, string>;
+  leverage: number;
+}
 
 export interface ExecutionContext extends ExecutionInput {
   positions: Record<string, PositionView>;
-  pending: Intent | null;
-  phase: Phase;
+  /** One position machine per traded symbol. */
+  slots: Record<string, PositionRef>;
   paused: boolean;
   haltReason: string | null;
   /** A risk halt from the decision engine: no new entries while it is in force (until null: until resume). */
@@ -35,6 +45,8 @@ export interface ExecutionContext extends ExecutionInput {
   drifted: string[];
   /** Why the exchange or DB is unreachable; null when healthy. */
   degraded: string | null;
+  /** Account equity from the reconciler's last check (null: not known yet). */
+  equity: string | null;
   reconcileDue: number;
   tickDue: number;
   /** A fill or a new entry arrived during a tick: run the next one at once. */
@@ -50,16 +62,22 @@ export type FillNotice = {
   event: PositionEvent;
 };
 
-export interface TickInput {
+/** One symbol's lifecycle as the loop tick sees it. */
+export interface SlotInput {
+  symbol: string;
   phase: Phase;
   intent: Intent | null;
 }
 
+export interface TickInput {
+  slots: SlotInput[];
+}
+
 export interface TickOutput {
-  /** Entry progress when entering: still working, or over (filled, expired, or given up). */
-  entry: 'working' | 'done' | null;
-  /** A market exit is working for the open position. */
-  exiting: boolean;
+  /** Entry progress of each entering symbol: still working, or over (filled, expired, or given up). */
+  entries: Record<string, 'working' | 'done'>;
+  /** Symbols with a market exit working for their open position. */
+  exiting: string[];
   alerts: AlertPayload[];
 }
 
@@ -71,8 +89,9 @@ export type ExecutionEvent =
   | { type: 'execution.drift'; symbols: string[] }
   | { type: 'control.pause' }
   | { type: 'control.resume' }
-  /** The operator's flatten cancelled entries and sent closes: leave any entry state. */
-  | { type: 'execution.flattened' }
+  /** The operator's flatten cancelled entries and sent closes: those symbols (all: none given) leave any entry state. */
+  | { type: 'execution.flattened'; symbols?: string[] }
+  | { type: 'execution.equity'; equity: string }
   /** Kill switch: flatten, then stop trading until an operator resumes. */
   | { type: 'execution.halt'; reason: string }
   /** The host could not reach the exchange or the DB (or it came back). */
@@ -80,9 +99,6 @@ export type ExecutionEvent =
   | { type: 'execution.recovered' }
   // internal
   | { type: 'execution.kick' }
-  | { type: 'execution.entry_done' }
-  | { type: 'execution.exit_started' }
-  | { type: 'execution.exit_cleared' }
   | { type: 'execution.flatten_request' };
 
 export interface ReconcileOutput {
@@ -91,10 +107,53 @@ export interface ReconcileOutput {
 }
 
 type Ctx = ExecutionContext;
-const hasOpen = (c: Ctx) => Object.values(c.positions).some((p) => p.side !== null);
-const openAfter = (c: Ctx, e: ExecutionEvent) => (e.type === 'execution.fill' ? hasOpen({ ...c, positions: { ...c.positions, [e.position.symbol]: e.position } }) : hasOpen(c));
+type PositionRef = ActorRefFrom<typeof positionMachine>;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const alertOf = (code: string, severity: AlertPayload['severity'], text: string): PublishEvent => ({ type: 'execution.alert', payload: { severity, code, text } });
+
+/** Each symbol's lifecycle state and intent, from its position machine. */
+export function slotStates(c: Pick<Ctx, 'slots'>): SlotInput[] {
+  return Object.entries(c.slots).map(([symbol, ref]) => {
+    const snap = ref.getSnapshot();
+    return { symbol, phase: snap.value as Phase, intent: snap.context.intent };
+  });
+}
+
+const busy = (s: SlotInput) => s.phase !== 'flat';
+const sectorOf = (symbol: string, l: EntryLimits) => l.sectors[symbol] ?? symbol;
+
+/**
+ * Why an entry may not be taken now (null: it may), across every position of the account at this moment: paused,
+ * halted, degraded, a flatten pending, the symbol drifted or busy, the intent expired, max positions, the sector cap,
+ * the notional of every position plus this one beyond equity × leverage.
+ */
+export function entryRefusal(c: Ctx, i: Intent): string | null {
+  const h = c.entryHalt;
+  if (c.paused) return 'paused';
+  if (h && (h.until === null || h.until > c.now())) return `risk halt ${h.code}`;
+  if (c.degraded !== null) return `degraded: ${c.degraded}`;
+  if (c.flattenPending) return 'flatten pending';
+  if (!c.symbols.includes(i.symbol)) return `${i.symbol} is not traded`;
+  if (c.drifted.includes(i.symbol)) return `${i.symbol} drifted from the exchange`;
+  if (i.expiresAt <= c.now()) return 'intent expired';
+  const slots = slotStates(c);
+  const mine = slots.find((s) => s.symbol === i.symbol);
+  if (mine && busy(mine)) return `${i.symbol} is ${mine.phase}`;
+  const held = slots.filter(busy).map((s) => s.symbol);
+  if (held.length >= c.limits.maxPositions) return `max_positions: ${held.length} of ${c.limits.maxPositions} (${held.join(', ')})`;
+  const sector = sectorOf(i.symbol, c.limits);
+  const inSector = held.filter((s) => sectorOf(s, c.limits) === sector);
+  if (inSector.length >= c.limits.maxPerSector) return `sector_cap: ${inSector.length} in ${sector} (${inSector.join(', ')})`;
+  if (c.equity !== null) {
+    const notional = (p: { qty: string; entryPrice: string | null }) => (p.entryPrice === null ? 0 : Math.abs(Number(p.qty) * Number(p.entryPrice)));
+    const open = Object.values(c.positions).filter((p) => p.side !== null).reduce((a, p) => a + notional(p), 0);
+    const pending = slots.filter((s) => s.intent && s.symbol !== i.symbol && !c.positions[s.symbol]?.side).reduce((a, s) => a + Number(s.intent!.notional), 0);
+    const cap = Number(c.equity) * c.limits.leverage;
+    const want = Number(i.notional);
+    if (open + pending + want > cap) return `account_notional: ${(open + pending + want).toFixed(2)} beyond equity × leverage ${cap.toFixed(2)}`;
+  }
+  return null;
+}
 
 export const executionMachine = setup({
   types: {
@@ -104,9 +163,10 @@ export const executionMachine = setup({
     emitted: {} as PublishEvent,
   },
   actors: {
+    position: positionMachine,
     boot: fromPromise<void>(async () => {}),
     reconcile: fromPromise<ReconcileOutput>(async () => ({ positions: [], anomalies: [] })),
-    tick: fromPromise<TickOutput, TickInput>(async () => ({ entry: null, exiting: false, alerts: [] })),
+    tick: fromPromise<TickOutput, TickInput>(async () => ({ entries: {}, exiting: [], alerts: [] })),
     flatten: fromPromise<void, { reason: string }>(async () => {}),
   },
   delays: {
@@ -114,46 +174,48 @@ export const executionMachine = setup({
     tickDelay: ({ context }) => Math.max(0, context.tickDue - context.now()),
   },
   actions: {
+    /** A fill for a symbol: the account's positions and events, and the symbol's position machine. */
     applyFill: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'execution.fill') return;
       enqueue.assign({ positions: { ...context.positions, [event.position.symbol]: event.position } });
       enqueue.emit({ type: 'execution.position', payload: event.position });
       if (event.outcome === 'opened') enqueue.emit({ type: 'execution.position_opened', payload: event.event });
       if (event.outcome === 'closed') enqueue.emit({ type: 'execution.position_closed', payload: event.event });
+      const slot = context.slots[event.position.symbol];
+      if (slot) enqueue.sendTo(slot, { type: 'position.fill', position: event.position });
     }),
     alert: enqueueActions(({ enqueue }, p: { code: string; text: string; severity: AlertPayload['severity'] }) => {
       enqueue.emit(alertOf(p.code, p.severity, p.text));
     }),
-    phase: assign((_, p: { phase: Phase }) => ({ phase: p.phase })),
+    /** Every (or the given) symbol leaves any entry state; positions stay as known. */
+    resetSlots: enqueueActions(({ context, enqueue }, p: { symbols?: string[] | undefined }) => {
+      for (const [symbol, ref] of Object.entries(context.slots)) {
+        if (!p.symbols || p.symbols.includes(symbol)) enqueue.sendTo(ref, { type: 'position.reset', position: context.positions[symbol] ?? null });
+      }
+    }),
   },
   guards: {
-    canEnter: ({ context: c, event }) => {
-      if (event.type !== 'execution.decision') return false;
-      const i = event.decision.intent;
-      const h = c.entryHalt;
-      const halted = !!h && (h.until === null || h.until > c.now());
-      return (
-        !!i && !c.paused && !halted && c.degraded === null && !c.flattenPending && c.symbols.includes(i.symbol) &&
-        !c.drifted.includes(i.symbol) && i.expiresAt > c.now() && !hasOpen(c)
-      );
-    },
-    hasOpenPosition: ({ context }) => hasOpen(context),
-    openAfterFill: ({ context, event }) => openAfter(context, event),
     flattenPending: ({ context }) => context.flattenPending,
     kicked: ({ context }) => context.kick,
   },
 }).createMachine({
   id: 'execution',
-  context: ({ input }) => ({
-    ...input, positions: {}, pending: null, phase: 'flat', paused: false, haltReason: null, entryHalt: null, flattenPending: false,
-    drifted: [], degraded: null, reconcileDue: 0, tickDue: 0, kick: false, lastError: null,
+  context: ({ input, spawn }) => ({
+    ...input,
+    slots: Object.fromEntries(input.symbols.map((symbol) => [symbol, spawn('position', { id: `position:${symbol}`, input: { symbol } })])),
+    positions: {}, paused: false, haltReason: null, entryHalt: null, flattenPending: false,
+    drifted: [], degraded: null, equity: null, reconcileDue: 0, tickDue: 0, kick: false, lastError: null,
   }),
   initial: 'booting',
   on: {
     'control.pause': { actions: assign({ paused: true }) },
     'control.resume': { actions: assign({ paused: false, entryHalt: null }) },
-    'execution.halt': { target: '.halted', actions: assign({ haltReason: ({ event }) => event.reason, flattenPending: true, pending: null }) },
+    'execution.halt': {
+      target: '.halted',
+      actions: [assign({ haltReason: ({ event }) => event.reason, flattenPending: true }), { type: 'resetSlots', params: {} }],
+    },
     'execution.drift': { actions: assign({ drifted: ({ event }) => [...event.symbols] }) },
+    'execution.equity': { actions: assign({ equity: ({ event }) => event.equity }) },
     // A risk breaker from the decision engine: no new entries while in force; with flatten, everything is closed.
     'execution.risk_halt': {
       actions: enqueueActions(({ context, event, enqueue }) => {
@@ -193,7 +255,11 @@ export const executionMachine = setup({
             const positions = { ...context.positions };
             for (const p of event.output.positions) positions[p.symbol] = p;
             enqueue.assign({ positions });
-            for (const p of event.output.positions) enqueue.emit({ type: 'execution.position', payload: p });
+            for (const p of event.output.positions) {
+              enqueue.emit({ type: 'execution.position', payload: p });
+              const slot = context.slots[p.symbol];
+              if (slot) enqueue.sendTo(slot, { type: 'position.reset', position: p });
+            }
             for (const a of event.output.anomalies) enqueue.emit({ type: 'execution.alert', payload: a });
           }),
           target: 'ready',
@@ -210,51 +276,36 @@ export const executionMachine = setup({
     ready: {
       type: 'parallel',
       states: {
-        trade: {
+        // Account-wide: entries are taken (or refused) here; each symbol's lifecycle is its position machine's.
+        book: {
           initial: 'route',
           on: {
+            // The symbol's position machine kicks the loop after taking the fill (protection within one tick of any fill).
+            'execution.fill': { actions: 'applyFill' },
             'execution.flatten_request': '.flattening',
-            'execution.flattened': { target: '.route', actions: assign({ pending: null }) },
+            'execution.flattened': { actions: { type: 'resetSlots', params: ({ event }) => ({ symbols: event.symbols }) } },
           },
           states: {
-            route: {
-              always: [
-                { guard: 'flattenPending', target: 'flattening' },
-                { guard: 'hasOpenPosition', target: 'in_position' },
-                { target: 'flat' },
-              ],
-            },
-            flat: {
-              entry: { type: 'phase', params: { phase: 'flat' } },
+            route: { always: [{ guard: 'flattenPending', target: 'flattening' }, { target: 'trading' }] },
+            trading: {
               on: {
-                'execution.decision': { guard: 'canEnter', target: 'entering', actions: [assign({ pending: ({ event }) => event.decision.intent }), raise({ type: 'execution.kick' })] },
-                'execution.fill': [{ guard: 'openAfterFill', actions: 'applyFill', target: 'in_position' }, { actions: 'applyFill' }],
-              },
-            },
-            entering: {
-              entry: { type: 'phase', params: { phase: 'entering' } },
-              on: {
-                'execution.fill': { actions: 'applyFill' },
-                'execution.entry_done': { target: 'route', actions: [assign({ pending: null }), raise({ type: 'execution.kick' })] },
-              },
-            },
-            in_position: {
-              entry: { type: 'phase', params: { phase: 'in_position' } },
-              on: {
-                'execution.fill': [{ guard: 'openAfterFill', actions: 'applyFill' }, { actions: 'applyFill', target: 'flat' }],
-                'execution.exit_started': 'exiting',
-              },
-            },
-            exiting: {
-              entry: { type: 'phase', params: { phase: 'exiting' } },
-              on: {
-                'execution.fill': [{ guard: 'openAfterFill', actions: 'applyFill' }, { actions: 'applyFill', target: 'flat' }],
-                'execution.exit_cleared': { target: 'route', actions: raise({ type: 'execution.kick' }) },
+                'execution.decision': {
+                  actions: enqueueActions(({ context, event, enqueue }) => {
+                    const i = event.decision.intent;
+                    if (!i) return;
+                    const why = entryRefusal(context, i);
+                    if (why !== null) {
+                      enqueue.emit({ type: 'execution.alert', payload: { severity: 'info', code: 'execution.entry_refused', symbol: i.symbol, text: `${i.side} ${i.symbol} not entered: ${why}` } });
+                      return;
+                    }
+                    // The position machine kicks the loop once it is entering (the tick sees it so).
+                    enqueue.sendTo(context.slots[i.symbol]!, { type: 'position.enter', intent: i });
+                  }),
+                },
               },
             },
             flattening: {
-              entry: [{ type: 'phase', params: { phase: 'flattening' } }, assign({ pending: null, flattenPending: false })],
-              on: { 'execution.fill': { actions: 'applyFill' } },
+              entry: [assign({ flattenPending: false }), { type: 'resetSlots', params: {} }],
               invoke: {
                 src: 'flatten',
                 input: ({ context }) => ({ reason: context.entryHalt?.code ?? 'flatten' }),
@@ -273,26 +324,31 @@ export const executionMachine = setup({
           states: {
             wait: {
               after: { tickDelay: 'work' },
-              // Through a raised kick: the tick starts after the trade region has taken the same event (its phase).
-              on: { 'execution.fill': { actions: raise({ type: 'execution.kick' }) }, 'execution.kick': 'work' },
+              on: { 'execution.kick': 'work' },
             },
             work: {
               entry: assign({ kick: false }),
-              on: { 'execution.fill': { actions: assign({ kick: true }) }, 'execution.kick': { actions: assign({ kick: true }) } },
+              on: { 'execution.kick': { actions: assign({ kick: true }) } },
               invoke: {
                 src: 'tick',
-                input: ({ context }) => ({ phase: context.phase, intent: context.pending }),
+                input: ({ context }) => ({ slots: slotStates(context) }),
                 onDone: {
                   target: 'after_work',
                   actions: enqueueActions(({ context, event, enqueue }) => {
                     const o = event.output;
-                    const idle = context.phase === 'flat' && context.degraded === null;
+                    const slots = slotStates(context);
+                    const idle = slots.every((s) => s.phase === 'flat') && context.degraded === null;
                     enqueue.assign({ tickDue: context.now() + (idle ? context.idleLoopMs : context.loopMs), lastError: null });
                     if (context.degraded !== null) enqueue.raise({ type: 'execution.recovered' });
                     for (const a of o.alerts) enqueue.emit({ type: 'execution.alert', payload: a });
-                    if (o.entry === 'done' && context.phase === 'entering') enqueue.raise({ type: 'execution.entry_done' });
-                    if (o.exiting && context.phase === 'in_position') enqueue.raise({ type: 'execution.exit_started' });
-                    if (!o.exiting && context.phase === 'exiting') enqueue.raise({ type: 'execution.exit_cleared' });
+                    for (const s of slots) {
+                      const ref = context.slots[s.symbol]!;
+                      const exiting = o.exiting.includes(s.symbol);
+                      // An entry or exit that ended kicks the loop from its position machine (the next tick sees it ended).
+                      if (s.phase === 'entering' && o.entries[s.symbol] === 'done') enqueue.sendTo(ref, { type: 'position.entry_done' });
+                      if (s.phase === 'in_position' && exiting) enqueue.sendTo(ref, { type: 'position.exit_started' });
+                      if (s.phase === 'exiting' && !exiting) enqueue.sendTo(ref, { type: 'position.exit_cleared' });
+                    }
                   }),
                 },
                 onError: {
@@ -304,7 +360,7 @@ export const executionMachine = setup({
                 },
               },
             },
-            // A fill during the tick: run the next one at once (protection within one tick of any fill).
+            // A fill or a new entry during the tick: run the next one at once (protection within one tick of any fill).
             after_work: { always: [{ guard: 'kicked', target: 'work' }, { target: 'wait' }] },
           },
         },

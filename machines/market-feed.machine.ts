@@ -4,7 +4,7 @@
 // the venue can fill (every gap and every reconnect is backfilled over REST first); higher timeframes are aggregated;
 // derivatives the host polls and liquidations it streams are published as they come.
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
-import type { PublishEvent } from '../src/host/host.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import { CandleAggregator } from '../src/market/aggregate.js';
 import { nextFloat, seedRng, type Rng } from '../src/market/rng.js';
 import type { BookTop, Candle, DerivativesUpdate, LiquidationsBatch, MarkPrice, Timeframe, TradesBatch } from '../src/protocol/index.js';

@@ -2,7 +2,7 @@
 // Pure: the check is an invoked actor; the next deadline is kept in context and re-armed from it. After every check
 // `reconcile.drift` says which symbols drift (empty = clear); an anomaly is published when it appears, not every check.
 import { enqueueActions, fromPromise, setup } from 'xstate';
-import type { PublishEvent } from '../src/host/host.js';
+import type { PublishEvent } from '../src/protocol/index.js';
 import type { Anomaly, DriftStatus, EquityPoint } from '../src/protocol/index.js';
 
 export interface ReconcilerInput {

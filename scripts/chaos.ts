@@ -25,7 +25,7 @@ console.error(`chaos: seed=${seed} iterations=${iterations}${faults ? ' with ven
 const r = await runChaos({ iterations, seed, faults, timeoutMs: timeoutSec * 1000, log: values.quiet ? undefined : (l) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}`) });
 for (const f of r.failures) console.error(`failure: ${f}`);
 const worst = [...r.episodes].sort((a, b) => b.bareMs - a.bareMs).slice(0, 5).map((e) => `${e.symbol} ${e.side} ${new Date(e.openedAt).toISOString()} bare ${(e.bareMs / (r.speed * 1000)).toFixed(2)} s`);
-console.error(`chaos: kills by point ${JSON.stringify(r.killsBy)}; faults ${JSON.stringify(r.faultsBy)}; ${r.checks} restarts checked, ${r.selfExits} exits on its own at startup (started again); venue ${r.venueOrders} orders and ${r.venueFills} fills; ${r.episodes.length} position episodes, ${r.uncoveredFills} fills taken with no stop live; ${((Date.now() - t0) / 1000).toFixed(1)} s, seed ${seed}`);
+console.error(`chaos: kills by point ${JSON.stringify(r.killsBy)}; faults ${JSON.stringify(r.faultsBy)}; ${r.checks} restarts checked, ${r.selfExits} exits on its own at startup (started again); venue ${r.venueOrders} orders and ${r.venueFills} fills; ${r.episodes.length} position episodes on ${new Set(r.episodes.map((e) => e.symbol)).size} symbols, at most ${r.maxConcurrent} open at once, ${r.uncoveredFills} fills taken with no stop live; ${((Date.now() - t0) / 1000).toFixed(1)} s, seed ${seed}`);
 if (worst.length) console.error(`chaos: longest bare episodes (venue records): ${worst.join('; ')}`);
 console.log(r.summary);
 process.exit(r.failures.length ? 1 : 0);

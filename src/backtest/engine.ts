@@ -33,6 +33,7 @@ import { computeMetrics, type EquityPoint, type SignalCounts } from './metrics.j
 import { drawdownPoint, equityPoint, formatMetrics, formatTrade } from './report-format.js';
 import type { BacktestResult } from './result.js';
 import { SimExecution } from './sim-execution.js';
+import { executionInput } from '../execution/input.js';
 
 /** The history of one symbol: what the backtest trades of it. */
 export interface SymbolSeries {
@@ -218,7 +219,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const execution = createActor(executionMachine.provide({ actors: exec.actors() }), {
     clock,
     // The venue trades bar by bar: the loop runs once a bar (and at once after any fill or new entry), hourly when flat.
-    input: { symbols, now, loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    input: executionInput({ ...config, symbols }, now, { loopMs: Math.max(config.execution.loopMs, 60_000), idleLoopMs: Math.max(config.execution.idleLoopMs, 3_600_000), reconcileTimeoutMs: config.execution.reconcileTimeoutMs }),
   });
   exec.attach(execution);
 
@@ -266,6 +267,16 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'decision.made': (env) => ({ type: 'execution.decision', decision: env.payload }),
     'decision.halt': (env) => ({ type: 'execution.risk_halt', halt: env.payload }),
     'reconcile.anomaly': (env) => ({ type: 'execution.anomaly', anomaly: env.payload }),
+    'reconcile.equity': (env) => ({ type: 'execution.equity', equity: env.payload.equity }),
+    // Marks and closed candles reach execution as they reach the worker (actors/execution.ts): its rules read them.
+    'market.mark': (env) => {
+      exec.onMark(env.payload.symbol, env.payload.markPrice);
+      return null;
+    },
+    'market.candle': (env) => {
+      exec.onCandle(env.payload);
+      return null;
+    },
   });
   const feed = hub.endpoint('market-feed');
   const series: Series[] = given.map((s) => ({ ...s, feed: s.derivatives ? new DerivativesFeed(s.derivatives, config.market.derivatives.lagSec * 1000) : null }));

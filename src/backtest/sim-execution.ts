@@ -15,28 +15,19 @@ import type { Bar, SimVenue } from '../exchange/sim/core.js';
 import type { ExFill, MarketInfo, OrderRequest } from '../exchange/types.js';
 import type { Intent, PositionEvent, PositionView, Side } from '../protocol/index.js';
 import type { TradeRecord } from './metrics.js';
-import { SimLoop } from './sim-loop.js';
+import { levelsOf } from '../execution/ledger.js';
+import { isTargetLeg } from '../execution/policy/protection.js';
+import { SimLoop, type SimLoopPosition } from './sim-loop.js';
 
 interface OrderMeta {
   decisionId: string | null;
   leg: Leg;
 }
 
-interface OpenPosition {
-  id: number;
-  symbol: string;
-  side: Side;
-  qty: Dec;
-  maxQty: Dec;
-  entryPrice: Dec;
-  stopLoss: string | null;
-  takeProfit: string | null;
+interface OpenPosition extends SimLoopPosition {
   realized: Dec;
   fees: Dec;
   funding: Dec;
-  decisionId: string | null;
-  openedAt: number;
-  peak: number | null;
 }
 
 const EXIT_REASON: Partial<Record<Leg, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
@@ -63,12 +54,15 @@ export class SimExecution {
   readonly trades: TradeRecord[] = [];
   private actor: { send(e: FillNotice): void } | null = null;
   private readonly atrs = new Map<string, Atr>();
+  /** Mark prices as execution hears them live: from `market.mark` on the bus (not the venue's last price). */
+  private readonly marks = new Map<string, number>();
   private readonly loop: SimLoop;
 
   constructor(private readonly o: SimExecutionOptions) {
     this.loop = new SimLoop({
-      venue: o.venue, now: o.now, market: (s) => this.market(s), place: (r, m) => this.place(r, m),
+      venue: o.venue, now: o.now, market: (s) => this.market(s), place: (r, m) => this.place(r, m), legOf: (id) => this.orders.get(id)?.leg ?? null,
       entry: o.execution.entry, protection: o.execution.protection, maxSlippage: o.maxSlippage, atr: (s) => this.atrs.get(s)?.value ?? null, hasPosition: (s) => this.positions.has(s),
+      mark: (s) => this.marks.get(s),
     });
   }
 
@@ -106,62 +100,48 @@ export class SimExecution {
     };
   }
 
-  /** One loop: the entry being worked, then every open position's protection, stop rules and max hold. */
+  /** One loop, as the worker's: each entry being worked, then every open position's protection and management, then flat symbols' leftovers. */
   private tick(input: TickInput): TickOutput {
-    let entry: TickOutput['entry'] = null;
-    if (input.phase === 'entering' && input.intent) {
-      this.intents.set(input.intent.decisionId, input.intent);
-      entry = this.loop.workEntry(input.intent);
+    const entries: TickOutput['entries'] = {};
+    for (const s of input.slots) {
+      if (s.phase !== 'entering' || !s.intent) continue;
+      this.intents.set(s.intent.decisionId, s.intent);
+      entries[s.symbol] = this.loop.workEntry(s.intent);
     }
-    let exiting = false;
+    const exiting: string[] = [];
     for (const p of this.positions.values()) {
-      this.protect(p);
-      exiting = this.loop.manage(p) || exiting;
+      this.loop.protect(p);
+      if (this.loop.manage(p)) exiting.push(p.symbol);
     }
-    if (input.phase === 'flat') {
-      for (const symbol of this.o.markets.map((m) => m.symbol)) {
-        if (this.positions.has(symbol)) continue;
-        this.loop.cancelStray(symbol);
-        for (const o of this.o.venue.openOrders(symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(symbol, { clientId: o.clientId }, o.book, this.o.now());
-      }
+    for (const s of input.slots) {
+      if (s.phase !== 'flat' || this.positions.has(s.symbol)) continue;
+      this.loop.cancelStray(s.symbol);
+      for (const o of this.o.venue.openOrders(s.symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(s.symbol, { clientId: o.clientId }, o.book, this.o.now());
     }
-    return { entry, exiting, alerts: [] };
+    return { entries, exiting, alerts: [] };
   }
 
-  /** Entries cancelled, every position closed at market (its stops stay until the next tick sees it flat). */
+  /** The flatten plan on every symbol: entries cancelled, every position closed at market (stops stay until flat). */
   private flatten(): void {
-    for (const m of this.o.markets) this.loop.cancelStray(m.symbol);
-    for (const p of this.positions.values()) {
-      if (this.o.venue.openOrders(p.symbol).some((o) => o.book === 'regular' && o.type === 'market' && o.reduceOnly)) continue;
-      const decision = p.decisionId ?? `pos-${p.id}`;
-      const attempt = this.loop.nextAttempt(decision, 'flatten');
-      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'flatten', attempt), side: p.side === 'long' ? 'sell' : 'buy', type: 'market', qty: str(p.qty), reduceOnly: true }, { decisionId: p.decisionId, leg: 'flatten' });
-    }
+    for (const m of this.o.markets) this.loop.flatten(m.symbol, this.positions.get(m.symbol) ?? null);
   }
 
-  /** Whichever of stop-loss and take-profit the venue does not hold (as OrderManager.ensureProtection). */
-  private protect(p: OpenPosition): void {
-    const open = this.o.venue.openOrders(p.symbol);
-    const exitSide = p.side === 'long' ? 'sell' : 'buy';
-    const decision = p.decisionId ?? `pos-${p.id}`;
-    const sign = p.side === 'long' ? -1 : 1;
-    const covers = (o: { closePosition: boolean; qty: string }) => o.closePosition || dec(o.qty).gte(p.qty);
-    if (!open.some((o) => o.book === 'algo' && o.type === 'stop_market' && o.side === exitSide && covers(o))) {
-      const stop = p.stopLoss ?? str(p.entryPrice.mul(1 + sign * 0.02));
-      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'sl', this.loop.nextAttempt(decision, 'sl')), side: exitSide, type: 'stop_market', stopPrice: stop, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'sl' });
-    }
-    if (!open.some((o) => o.book === 'algo' && o.type === 'take_profit_market' && o.side === exitSide)) {
-      const tp = p.takeProfit ?? str(p.entryPrice.mul(1 - sign * 0.04));
-      this.place({ symbol: p.symbol, clientId: clientOrderId(decision, 'tp', this.loop.nextAttempt(decision, 'tp')), side: exitSide, type: 'take_profit_market', stopPrice: tp, closePosition: true, workingType: 'MARK_PRICE' }, { decisionId: p.decisionId, leg: 'tp' });
-    }
+  /** A `market.mark` as the execution worker gets it (its stop rules and entries read marks, as live). */
+  onMark(symbol: string, mark: number): void {
+    this.marks.set(symbol, mark);
+  }
+
+  /** A closed 1m candle from the bus feeds the chandelier's ATR (as the worker's onCandle). */
+  onCandle(c: { symbol: string; tf: string; closed: boolean; high: number; low: number; close: number }): void {
+    if (!c.closed || c.tf !== '1m') return;
+    let atr = this.atrs.get(c.symbol);
+    if (!atr) this.atrs.set(c.symbol, (atr = new Atr(this.o.execution.protection.chandelier.atrPeriod)));
+    atr.update(c.high, c.low, c.close);
   }
 
   /** Moves the venue by one bar and applies its fills to the ledger, telling the machine about each. */
   onBar(symbol: string, bar: Bar): ExFill[] {
     this.o.venue.onBar(symbol, bar);
-    let atr = this.atrs.get(symbol);
-    if (!atr) this.atrs.set(symbol, (atr = new Atr(this.o.execution.protection.chandelier.atrPeriod)));
-    atr.update(bar.high, bar.low, bar.close);
     // The change log is read (and emptied) every bar: funding first (it settles before the bar trades), then fills.
     const changes = this.o.venue.drain();
     for (const f of changes.funding) {
@@ -176,7 +156,7 @@ export class SimExecution {
     if (!p) return { symbol, positionId: null, side: null, qty: '0', entryPrice: null, stopLoss: null, takeProfit: null, unrealizedPnl: '0' };
     const mark = this.o.venue.price(symbol);
     const diff = mark === undefined ? dec(0) : dec(mark).sub(p.entryPrice).mul(p.qty);
-    return { symbol, positionId: p.id, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice), stopLoss: p.stopLoss, takeProfit: p.takeProfit, unrealizedPnl: str(p.side === 'long' ? diff : diff.neg()) };
+    return { symbol, positionId: p.id, side: p.side, qty: str(p.qty), entryPrice: str(p.entryPrice), stopLoss: p.stopLoss, takeProfit: p.takeProfits[0]?.price ?? null, unrealizedPnl: str(p.side === 'long' ? diff : diff.neg()) };
   }
 
   private event(p: OpenPosition, ts: number, exit?: { price: string; reason: string }): PositionEvent {
@@ -201,8 +181,8 @@ export class SimExecution {
       const intent = meta?.leg === 'entry' && meta.decisionId ? this.intents.get(meta.decisionId) : undefined;
       p = {
         id: ++this.positionSeq, symbol: f.symbol, side: dir, qty: dec(f.qty), maxQty: dec(f.qty), entryPrice: dec(f.price),
-        stopLoss: intent?.stopLoss ?? null,
-        takeProfit: intent?.takeProfits[0]?.price ?? null,
+        stopLoss: intent?.stopLoss ?? null, initialStop: intent?.stopLoss ?? null,
+        takeProfits: intent ? levelsOf(intent).takeProfits : [], filledLegs: new Set(),
         realized: dec(0), fees: dec(f.fee), funding: dec(0), decisionId: meta?.decisionId ?? null, openedAt: f.ts, peak: null,
       };
       this.positions.set(f.symbol, p);
@@ -221,6 +201,7 @@ export class SimExecution {
       pos.realized = pos.realized.add(pos.side === 'long' ? diff : diff.neg());
       pos.fees = pos.fees.add(f.fee);
       pos.qty = pos.qty.sub(closeQty);
+      if (meta && isTargetLeg(meta.leg)) pos.filledLegs.add(meta.leg);
       p = pos;
       if (pos.qty.isZero()) {
         exit = { price: str(f.price), reason: meta ? (EXIT_REASON[meta.leg] ?? 'external') : f.clientId?.startsWith('autoclose-') ? 'liquidation' : 'external' };
@@ -236,7 +217,7 @@ export class SimExecution {
     return {
       id: this.trades.length + 1, decisionId: p.decisionId, symbol: p.symbol, side: p.side,
       entryTime: p.openedAt, entryPrice: str(p.entryPrice), exitTime, exitPrice, qty: str(p.maxQty),
-      stopLoss: p.stopLoss, takeProfit: p.takeProfit, fees: str(p.fees), funding: str(p.funding),
+      stopLoss: p.stopLoss, takeProfit: p.takeProfits[0]?.price ?? null, fees: str(p.fees), funding: str(p.funding),
       grossPnl: str(p.realized), pnl: str(p.realized.sub(p.fees).add(p.funding)), exitReason, regime: this.o.regimeOf(p.decisionId),
     };
   }

@@ -1,13 +1,17 @@
-// The execution loop's tick for backtests: the same entry policy (entryStep) and stop rules (stopMove) as the worker,
-// acting on the venue core in memory. Guarantees the same order flow as src/execution/entry.ts and protection.ts: one
-// live entry order at a time (cancel before replace), a new stop placed before the old one is cancelled, market exits
+// The execution loop's tick for backtests: carries out the same policy (src/execution/policy/: entryStep,
+// protectionPlan, managePlan, flattenPlan) as the worker's effects, on the venue core in memory.
+// Guarantees the same order flow as src/execution/entry.ts, protection.ts and flatten.ts: one live entry order at a time
+// (cancel before replace), protection legs as planned, a new stop placed before the old one is cancelled, market exits
 // for max hold and a crossed trail; deterministic (attempt counters, no wall time).
 import { dec, str, type Dec } from '../domain/decimal.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { SimOrder, SimVenue } from '../exchange/sim/core.js';
 import type { MarketInfo, OrderRequest } from '../exchange/types.js';
-import { entryStep, type EntryConfig } from '../execution/entry-plan.js';
-import { nextPeak, stopMove, type ProtectionConfig } from '../execution/stop-rules.js';
+import { entryStep, type EntryConfig } from '../execution/policy/entry.js';
+import { managePlan, marketClose } from '../execution/policy/exit.js';
+import { flattenPlan } from '../execution/policy/flatten.js';
+import { positionKey, protectionPlan, type HeldOrder, type PlannedOrder, type PlanPosition, type TargetLevel } from '../execution/policy/protection.js';
+import type { ProtectionConfig } from '../execution/policy/stops.js';
 import type { Intent, Side } from '../protocol/index.js';
 
 const OPEN = new Set(['new', 'partially_filled']);
@@ -17,8 +21,14 @@ export interface SimLoopPosition {
   symbol: string;
   side: Side;
   qty: Dec;
+  maxQty: Dec;
   entryPrice: Dec;
   stopLoss: string | null;
+  /** The stop the position opened with (1R for breakeven). */
+  initialStop: string | null;
+  takeProfits: TargetLevel[];
+  /** Target legs that have filled. */
+  filledLegs: Set<Leg>;
   peak: number | null;
   decisionId: string | null;
   openedAt: number;
@@ -29,12 +39,21 @@ export interface SimLoopHost {
   now: () => number;
   market(symbol: string): MarketInfo;
   place(req: OrderRequest, meta: { decisionId: string | null; leg: Leg }): void;
+  /** Our leg of an order by client id (null: not ours). */
+  legOf(clientId: string): Leg | null;
   entry: EntryConfig;
   protection: ProtectionConfig;
   maxSlippage: number;
   atr(symbol: string): number | null;
+  /** The mark execution heard last (market.mark), as the worker's effects read it. */
+  mark(symbol: string): number | undefined;
   hasPosition(symbol: string): boolean;
 }
+
+export const planOf = (p: SimLoopPosition): PlanPosition => ({
+  id: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), maxQty: str(p.maxQty), entryPrice: str(p.entryPrice),
+  stopLoss: p.stopLoss, takeProfits: p.takeProfits, decisionId: p.decisionId, openedAt: p.openedAt,
+});
 
 export class SimLoop {
   private readonly attempts = new Map<string, number>();
@@ -48,6 +67,18 @@ export class SimLoop {
     const n = this.attempts.get(k) ?? 0;
     this.attempts.set(k, n + 1);
     return n;
+  }
+
+  /** Places a planned order under the position's key and the leg's next attempt. */
+  private placePlanned(p: Pick<SimLoopPosition, 'decisionId'> & { key: string }, o: PlannedOrder): void {
+    this.h.place({ ...o.req, clientId: clientOrderId(p.key, o.leg, this.nextAttempt(p.key, o.leg)) }, { decisionId: p.decisionId, leg: o.leg });
+  }
+
+  private held(symbol: string): HeldOrder[] {
+    return this.h.venue.openOrders(symbol).filter((o) => o.book === 'algo').map((o) => ({
+      clientId: o.clientId, type: o.type, side: o.side, qty: o.qty, closePosition: o.closePosition, reduceOnly: o.reduceOnly, conditional: true,
+      stopPrice: o.stopPrice, leg: this.h.legOf(o.clientId),
+    }));
   }
 
   /** Works the entry one step; 'done' once it is filled, expired or given up. */
@@ -66,7 +97,7 @@ export class SimLoop {
     }
     const step = entryStep({
       intent, filled: str(filled), attempts: ids.length, positionGone: filled.gt(0) && !this.h.hasPosition(intent.symbol),
-      mark: venue.price(intent.symbol), now, market: this.h.market(intent.symbol),
+      mark: this.h.mark(intent.symbol), now, market: this.h.market(intent.symbol),
       live: live ? { clientId: live.clientId, type: live.type === 'market' ? 'market' : 'limit', price: live.price, placedAt: live.createdAt } : null,
       maxSlippage: this.h.maxSlippage, cfg: this.h.entry,
     });
@@ -91,37 +122,44 @@ export class SimLoop {
     for (const o of this.h.venue.openOrders(symbol, 'regular')) if (!o.reduceOnly) this.h.venue.cancelOrder(symbol, { clientId: o.clientId }, 'regular', this.h.now());
   }
 
-  /** Stop rules and max hold for one position (protection itself is placed by the caller first); true: exiting. */
+  /** Whatever the protection plan finds missing (as OrderManager.ensureProtection); keeps defaulted levels. */
+  protect(p: SimLoopPosition): void {
+    const plan = protectionPlan(planOf(p), this.held(p.symbol), p.filledLegs, this.h.market(p.symbol), this.h.protection);
+    if (p.stopLoss === null) p.stopLoss = plan.stopLoss;
+    if (!p.takeProfits.length) p.takeProfits = plan.takeProfits;
+    const key = positionKey(p);
+    for (const o of plan.place) this.placePlanned({ decisionId: p.decisionId, key }, o);
+  }
+
+  /** Stop rules and max hold for one position (as Protector.manage after protection); true: exiting. */
   manage(p: SimLoopPosition): boolean {
     const { venue } = this.h;
     const now = this.h.now();
-    const decision = p.decisionId ?? `pos-${p.id}`;
-    const exitSide = p.side === 'long' ? 'sell' : 'buy';
+    const key = positionKey(p);
     const open = venue.openOrders(p.symbol);
     if (open.some((o) => o.book === 'regular' && o.type === 'market' && o.reduceOnly)) return true;
-    if (this.h.protection.maxHoldMs > 0 && now - p.openedAt >= this.h.protection.maxHoldMs) return this.exit(p, decision, 'time');
-    const mark = venue.price(p.symbol);
-    if (mark === undefined) return false;
-    p.peak = nextPeak(p.side, p.peak, mark);
-    const stops = open
-      .filter((o) => o.book === 'algo' && o.type === 'stop_market' && o.side === exitSide && o.stopPrice !== null && (o.closePosition || dec(o.qty).gte(p.qty)))
-      .sort((a, b) => (p.side === 'long' ? Number(b.stopPrice) - Number(a.stopPrice) : Number(a.stopPrice) - Number(b.stopPrice)));
-    const cur = stops[0];
-    if (!cur) return false;
-    const move = stopMove({ side: p.side, entry: str(p.entryPrice), initialStop: p.stopLoss, currentStop: cur.stopPrice!, peak: p.peak, mark, atr: this.h.atr(p.symbol), cfg: this.h.protection });
-    if (move?.kind === 'exit') return this.exit(p, decision, 'trail');
-    if (move?.kind === 'move') {
-      const attempt = this.nextAttempt(decision, 'sl');
-      const base = { symbol: p.symbol, clientId: clientOrderId(decision, 'sl', attempt), side: exitSide, type: 'stop_market', stopPrice: str(move.stop), workingType: 'MARK_PRICE' } as const;
-      this.h.place(cur.closePosition ? { ...base, qty: str(p.qty), reduceOnly: true } : { ...base, closePosition: true }, { decisionId: p.decisionId, leg: 'sl' });
-      venue.cancelOrder(p.symbol, { clientId: cur.clientId }, 'algo', now);
+    const plan = managePlan({
+      position: planOf(p), initialStop: p.initialStop ?? p.stopLoss, peak: p.peak, mark: this.h.mark(p.symbol), atr: this.h.atr(p.symbol),
+      held: this.held(p.symbol), targetsFilled: p.filledLegs.size, now, cfg: this.h.protection,
+    });
+    p.peak = plan.peak;
+    if (plan.kind === 'exit') {
+      this.placePlanned({ decisionId: p.decisionId, key }, marketClose({ symbol: p.symbol, side: p.side, qty: str(p.qty) }, plan.leg));
+      return true;
     }
+    if (plan.kind === 'move') {
+      // The position keeps the stop it opened with (the trade record's stopLoss); the venue holds the moved one.
+      this.placePlanned({ decisionId: p.decisionId, key }, plan.order);
+    }
+    for (const id of plan.cancel) venue.cancelOrder(p.symbol, { clientId: id }, 'algo', now);
     return false;
   }
 
-  private exit(p: SimLoopPosition, decision: string, leg: Leg): true {
-    const attempt = this.nextAttempt(decision, leg);
-    this.h.place({ symbol: p.symbol, clientId: clientOrderId(decision, leg, attempt), side: p.side === 'long' ? 'sell' : 'buy', type: 'market', qty: str(p.qty), reduceOnly: true }, { decisionId: p.decisionId, leg });
-    return true;
+  /** The flatten plan for one symbol: entries cancelled, the position closed at market (its stops stay). */
+  flatten(symbol: string, p: SimLoopPosition | null): void {
+    const open = this.h.venue.openOrders(symbol).map((o) => ({ clientId: o.clientId, type: o.type, reduceOnly: o.reduceOnly, closePosition: o.closePosition, conditional: o.book === 'algo' }));
+    const plan = flattenPlan(symbol, p ? { side: p.side, qty: str(p.qty) } : null, open);
+    for (const id of plan.cancel) this.h.venue.cancelOrder(symbol, { clientId: id }, 'regular', this.h.now());
+    if (plan.close && p) this.placePlanned({ decisionId: p.decisionId, key: positionKey(p) }, plan.close);
   }
 }

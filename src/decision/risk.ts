@@ -30,7 +30,8 @@ export interface RiskState {
   equity: number | null;
   lossStreak: number;
   lossCooldownUntil: number;
-  lastIntentAt: number | null;
+  /** Per symbol, when its last intent went out (the cooldown spaces entries on one symbol, not across the portfolio). */
+  lastIntentAt: Record<string, number>;
   tradesDay: { day: number; count: number };
   /** Closed trades and wins (bounded Kelly's win probability). */
   closed: { trades: number; wins: number };
@@ -49,7 +50,7 @@ export const weekStart = (ts: number): number => dayStart(ts) - ((new Date(ts).g
 
 export const emptyRisk = (): RiskState => ({
   breakers: [], reference: null, baselines: { day: null, week: null }, equity: null, lossStreak: 0, lossCooldownUntil: 0,
-  lastIntentAt: null, tradesDay: { day: 0, count: 0 }, closed: { trades: 0, wins: 0 }, positions: {}, pending: {}, regimes: {}, paused: false,
+  lastIntentAt: {}, tradesDay: { day: 0, count: 0 }, closed: { trades: 0, wins: 0 }, positions: {}, pending: {}, regimes: {}, paused: false,
 });
 
 export const inForce = (b: Breaker, now: number): boolean => b.until === null || b.until > now;
@@ -135,8 +136,9 @@ export function riskVetoes(st: RiskState, i: RiskCheckInput, cfg: RiskConfig): V
   const pos = st.positions[symbol];
   if (pos?.side) v.push({ code: 'position_open', detail: `${pos.side} ${pos.qty} ${symbol} already open` });
   else if ((st.pending[symbol] ?? 0) > now) v.push({ code: 'intent_pending', detail: `an intent for ${symbol} is pending until ${iso(st.pending[symbol]!)}` });
-  if (st.lastIntentAt !== null && now < st.lastIntentAt + i.cooldownSec * 1000) {
-    v.push({ code: 'cooldown', detail: `cooldown after the last intent until ${iso(st.lastIntentAt + i.cooldownSec * 1000)}` });
+  const last = st.lastIntentAt[symbol];
+  if (last !== undefined && now < last + i.cooldownSec * 1000) {
+    v.push({ code: 'cooldown', detail: `cooldown after the last ${symbol} intent until ${iso(last + i.cooldownSec * 1000)}` });
   }
   if (now < st.lossCooldownUntil) {
     v.push({ code: 'loss_cooldown', detail: `${st.lossStreak} consecutive loss(es): cooldown ${lossCooldownMs(st.lossStreak, cfg) / 60_000} min until ${iso(st.lossCooldownUntil)}` });
@@ -159,7 +161,7 @@ export function riskVetoes(st: RiskState, i: RiskCheckInput, cfg: RiskConfig): V
 export function afterIntent(st: RiskState, symbol: string, now: number, expiresAt: number): Pick<RiskState, 'lastIntentAt' | 'tradesDay' | 'pending'> {
   const day = dayStart(now);
   const count = st.tradesDay.day === day ? st.tradesDay.count + 1 : 1;
-  return { lastIntentAt: now, tradesDay: { day, count }, pending: { ...st.pending, [symbol]: expiresAt } };
+  return { lastIntentAt: { ...st.lastIntentAt, [symbol]: now }, tradesDay: { day, count }, pending: { ...st.pending, [symbol]: expiresAt } };
 }
 
 export const describeBreakers = (bs: Breaker[]): string =>

@@ -17,10 +17,11 @@ import { chaosPoint } from '../ops/chaos-point.js';
 import { EntryWorker } from './entry.js';
 import { fillProblem, recordStray, strayFill } from './fill-attribution.js';
 import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
-import { Ledger, positionEvent, positionView } from './ledger.js';
+import { Ledger, levelsOf, positionEvent, positionView, type OpenLevels } from './ledger.js';
 import { OrderManager } from './order-manager.js';
 import { Protector } from './protection.js';
 import { ReconcileAbortedError, reconcile } from './reconcile.js';
+import { intentProtection } from './reconcile-ledger.js';
 import type { Pool } from 'mariadb';
 
 /** Fills are polled from this far before the last stored one (same-ms fills, clock skew). */
@@ -86,15 +87,10 @@ export class ExecutionEffects {
     a.update(c.high, c.low, c.close);
   }
 
-  /** Stop and target of the intent that opened a position, read back from its decision. */
-  private async protectionFor(decisionId: string | null) {
-    if (!decisionId) return undefined;
-    const known = this.intents.get(decisionId);
-    if (known) return { stopLoss: known.stopLoss, takeProfit: known.takeProfits[0]?.price ?? null };
-    const rows = await this.o.pool.query<Array<{ intent: string | Intent | null }>>('SELECT intent FROM decisions WHERE id = ?', [decisionId]);
-    const raw = rows[0]?.intent;
-    const intent = typeof raw === 'string' ? (JSON.parse(raw) as Intent) : raw;
-    return intent ? { stopLoss: intent.stopLoss, takeProfit: intent.takeProfits[0]?.price ?? null } : undefined;
+  /** Stop and target legs of the intent that opened a position: the one worked here, else read back from its decision. */
+  private async protectionFor(decisionId: string | null): Promise<OpenLevels | undefined> {
+    const known = decisionId ? this.intents.get(decisionId) : undefined;
+    return known ? levelsOf(known) : intentProtection(this.o.pool, decisionId);
   }
 
   private async onFill(f: ExFill, via: 'stream' | 'poll'): Promise<void> {
@@ -206,7 +202,7 @@ export class ExecutionEffects {
     if (this.booted) return;
     const c = this.cfg;
     this.gw ??= await this.o.gateway();
-    this.orders ??= new OrderManager(this.gw, this.ledger, this.o.log, { recvWindowMs: c.exchange.recvWindowMs, maxSends: c.exchange.retry.maxAttempts });
+    this.orders ??= new OrderManager(this.gw, this.ledger, this.o.log, { recvWindowMs: c.exchange.recvWindowMs, maxSends: c.exchange.retry.maxAttempts, protection: c.execution.protection });
     await this.orders.loadMarkets();
     for (const symbol of c.symbols) await this.gw.setLeverage(symbol, c.risk.leverage);
     this.protector = new Protector(this.gw, this.ledger, this.orders, this.o.log, c.execution.protection);
@@ -232,6 +228,7 @@ export class ExecutionEffects {
         try {
           return await reconcile(this.gw!, this.ledger, this.orders!, this.cfg.symbols, this.o.now(), {
             settleMs: this.cfg.exchange.recvWindowMs + 1000, foreignOrders: this.cfg.reconciler.foreignOrders, timeoutMs: this.reconcileTimeoutWallMs(),
+            protection: this.cfg.execution.protection,
           });
         } catch (err) {
           // Aborted at the same deadline the machine halts on; the queue is held until the aborted run has really stopped.
@@ -299,7 +296,7 @@ export class ExecutionEffects {
     return this.cfg.execution.reconcileTimeoutMs;
   }
 
-  /** One loop: kept writes first, then the entry being worked, then every open position's protection. */
+  /** One loop: kept writes first, then each entry being worked, then every open position's protection, then flat symbols' leftovers. */
   tick(input: TickInput): Promise<TickOutput> {
     return this.serial.run(async () => {
       await this.ensureBooted();
@@ -311,22 +308,23 @@ export class ExecutionEffects {
       await this.resolveStalePending();
       const now = this.o.now();
       const alerts: AlertPayload[] = [];
-      let entry: TickOutput['entry'] = null;
-      if (input.phase === 'entering' && input.intent) {
-        this.intents.set(input.intent.decisionId, input.intent);
-        const r = await this.entries!.work(input.intent, this.marks.get(input.intent.symbol), now);
+      const entries: TickOutput['entries'] = {};
+      for (const s of input.slots) {
+        if (s.phase !== 'entering' || !s.intent) continue;
+        this.intents.set(s.intent.decisionId, s.intent);
+        const r = await this.entries!.work(s.intent, this.marks.get(s.symbol), now);
         if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
-        entry = r.state;
+        entries[s.symbol] = r.state;
       }
-      let exiting = false;
+      const exiting: string[] = [];
       const open = await this.ledger.openPositions();
       // Positions closed without a fill through here (by reconciliation) are not waited on.
       for (const id of this.unprotectedSince.keys()) if (!open.some((p) => p.id === id)) this.unprotectedSince.delete(id);
       for (const p of open) {
         if (!this.cfg.symbols.includes(p.symbol)) continue;
         const r = await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now);
-        exiting ||= r.exiting;
-        if (!r.exiting) this.protectedNow(p); // manage ensured its stop (an exiting position's loop returns before that)
+        if (r.exiting) exiting.push(p.symbol);
+        else this.protectedNow(p); // manage ensured its stop (an exiting position's loop returns before that)
         for (const a of r.actions) {
           if (a.startsWith('moved:')) this.stats.stopMoves++;
           if (a.startsWith('exit:')) {
@@ -338,15 +336,13 @@ export class ExecutionEffects {
           }
         }
       }
-      if (input.phase === 'flat') {
-        for (const symbol of this.cfg.symbols) {
-          if (await this.ledger.openPosition(symbol)) continue;
-          await this.entries!.cancelStray(symbol);
-          if ((await this.gw!.fetchOpenOrders(symbol)).some((o) => o.reduceOnly || o.closePosition)) await this.orders!.cancelLeftovers(symbol);
-        }
+      for (const s of input.slots) {
+        if (s.phase !== 'flat' || !this.cfg.symbols.includes(s.symbol) || open.some((p) => p.symbol === s.symbol)) continue;
+        await this.entries!.cancelStray(s.symbol);
+        if ((await this.gw!.fetchOpenOrders(s.symbol)).some((o) => o.reduceOnly || o.closePosition)) await this.orders!.cancelLeftovers(s.symbol);
       }
       alerts.unshift(...this.lateAlerts.splice(0));
-      return { entry, exiting, alerts };
+      return { entries, exiting, alerts };
     });
   }
 

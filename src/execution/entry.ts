@@ -8,7 +8,7 @@ import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExOrder } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Intent } from '../protocol/index.js';
-import { entryStep, type EntryConfig, type EntryStep, type LiveEntry } from './entry-plan.js';
+import { entryStep, type EntryConfig, type EntryStep, type LiveEntry } from './policy/entry.js';
 import type { Ledger, OrderRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
 

@@ -1,10 +1,13 @@
-// Flatten (operator or kill switch): cancel entries, close what the exchange holds at market (reduce-only),
+// Carries out the flatten plan (policy/flatten.ts) for the operator, the kill switch and risk halts: cancel entries, close
+// what the exchange holds at market (reduce-only),
 // then cancel the protective orders of every symbol that is flat. Uses OrderManager (write-ahead rows, client ids).
 // Guarantees a position keeps its stop-loss until its close has filled, and a repeated flatten never doubles a close.
 import { dec } from '../domain/decimal.js';
 import { clientOrderId, syntheticId } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { Ledger } from './ledger.js';
+import { flattenPlan } from './policy/flatten.js';
+import { positionKey } from './policy/protection.js';
 import type { OrderManager } from './order-manager.js';
 
 export interface FlattenSubmitted {
@@ -20,28 +23,26 @@ export async function submitFlatten(gw: ExchangeGateway, ledger: Ledger, orders:
   const out: FlattenSubmitted = { cancelledEntries: 0, closing: [], alreadyClosing: [], errors: [] };
   for (const symbol of symbols) {
     const open = await gw.fetchOpenOrders(symbol);
-    for (const o of open.filter((x) => !x.reduceOnly && !x.closePosition)) {
+    const pos = (await gw.fetchPositions([symbol])).find((p) => p.symbol === symbol && dec(p.qty).gt(0)) ?? null;
+    const plan = flattenPlan(symbol, pos, open);
+    for (const clientId of plan.cancel) {
       try {
-        await ledger.applyOrderUpdate(await gw.cancelOrder(symbol, o.clientId));
+        await ledger.applyOrderUpdate(await gw.cancelOrder(symbol, clientId));
         out.cancelledEntries++;
       } catch (err) {
-        out.errors.push(`${symbol}: cancel ${o.clientId}: ${(err as Error).message}`);
+        out.errors.push(`${symbol}: cancel ${clientId}: ${(err as Error).message}`);
       }
     }
-    const pos = (await gw.fetchPositions([symbol])).find((p) => p.symbol === symbol && dec(p.qty).gt(0));
-    if (!pos) continue;
-    if (open.some((o) => o.reduceOnly && !o.conditional && o.type === 'market')) {
-      out.alreadyClosing.push(symbol);
-      continue;
-    }
+    if (plan.alreadyClosing) out.alreadyClosing.push(symbol);
+    if (!plan.close || !pos) continue;
     const row = await ledger.openPosition(symbol);
-    const decision = row ? (row.decision_id ?? syntheticId('pos', row.symbol, row.id, row.opened_at)) : syntheticId('flatten', symbol, pos.entryPrice, pos.qty);
-    const attempt = await orders.nextAttempt(decision, 'flatten');
-    const side = pos.side === 'long' ? 'sell' : 'buy';
-    const clientId = clientOrderId(decision, 'flatten', attempt);
+    const key = row ? positionKey({ decisionId: row.decision_id, symbol, id: row.id, openedAt: row.opened_at }) : syntheticId('flatten', symbol, pos.entryPrice, pos.qty);
+    const attempt = await orders.nextAttempt(key, 'flatten');
+    const clientId = clientOrderId(key, 'flatten', attempt);
+    const req = { ...plan.close.req, clientId };
     try {
-      await orders.submit({ symbol, clientId, side, type: 'market', qty: pos.qty, reduceOnly: true }, { decisionId: row?.decision_id ?? null, positionId: row?.id ?? null, leg: 'flatten', attempt });
-      out.closing.push({ symbol, side, qty: pos.qty, clientId });
+      await orders.submit(req, { decisionId: row?.decision_id ?? null, positionId: row?.id ?? null, leg: 'flatten', attempt });
+      out.closing.push({ symbol, side: req.side, qty: pos.qty, clientId });
     } catch (err) {
       out.errors.push(`${symbol}: close: ${(err as Error).message}`);
     }

@@ -8,6 +8,7 @@ import { isOpen, nextStatus, type OrderEvent, type OrderStatus } from '../domain
 import type { ExFill, ExOrder, OrderRequest } from '../exchange/types.js';
 import type { PositionEvent, PositionView, Side } from '../protocol/index.js';
 import { inTx } from '../store/tx.js';
+import { isTargetLeg, type HeldOrder, type PlanPosition, type TargetLevel } from './policy/protection.js';
 import { InvariantError } from '../errors.js';
 import { fillProblem } from './fill-attribution.js';
 
@@ -36,10 +37,14 @@ export interface PositionRow {
   side: Side;
   status: 'open' | 'closed';
   qty: string;
+  /** Largest quantity the position reached (take-profit legs are shares of it); null on rows from before legs. */
+  max_qty: string | null;
   entry_price: string;
   exit_price: string | null;
   stop_loss: string | null;
   take_profit: string | null;
+  /** Take-profit legs `[{ price, fraction }]` (JSON); null: none known (take_profit alone, or the defaults). */
+  take_profits: string | TargetLevel[] | null;
   /** Best price since the position opened (trailing rules); null until the execution loop first saw it. */
   peak_price: string | null;
   /** The stop-loss the position opened with (1R for the breakeven move). */
@@ -123,6 +128,22 @@ export class Ledger {
     return this.pool.query<OrderRow[]>('SELECT * FROM orders WHERE decision_id = ? AND leg = ? ORDER BY attempt', [decisionId, leg]);
   }
 
+  /** Take-profit legs of a position that have filled (reduce-only legs close their share once). */
+  async filledTargets(positionId: number): Promise<Set<Leg>> {
+    const rows = await this.pool.query<Array<{ leg: Leg }>>(
+      "SELECT DISTINCT leg FROM orders WHERE position_id = ? AND leg IN ('tp','tp2','tp3') AND filled_qty > 0", [positionId]);
+    return new Set(rows.map((r) => r.leg));
+  }
+
+  /** The exchange's open orders with the leg each has in our ledger (null: not ours, or unknown). */
+  async held(orders: ExOrder[]): Promise<HeldOrder[]> {
+    if (!orders.length) return [];
+    const rows = await this.pool.query<Array<{ client_id: string; leg: Leg }>>(
+      `SELECT client_id, leg FROM orders WHERE client_id IN (${orders.map(() => '?').join(',')})`, orders.map((o) => o.clientId));
+    const legs = new Map(rows.map((r) => [r.client_id, r.leg]));
+    return orders.map((o) => ({ ...o, leg: legs.get(o.clientId) ?? null }));
+  }
+
   /** How many orders of this leg were written for a position. */
   async legCount(positionId: number, leg: Leg): Promise<number> {
     const rows = await this.pool.query<Array<{ n: number | bigint }>>('SELECT COUNT(*) AS n FROM orders WHERE position_id = ? AND leg = ?', [positionId, leg]);
@@ -170,11 +191,21 @@ export class Ledger {
     await this.pool.query('UPDATE positions SET stop_loss = COALESCE(?, stop_loss), take_profit = COALESCE(?, take_profit), updated_at = ? WHERE id = ?', [stopLoss, takeProfit, this.now(), positionId]);
   }
 
+  /** Levels a position had none of (defaults, or an imported position's): only what is still unset is written. */
+  async setLevels(positionId: number, stopLoss: string, takeProfits: TargetLevel[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE positions SET stop_loss = COALESCE(stop_loss, ?),
+         take_profits = CASE WHEN take_profit IS NULL AND take_profits IS NULL THEN ? ELSE take_profits END,
+         take_profit = COALESCE(take_profit, ?), updated_at = ? WHERE id = ?`,
+      [stopLoss, JSON.stringify(takeProfits), takeProfits[0]?.price ?? null, this.now(), positionId],
+    );
+  }
+
   /**
    * Stores the fill once and moves the position accordingly, in one transaction. `open` gives stop and
    * target for a position this fill opens; `reasonIfUnknown` names the exit when the order is not ours.
    */
-  async recordFill(f: ExFill, open?: { stopLoss: string | null; takeProfit: string | null }, reasonIfUnknown = 'external'): Promise<FillOutcome> {
+  async recordFill(f: ExFill, open?: OpenLevels, reasonIfUnknown = 'external'): Promise<FillOutcome> {
     const insane = fillProblem(f);
     if (insane) throw new InvariantError(`fill ${f.tradeId} (${f.symbol}) refused: ${insane}`);
     return inTx(this.pool, async (conn) => {
@@ -192,16 +223,19 @@ export class Ledger {
       let positionId: number;
       if (!pos) {
         const r = await conn.query<{ insertId: number }>(
-          `INSERT INTO positions (symbol, side, status, qty, entry_price, stop_loss, take_profit, initial_stop, fees, decision_id, opened_at, updated_at)
-           VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [f.symbol, dir, f.qty, f.price, open?.stopLoss ?? null, open?.takeProfit ?? null, open?.stopLoss ?? null, f.fee, order?.decision_id ?? null, f.ts, t],
+          `INSERT INTO positions (symbol, side, status, qty, max_qty, entry_price, stop_loss, take_profit, take_profits, initial_stop, fees, decision_id, opened_at, updated_at)
+           VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            f.symbol, dir, f.qty, f.qty, f.price, open?.stopLoss ?? null, open?.takeProfits[0]?.price ?? null, open?.takeProfits.length ? JSON.stringify(open.takeProfits) : null,
+            open?.stopLoss ?? null, f.fee, order?.decision_id ?? null, f.ts, t,
+          ],
         );
         positionId = r.insertId;
         outcome = 'opened';
       } else if (pos.side === dir) {
         const qty = dec(pos.qty).add(f.qty);
         const entry = dec(pos.entry_price).mul(pos.qty).add(dec(f.price).mul(f.qty)).div(qty);
-        await conn.query('UPDATE positions SET qty = ?, entry_price = ?, fees = fees + ?, updated_at = ? WHERE id = ?', [str(qty), str(entry), f.fee, t, pos.id]);
+        await conn.query('UPDATE positions SET qty = ?, max_qty = GREATEST(COALESCE(max_qty, 0), ?), entry_price = ?, fees = fees + ?, updated_at = ? WHERE id = ?', [str(qty), str(qty), str(entry), f.fee, t, pos.id]);
         positionId = pos.id;
         outcome = 'increased';
       } else {
@@ -221,8 +255,8 @@ export class Ledger {
           const rest = dec(f.qty).sub(closeQty);
           if (rest.gt(0)) {
             await conn.query(
-              `INSERT INTO positions (symbol, side, status, qty, entry_price, fees, decision_id, opened_at, updated_at) VALUES (?, ?, 'open', ?, ?, 0, NULL, ?, ?)`,
-              [f.symbol, dir, str(rest), f.price, f.ts, t],
+              `INSERT INTO positions (symbol, side, status, qty, max_qty, entry_price, fees, decision_id, opened_at, updated_at) VALUES (?, ?, 'open', ?, ?, ?, 0, NULL, ?, ?)`,
+              [f.symbol, dir, str(rest), str(rest), f.price, f.ts, t],
             );
           }
         } else {
@@ -254,8 +288,8 @@ export class Ledger {
 
   async importPosition(symbol: string, side: Side, qty: string, entryPrice: string, ts: number): Promise<PositionRow> {
     const r = await this.pool.query<{ insertId: number }>(
-      `INSERT INTO positions (symbol, side, status, qty, entry_price, opened_at, updated_at, exit_reason) VALUES (?, ?, 'open', ?, ?, ?, ?, NULL)`,
-      [symbol, side, qty, entryPrice, ts, this.now()],
+      `INSERT INTO positions (symbol, side, status, qty, max_qty, entry_price, opened_at, updated_at, exit_reason) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, NULL)`,
+      [symbol, side, qty, qty, entryPrice, ts, this.now()],
     );
     return (await this.pool.query<PositionRow[]>('SELECT * FROM positions WHERE id = ?', [r.insertId]))[0]!;
   }
@@ -264,6 +298,30 @@ export class Ledger {
     await this.pool.query("UPDATE positions SET status = 'closed', exit_reason = ?, closed_at = ?, updated_at = ? WHERE id = ? AND status = 'open'", [reason, ts, this.now(), p.id]);
   }
 }
+
+/** Stop and take-profit legs for a position a fill opens (from its intent). */
+export interface OpenLevels {
+  stopLoss: string | null;
+  takeProfits: TargetLevel[];
+}
+
+/** Levels of the position an intent opens: its stop and every take-profit leg. */
+export const levelsOf = (i: { stopLoss: string; takeProfits: TargetLevel[] }): OpenLevels => ({ stopLoss: i.stopLoss, takeProfits: i.takeProfits.map((l) => ({ price: l.price, fraction: l.fraction })) });
+
+/** The position's take-profit legs: its own list, else its single take_profit for all of it, else none. */
+export function targetsOf(p: Pick<PositionRow, 'take_profits' | 'take_profit'>): TargetLevel[] {
+  const raw = typeof p.take_profits === 'string' ? (JSON.parse(p.take_profits) as TargetLevel[]) : p.take_profits;
+  if (raw?.length) return raw.map((l) => ({ price: str(l.price), fraction: Number(l.fraction) }));
+  return p.take_profit === null ? [] : [{ price: str(p.take_profit), fraction: 1 }];
+}
+
+/** A positions row as the execution policy sees it. */
+export const planPosition = (p: PositionRow): PlanPosition => ({
+  id: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), maxQty: str(p.max_qty ?? p.qty), entryPrice: str(p.entry_price),
+  stopLoss: p.stop_loss === null ? null : str(p.stop_loss), takeProfits: targetsOf(p), decisionId: p.decision_id, openedAt: p.opened_at,
+});
+
+export { isTargetLeg };
 
 export const positionView = (symbol: string, p: PositionRow | null, mark?: number): PositionView => {
   if (!p) return { symbol, positionId: null, side: null, qty: '0', entryPrice: null, stopLoss: null, takeProfit: null, unrealizedPnl: '0' };

@@ -3,13 +3,14 @@
 // unclear outcome is looked up by client id, and the same request is sent again only once the venue can no longer
 // accept the first (its recvWindow has passed and the client id is still unknown); every open position gets a
 // stop-loss and a take-profit on the exchange.
-import { dec, floorToStep, roundToStep, str } from '../domain/decimal.js';
-import { clientOrderId, syntheticId, type Leg } from '../domain/ids.js';
+import { floorToStep, roundToStep, str } from '../domain/decimal.js';
+import { clientOrderId, type Leg } from '../domain/ids.js';
 import { ExchangeError } from '../exchange/errors.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExOrder, MarketInfo, OrderRequest } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Ledger, PositionRow } from './ledger.js';
+import { planPosition, type Ledger, type PositionRow } from './ledger.js';
+import { positionKey, protectionPlan, type ProtectionDefaults } from './policy/protection.js';
 import { chaosPoint } from '../ops/chaos-point.js';
 
 export interface SubmitMeta {
@@ -28,9 +29,11 @@ export interface SubmitPolicy {
   maxSends: number;
   /** Failed look-ups tolerated while resolving an ambiguous outcome. */
   maxLookupFailures: number;
+  /** Stop and target for a position with none known (execution.protection in config). */
+  protection: ProtectionDefaults;
 }
 
-const DEFAULT_POLICY: SubmitPolicy = { recvWindowMs: 5000, settleMarginMs: 1000, maxSends: 3, maxLookupFailures: 5 };
+const DEFAULT_POLICY: Omit<SubmitPolicy, 'protection'> = { recvWindowMs: 5000, settleMarginMs: 1000, maxSends: 3, maxLookupFailures: 5 };
 
 export class OrderManager {
   private readonly markets = new Map<string, MarketInfo>();
@@ -40,7 +43,7 @@ export class OrderManager {
 
   constructor(
     private readonly gw: ExchangeGateway, private readonly ledger: Ledger, private readonly log: Logger,
-    policy: Partial<SubmitPolicy> = {}, sleep?: (ms: number) => Promise<void>,
+    policy: Partial<SubmitPolicy> & Pick<SubmitPolicy, 'protection'>, sleep?: (ms: number) => Promise<void>,
   ) {
     this.policy = { ...DEFAULT_POLICY, ...policy };
     this.sleep = sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -162,37 +165,20 @@ export class OrderManager {
     }
   }
 
-  /** Places whichever of stop-loss and take-profit the exchange does not hold for this position. */
-  async ensureProtection(p: PositionRow, defaultStopPct = 0.02, defaultTpPct = 0.04, openOrders?: ExOrder[]): Promise<{ placed: Leg[] }> {
+  /**
+   * Places what the protection plan (policy/protection.ts) finds missing for this position: the stop first, then each
+   * take-profit leg; levels filled in from the defaults are kept with the position.
+   */
+  async ensureProtection(p: PositionRow, openOrders?: ExOrder[]): Promise<{ placed: Leg[] }> {
     const open = openOrders ?? (await this.gw.fetchOpenOrders(p.symbol));
-    const exitSide = p.side === 'long' ? 'sell' : 'buy';
-    // A stop covers the position when it closes all of it (closePosition) or at least its quantity (a moved stop).
-    const covers = (o: ExOrder) => o.closePosition || dec(o.qty).gte(p.qty);
-    const hasStop = open.some((o) => o.conditional && o.type === 'stop_market' && o.side === exitSide && covers(o));
-    const hasTp = open.some((o) => o.conditional && o.type === 'take_profit_market' && o.side === exitSide);
-    const decision = p.decision_id ?? syntheticId('pos', p.symbol, p.id, p.opened_at);
-    const entry = dec(p.entry_price);
-    const sign = p.side === 'long' ? -1 : 1;
+    const plan = protectionPlan(planPosition(p), await this.ledger.held(open), await this.ledger.filledTargets(p.id), this.market(p.symbol), this.policy.protection);
+    if (p.stop_loss === null || (p.take_profit === null && p.take_profits === null)) await this.ledger.setLevels(p.id, plan.stopLoss, plan.takeProfits);
+    const key = positionKey({ decisionId: p.decision_id, symbol: p.symbol, id: p.id, openedAt: p.opened_at });
     const placed: Leg[] = [];
-    if (!hasStop) {
-      const stop = p.stop_loss ?? str(entry.mul(1 + sign * defaultStopPct));
-      const attempt = await this.nextAttempt(decision, 'sl');
-      await this.submit(
-        { symbol: p.symbol, clientId: clientOrderId(decision, 'sl', attempt), side: exitSide, type: 'stop_market', stopPrice: stop, closePosition: true, workingType: 'MARK_PRICE' },
-        { decisionId: p.decision_id, positionId: p.id, leg: 'sl', attempt },
-      );
-      if (p.stop_loss === null) await this.ledger.setProtection(p.id, str(roundToStep(stop, this.market(p.symbol).tickSize)), null);
-      placed.push('sl');
-    }
-    if (!hasTp) {
-      const tp = p.take_profit ?? str(entry.mul(1 - sign * defaultTpPct));
-      const attempt = await this.nextAttempt(decision, 'tp');
-      await this.submit(
-        { symbol: p.symbol, clientId: clientOrderId(decision, 'tp', attempt), side: exitSide, type: 'take_profit_market', stopPrice: tp, closePosition: true, workingType: 'MARK_PRICE' },
-        { decisionId: p.decision_id, positionId: p.id, leg: 'tp', attempt },
-      );
-      if (p.take_profit === null) await this.ledger.setProtection(p.id, null, str(roundToStep(tp, this.market(p.symbol).tickSize)));
-      placed.push('tp');
+    for (const o of plan.place) {
+      const attempt = await this.nextAttempt(key, o.leg);
+      await this.submit({ ...o.req, clientId: clientOrderId(key, o.leg, attempt) }, { decisionId: p.decision_id, positionId: p.id, leg: o.leg, attempt });
+      placed.push(o.leg);
     }
     return { placed };
   }

@@ -1,15 +1,17 @@
-// Keeps one open position protected on the exchange each loop: stop-loss and take-profit present, the stop moved by
-// the stop rules, the position closed at market past its max holding time or when price fell through its trail.
+// Carries out the protection and management plans (policy/protection.ts, policy/exit.ts) for one open position on the
+// exchange each loop: stop-loss and take-profit legs present, the stop moved by the stop rules, the position closed at
+// market past its max holding time or when price fell through its trail.
 // Guarantees: a stop is moved by placing the new one first and cancelling the old one only after (never a moment
 // without a stop); the stops stay until the position is flat; one working market exit per position at a time.
-import { dec, str } from '../domain/decimal.js';
-import { clientOrderId, syntheticId, type Leg } from '../domain/ids.js';
+import { str } from '../domain/decimal.js';
+import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
-import type { ExOrder } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Ledger, PositionRow } from './ledger.js';
+import { planPosition, type Ledger, type PositionRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
-import { nextPeak, stopMove, type ProtectionConfig } from './stop-rules.js';
+import { managePlan, marketClose } from './policy/exit.js';
+import { positionKey, type PlannedOrder } from './policy/protection.js';
+import type { ProtectionConfig } from './policy/stops.js';
 
 export interface ManageResult {
   /** A market exit (max hold, trail crossed, flatten) is working for the position. */
@@ -18,7 +20,8 @@ export interface ManageResult {
   actions: string[];
 }
 
-export const decisionKey = (p: PositionRow): string => p.decision_id ?? syntheticId('pos', p.symbol, p.id, p.opened_at);
+/** The key a position's orders are named by (policy/protection.ts positionKey, for a positions row). */
+export const decisionKey = (p: PositionRow): string => positionKey({ decisionId: p.decision_id, symbol: p.symbol, id: p.id, openedAt: p.opened_at });
 
 export class Protector {
   constructor(
@@ -30,7 +33,7 @@ export class Protector {
     const actions: string[] = [];
     if ((await this.ledger.openExits(p.id)).length) return { exiting: true, actions };
     let open = await this.gw.fetchOpenOrders(p.symbol);
-    const { placed } = await this.orders.ensureProtection(p, undefined, undefined, open);
+    const { placed } = await this.orders.ensureProtection(p, open);
     for (const leg of placed) actions.push(`placed:${leg}`);
     // A stop placed for a position that had one before: it was cancelled or lost behind our back.
     if (placed.includes('sl') && (await this.ledger.legCount(p.id, 'sl')) > 1) actions.push('replaced:sl');
@@ -38,66 +41,42 @@ export class Protector {
       open = await this.gw.fetchOpenOrders(p.symbol);
       p = (await this.ledger.openPosition(p.symbol)) ?? p;
     }
-    if (this.cfg.maxHoldMs > 0 && now - p.opened_at >= this.cfg.maxHoldMs) {
-      await this.exitAtMarket(p, 'time');
-      actions.push('exit:time');
+    const plan = managePlan({
+      position: planPosition(p), initialStop: p.initial_stop ?? p.stop_loss, peak: p.peak_price === null ? null : Number(p.peak_price), mark, atr,
+      held: await this.ledger.held(open), targetsFilled: (await this.ledger.filledTargets(p.id)).size, now, cfg: this.cfg,
+    });
+    if (plan.peak !== null && (p.peak_price === null || plan.peak !== Number(p.peak_price))) await this.ledger.setPeak(p.id, str(plan.peak), p.stop_loss);
+    if (plan.kind === 'exit') {
+      await this.exitAtMarket(p, plan.leg);
+      actions.push(`exit:${plan.rule}`);
       return { exiting: true, actions };
     }
-    if (mark === undefined) return { exiting: false, actions };
-    const peak = nextPeak(p.side, p.peak_price === null ? null : Number(p.peak_price), mark);
-    if (p.peak_price === null || peak !== Number(p.peak_price)) await this.ledger.setPeak(p.id, str(peak), p.stop_loss);
-    const stops = this.stopsOf(p, open);
-    const current = stops[0];
-    if (!current?.stopPrice) return { exiting: false, actions };
-    const move = stopMove({ side: p.side, entry: p.entry_price, initialStop: p.initial_stop ?? p.stop_loss, currentStop: current.stopPrice, peak, mark, atr, cfg: this.cfg });
-    if (move?.kind === 'exit') {
-      await this.exitAtMarket(p, 'trail');
-      actions.push(`exit:${move.rule}`);
-      return { exiting: true, actions };
-    }
-    if (move?.kind === 'move') {
-      await this.moveStop(p, current, str(move.stop));
-      actions.push(`moved:${move.rule}`);
-    } else if (stops.length > 1) {
-      // A move whose cancel failed left the old, looser stop: the tightest one stays, the others go.
-      for (const o of stops.slice(1)) await this.orders.cancelConfirmed(p.symbol, o.clientId, true);
-    }
+    if (plan.kind === 'move') {
+      await this.moveStop(p, plan.order, plan.cancel);
+      actions.push(`moved:${plan.rule}`);
+    } else for (const id of plan.cancel) await this.orders.cancelConfirmed(p.symbol, id, true);
     return { exiting: false, actions };
   }
 
-  /** The position's stops on the exchange that cover it, tightest first. */
-  private stopsOf(p: PositionRow, open: ExOrder[]): ExOrder[] {
-    const exitSide = p.side === 'long' ? 'sell' : 'buy';
-    return open
-      .filter((o) => o.conditional && o.type === 'stop_market' && o.side === exitSide && o.stopPrice !== null && (o.closePosition || dec(o.qty).gte(p.qty)))
-      .sort((a, b) => (p.side === 'long' ? Number(b.stopPrice) - Number(a.stopPrice) : Number(a.stopPrice) - Number(b.stopPrice)));
-  }
-
-  /**
-   * New stop first, then the old one cancelled. Binance allows one closePosition stop per direction, so the new stop
-   * alternates: a reduce-only stop for the position's quantity replaces a closePosition one and vice versa.
-   */
-  async moveStop(p: PositionRow, old: ExOrder, stop: string): Promise<void> {
-    const decision = decisionKey(p);
-    const attempt = await this.orders.nextAttempt(decision, 'sl');
-    const exitSide = p.side === 'long' ? 'sell' : 'buy';
-    const base = { symbol: p.symbol, clientId: clientOrderId(decision, 'sl', attempt), side: exitSide, type: 'stop_market', stopPrice: stop, workingType: 'MARK_PRICE' } as const;
-    const req = old.closePosition ? { ...base, qty: str(p.qty), reduceOnly: true } : { ...base, closePosition: true };
+  /** New stop first, then the old ones cancelled. */
+  async moveStop(p: PositionRow, order: PlannedOrder, cancel: string[]): Promise<void> {
+    const key = decisionKey(p);
+    const attempt = await this.orders.nextAttempt(key, 'sl');
+    const req = { ...order.req, clientId: clientOrderId(key, 'sl', attempt) };
     await this.orders.submit(req, { decisionId: p.decision_id, positionId: p.id, leg: 'sl', attempt });
     await this.ledger.setProtection(p.id, str(this.orders.normalize(req).stopPrice!), null);
-    const c = await this.orders.cancelConfirmed(p.symbol, old.clientId, true);
-    this.log.info({ symbol: p.symbol, from: old.stopPrice, to: stop, oldCancelled: c?.status ?? 'unknown' }, 'stop-loss moved');
+    for (const id of cancel) {
+      const c = await this.orders.cancelConfirmed(p.symbol, id, true);
+      this.log.info({ symbol: p.symbol, to: req.stopPrice, old: id, oldCancelled: c?.status ?? 'unknown' }, 'stop-loss moved');
+    }
   }
 
   /** One reduce-only market close for the position's quantity; the stops stay until it is flat. */
   async exitAtMarket(p: PositionRow, leg: Leg): Promise<void> {
-    const decision = decisionKey(p);
-    const attempt = await this.orders.nextAttempt(decision, leg);
-    const side = p.side === 'long' ? 'sell' : 'buy';
-    await this.orders.submit(
-      { symbol: p.symbol, clientId: clientOrderId(decision, leg, attempt), side, type: 'market', qty: str(p.qty), reduceOnly: true },
-      { decisionId: p.decision_id, positionId: p.id, leg, attempt },
-    );
+    const key = decisionKey(p);
+    const attempt = await this.orders.nextAttempt(key, leg);
+    const o = marketClose({ symbol: p.symbol, side: p.side, qty: str(p.qty) }, leg);
+    await this.orders.submit({ ...o.req, clientId: clientOrderId(key, leg, attempt) }, { decisionId: p.decision_id, positionId: p.id, leg, attempt });
     this.log.warn({ symbol: p.symbol, qty: p.qty, leg }, 'position closed at market');
   }
 }

@@ -3,20 +3,20 @@
 // Guarantees: PnL and fees of a fill are booked once; the exit is a reduce-only market order through the write-ahead
 // OrderManager with a deterministic client id of the crossed leg (its fill reads stop_loss / take_profit).
 import { D, dec, str } from '../domain/decimal.js';
-import { clientOrderId, syntheticId, type Leg } from '../domain/ids.js';
+import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExFill, ExOrder } from '../exchange/types.js';
-import type { Ledger, PositionRow } from './ledger.js';
+import { targetsOf, type Ledger, type PositionRow } from './ledger.js';
+import type { ProtectionDefaults } from './policy/protection.js';
+import { decisionKey } from './protection.js';
 import type { OrderManager } from './order-manager.js';
 import * as rl from './reconcile-ledger.js';
 
 const FILL_OVERLAP_MS = 60_000;
 const EXIT_REASON: Partial<Record<string, string>> = { sl: 'stop_loss', tp: 'take_profit', tp2: 'take_profit', tp3: 'take_profit', exit: 'signal', flatten: 'flatten', time: 'max_hold', trail: 'trailing_stop' };
 
-export interface DefaultLevels {
-  defaultStopPct?: number;
-  defaultTpPct?: number;
-}
+/** Stop and target distances for a position with none known (execution.protection in config). */
+export type DefaultLevels = ProtectionDefaults;
 
 export interface Crossed {
   leg: 'sl' | 'tp';
@@ -30,13 +30,14 @@ export async function crossedLevel(gw: ExchangeGateway, p: PositionRow): Promise
   const mark = dec((await gw.fetchMarkPrice(p.symbol)).markPrice);
   const long = p.side === 'long';
   if (p.stop_loss !== null && (long ? mark.lte(p.stop_loss) : mark.gte(p.stop_loss))) return { leg: 'sl', level: str(p.stop_loss), mark: str(mark) };
-  if (p.take_profit !== null && (long ? mark.gte(p.take_profit) : mark.lte(p.take_profit))) return { leg: 'tp', level: str(p.take_profit), mark: str(mark) };
+  // With several target legs, the first one crossed closes only its share: that is for the legs to do, not an exit.
+  if (p.take_profit !== null && targetsOf(p).length <= 1 && (long ? mark.gte(p.take_profit) : mark.lte(p.take_profit))) return { leg: 'tp', level: str(p.take_profit), mark: str(mark) };
   return null;
 }
 
 /** Closes the position at market as the crossed leg; returns the trade ids of the fills applied. */
 export async function exitNow(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager, p: PositionRow, leg: 'sl' | 'tp', now: number): Promise<string[]> {
-  const decision = p.decision_id ?? syntheticId('pos', p.symbol, p.id, p.opened_at);
+  const decision = decisionKey(p);
   const attempt = await orders.nextAttempt(decision, leg);
   const clientId = clientOrderId(decision, leg, attempt);
   await orders.submit(
@@ -85,8 +86,8 @@ export async function closeFromFills(gw: ExchangeGateway, ledger: Ledger, p: Pos
  * crossed would trigger at once or be refused).
  */
 export async function defaultProtection(gw: ExchangeGateway, ledger: Ledger, p: PositionRow, open: ExOrder[], opts: DefaultLevels): Promise<void> {
-  const sl = opts.defaultStopPct ?? 0.02;
-  const tp = opts.defaultTpPct ?? 0.04;
+  const sl = opts.defaultStopPct;
+  const tp = opts.defaultTakeProfitPct;
   const exitSide = p.side === 'long' ? 'sell' : 'buy';
   // What the exchange already holds is the level (a stop placed by hand, or by a run that died before writing it).
   const held = (type: string) => open.find((o) => o.conditional && o.type === type && o.side === exitSide && o.stopPrice)?.stopPrice ?? null;

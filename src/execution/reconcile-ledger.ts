@@ -6,7 +6,7 @@ import { dec, str } from '../domain/decimal.js';
 import type { ExFill, ExOrder } from '../exchange/types.js';
 import type { Side } from '../protocol/index.js';
 import { inTx } from '../store/tx.js';
-import type { OrderRow, PositionRow } from './ledger.js';
+import { levelsOf, type OpenLevels, type OrderRow, type PositionRow } from './ledger.js';
 
 export interface Audit {
   ts: number;
@@ -130,12 +130,13 @@ export async function knownFills(pool: Pool, symbol: string, since: number): Pro
 }
 
 /** Stop and target of the intent behind a decision (null fields when it had none). */
-export async function intentProtection(pool: Pool, decisionId: string | null): Promise<{ stopLoss: string | null; takeProfit: string | null } | undefined> {
+export async function intentProtection(pool: Pool, decisionId: string | null): Promise<OpenLevels | undefined> {
   if (!decisionId) return undefined;
-  const rows = await pool.query<Array<{ intent: string | { stopLoss: string; takeProfits: Array<{ price: string }> } | null }>>('SELECT intent FROM decisions WHERE id = ?', [decisionId]);
+  type Stored = { stopLoss: string; takeProfits?: Array<{ price: string; fraction: number }> };
+  const rows = await pool.query<Array<{ intent: string | Stored | null }>>('SELECT intent FROM decisions WHERE id = ?', [decisionId]);
   const raw = rows[0]?.intent;
-  const intent = typeof raw === 'string' ? (JSON.parse(raw) as { stopLoss: string; takeProfits: Array<{ price: string }> }) : raw;
-  return intent ? { stopLoss: intent.stopLoss ?? null, takeProfit: intent.takeProfits?.[0]?.price ?? null } : undefined;
+  const intent = typeof raw === 'string' ? (JSON.parse(raw) as Stored) : raw;
+  return intent ? levelsOf({ stopLoss: intent.stopLoss, takeProfits: intent.takeProfits ?? [] }) : undefined;
 }
 
 /** Unrealised PnL and mark of an open position, from the exchange's mark price. */

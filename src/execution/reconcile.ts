@@ -10,6 +10,7 @@ import type { Anomaly } from '../protocol/index.js';
 import { advanceFillWatermark, fillWatermark, syncFunding } from '../store/repos/reconcile.js';
 import type { Ledger, PositionRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
+import type { ProtectionDefaults } from './policy/protection.js';
 import { hasStop, sameQty, samePrice } from './reconcile-compare.js';
 import { closeFromFills, crossedLevel, defaultProtection, exitNow } from './reconcile-exit.js';
 import * as rl from './reconcile-ledger.js';
@@ -42,9 +43,8 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** Rejects with ReconcileAbortedError (and stops at the next step) when not done within this many ms. */
   timeoutMs?: number;
-  /** Stop and target distance for a position with none known (an imported one), as fractions of its entry. */
-  defaultStopPct?: number;
-  defaultTpPct?: number;
+  /** Stop and target for a position with none known: execution.protection's defaults. */
+  protection: ProtectionDefaults;
 }
 
 export class ReconcileAbortedError extends Error {
@@ -57,7 +57,7 @@ export class ReconcileAbortedError extends Error {
 }
 
 export async function reconcile(
-  gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions = { settleMs: 0 },
+  gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | null, symbols: string[], now: number, opts: ReconcileOptions,
 ): Promise<ReconcileReport> {
   const ctl = new AbortController();
   const work = run(gw, ledger, orders, symbols, now, opts, () => {
@@ -226,9 +226,9 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
           if (!(await ledger.openPosition(p.symbol))) continue;
         }
       }
-      if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, open, opts);
+      if (p.stop_loss === null || p.take_profit === null) await defaultProtection(gw, ledger, p, open, opts.protection);
       const fresh = (await ledger.openPosition(p.symbol)) ?? p;
-      const { placed } = await orders.ensureProtection(fresh, opts.defaultStopPct, opts.defaultTpPct);
+      const { placed } = await orders.ensureProtection(fresh);
       if (placed.length) note('protection_placed', placed.includes('sl') ? 'critical' : 'warning', `position ${p.id} ${p.symbol} lacked ${placed.join(' and ')} on the exchange: placed`, p.symbol);
     }
     positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));

@@ -32,8 +32,7 @@ export interface HostContext {
   testHooks: boolean;
 }
 
-/** An event a machine emits to publish on the bus: `type` is the topic. */
-export type PublishEvent = { [T in Topic]: { type: T; payload: Payloads[T]; tsEvent?: number } }[Topic];
+export type { PublishEvent } from '../protocol/index.js';
 
 export type Routes = { [T in Topic]?: (env: Envelope<T>) => EventObject | null };
 

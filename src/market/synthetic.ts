@@ -9,6 +9,7 @@ export type SynthRegime = 'trend_up' | 'trend_down' | 'range' | 'volatile';
 export interface SynthParams {
   seed: number;
   startPrice: number;
+  startPrices?: Record<string, number>;
   volatility: number;
   regimeMinutes: number;
   baseVolume: number;
@@ -36,6 +37,9 @@ export function regimeAt(p: SynthParams, symbol: string, openTime: number): Synt
 
 const symbolSalt = (symbol: string): number => [...symbol].reduce((h, c) => mix(h, c.charCodeAt(0)), 17);
 
+/** Where a symbol's market starts: its own start price, else the common one. */
+export const startPriceOf = (p: SynthParams, symbol: string): number => p.startPrices?.[symbol] ?? p.startPrice;
+
 /** The closed 1m candle opening at `openTime`, continuing from `prevClose`. */
 export function synthCandle(p: SynthParams, symbol: string, openTime: number, prevClose: number): Candle {
   const rng = seedRng(mix(mix(p.seed, symbolSalt(symbol)), Math.floor(openTime / 60_000)));
@@ -51,9 +55,12 @@ export function synthCandle(p: SynthParams, symbol: string, openTime: number, pr
     if (price > high) high = price;
     if (price < low) low = price;
   }
-  const volume = p.baseVolume * r.vol * Math.exp(0.5 * nextGaussian(rng));
+  // Volume in base units: a cheaper asset trades more of them for the same money; prices keep ~5 significant digits.
+  const start = startPriceOf(p, symbol);
+  const volume = p.baseVolume * (p.startPrice / start) * r.vol * Math.exp(0.5 * nextGaussian(rng));
   const buyShare = Math.min(0.95, Math.max(0.05, 0.5 + (price - open) / open / (p.volatility * 4) + 0.05 * (nextFloat(rng) - 0.5)));
-  const round = (x: number) => Math.round(x * 10) / 10;
+  const scale = 10 ** Math.max(1, 4 - Math.floor(Math.log10(start)));
+  const round = (x: number) => Math.round(x * scale) / scale;
   return {
     symbol, tf: '1m', openTime,
     open: round(open), high: round(high), low: round(low), close: round(price),

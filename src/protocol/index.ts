@@ -12,6 +12,9 @@ export interface Payloads
 
 export type Topic = keyof Payloads;
 
+/** An event a machine emits to publish on the bus: `type` is the topic. */
+export type PublishEvent = { [T in Topic]: { type: T; payload: Payloads[T]; tsEvent?: number } }[Topic];
+
 export interface Envelope<T extends Topic = Topic> {
   id: string;
   type: T;

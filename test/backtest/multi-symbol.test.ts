@@ -37,7 +37,9 @@ const SHORT_TO = FROM + 2 * 86_400_000;
 
 test.before(async () => {
   db = await createTestDb('multi');
-  cfgFile = writeConfig(dir, { db: { url: db.url }, analytics: { fullSnapshotSec: 300 } }, 'paper');
+  // Each position may use 40 % of the account's notional (so two fit), and no account-wide loss cooldown: positions on
+  // both symbols can be open together.
+  cfgFile = writeConfig(dir, { db: { url: db.url }, analytics: { fullSnapshotSec: 300 }, risk: { maxNotionalPctEquity: 0.4, lossCooldownMin: [0], maxTradesPerDay: 1000 } }, 'paper');
   if (absent) return;
   btc = loadBtcCandles()!.filter((c) => c.openTime >= FROM && c.openTime < TO);
   eth = companionCandles(btc, { symbol: ETH, scale: 0.065, seed: 7 }).filter((c) => c.openTime < GAP[0] || c.openTime >= GAP[1]);
@@ -88,6 +90,9 @@ test('the companion series: deterministic, consistent OHLC, its own moves', () =
   const of = (s: string) => r.trades.filter((t) => t.symbol === s);
   assert.ok(of(BTC).length >= 2 && of(ETH).length >= 2, `trades of both symbols: BTC ${of(BTC).length}, ETH ${of(ETH).length}`);
   assert.is(of(BTC).length + of(ETH).length, r.trades.length, 'every trade names one of the two symbols');
+  // One account, a position per symbol: where signals coincide, positions on both symbols are open at the same time.
+  const overlap = of(BTC).some((a) => of(ETH).some((b) => a.entryTime < b.exitTime && b.entryTime < a.exitTime));
+  assert.ok(overlap, 'a BTC and an ETH position open at the same time');
   let sum = 0;
   for (const [k, t] of r.trades.entries()) {
     const tag = `trade ${t.id} (${t.symbol})`;

@@ -10,6 +10,7 @@ import { reconcile } from '../../src/execution/reconcile.js';
 import { placedOrders } from '../helpers/venue.js';
 import { quietLog, startTestVenue, type TestVenue } from '../helpers/venue-server.js';
 import { waitFor } from '../helpers/wait.js';
+import { PROTECTION } from '../helpers/config.js';
 
 const BTC = 'BTC/USDT:USDT';
 let v: TestVenue;
@@ -28,7 +29,7 @@ test.after(async () => {
 });
 
 const manager = async (gw = v.gateway()) => {
-  const om = new OrderManager(gw, ledger, quietLog, { recvWindowMs: 1000, settleMarginMs: 300, maxSends: 3 });
+  const om = new OrderManager(gw, ledger, quietLog, { protection: PROTECTION,  recvWindowMs: 1000, settleMarginMs: 300, maxSends: 3 });
   await om.loadMarkets();
   return { gw, om };
 };
@@ -122,7 +123,7 @@ test('any sequence of faults on placement and look-up: one intent never makes tw
   }
   // Whatever is left unresolved, reconciliation settles it by client id, and still nothing is doubled.
   const { om, gw } = await manager();
-  await reconcile(gw, ledger, om, [BTC], v.server.venue.now(), { settleMs: 1300 });
+  await reconcile(gw, ledger, om, [BTC], v.server.venue.now(), { protection: PROTECTION, settleMs: 1300 });
   for (const id of ids) {
     const venue = onVenue(id);
     const status = (await row(id)).status;

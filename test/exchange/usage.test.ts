@@ -93,18 +93,18 @@ test('maintenance on and off: one event as it starts, one as it ends; execution\
   const { gw } = recorded();
   const fx = new ExecutionEffects({ config: v.config, pool: v.db.pool, log: quietLog, now: () => v.server.venue.now(), gateway: async () => gw });
   try {
-    await fx.tick({ phase: 'flat', intent: null } as Parameters<ExecutionEffects['tick']>[0]);
+    await fx.tick({ slots: [] });
     const events: boolean[] = [];
     gw.onMaintenance((m) => events.push(m.active));
     await post('/bosun/v1/maintenance', { on: true });
     const err = await gw.fetchMarkPrice(BTC).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ExchangeError && err.kind === 'retryable', `maintenance is a retryable refusal: ${String(err)}`);
     await gw.fetchBalance().catch(() => undefined);
-    assert.ok(await fx.tick({ phase: 'flat', intent: null } as Parameters<ExecutionEffects['tick']>[0]).then(() => false, () => true), 'the loop fails during maintenance');
+    assert.ok(await fx.tick({ slots: [] }).then(() => false, () => true), 'the loop fails during maintenance');
     assert.equal(events, [true], 'one start, however many calls fail');
     assert.ok(gw.maintenance && /-1008|Service Unavailable/.test(gw.maintenance.reason));
     await post('/bosun/v1/maintenance', { on: false });
-    await fx.tick({ phase: 'flat', intent: null } as Parameters<ExecutionEffects['tick']>[0]);
+    await fx.tick({ slots: [] });
     assert.equal(events, [true, false], 'one end');
     assert.is(gw.maintenance, null);
     assert.is(gw.stats.maintenances, 1);

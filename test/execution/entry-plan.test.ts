@@ -2,8 +2,8 @@
 // fallback is allowed, expiry and partial fills; trailing, breakeven and chandelier levels that only tighten.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { entryStep, limitPrice, type EntryView } from '../../src/execution/entry-plan.js';
-import { stopMove, type ProtectionConfig } from '../../src/execution/stop-rules.js';
+import { entryStep, limitPrice, type EntryView } from '../../src/execution/policy/entry.js';
+import { stopMove, type ProtectionConfig } from '../../src/execution/policy/stops.js';
 import type { Intent } from '../../src/protocol/index.js';
 
 const T = 1_000_000;
@@ -45,8 +45,8 @@ test('partial fills: only the rest is ordered; a rest below the minimum ends the
 });
 
 const cfg: ProtectionConfig = {
-  trailing: { enabled: true, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: true, triggerR: 1, offsetPct: 0.0005 },
-  chandelier: { enabled: true, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 0,
+  trailing: { enabled: true, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: true, triggerR: 1, offsetPct: 0.0005, afterFirstTarget: true },
+  chandelier: { enabled: true, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 0, defaultStopPct: 0.02, defaultTakeProfitPct: 0.04,
 };
 const base = { side: 'long' as const, entry: '100', initialStop: '98', currentStop: '98', atr: null, cfg };
 

@@ -9,6 +9,7 @@ import { Ledger } from '../../src/execution/ledger.js';
 import { OrderManager } from '../../src/execution/order-manager.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
+import { PROTECTION } from '../helpers/config.js';
 
 const SYM = 'BTC/USDT:USDT';
 let db: TestDb;
@@ -22,13 +23,13 @@ test('flatten: cancel entries, close at market reduce-only once, keep protection
   const now = () => t;
   const gw = await LocalSimGateway.open({ markets: DEFAULT_MARKETS.filter((m) => m.symbol === SYM), takerFee: 0.0004, makerFee: 0.0002, startingBalance: 10_000, leverage: 5 }, new SimVenueStore(db.pool, 'flat'), now);
   const ledger = new Ledger(db.pool, now);
-  const orders = new OrderManager(gw, ledger, createLogger({ level: 'silent', destination: { write: () => undefined } }));
+  const orders = new OrderManager(gw, ledger, createLogger({ level: 'silent', destination: { write: () => undefined } }), { protection: PROTECTION });
   await orders.loadMarkets();
   const bar = async (px: number) => {
     t += 60_000;
     for (const f of await gw.onBar(SYM, { ts: t, open: px, high: px + 5, low: px - 5, close: px })) {
       const o = f.clientId ? await ledger.order(f.clientId) : null;
-      await ledger.recordFill(f, o?.leg === 'entry' ? { stopLoss: '29000', takeProfit: '31000' } : undefined);
+      await ledger.recordFill(f, o?.leg === 'entry' ? { stopLoss: '29000', takeProfits: [{ price: '31000', fraction: 1 }] } : undefined);
     }
   };
   await bar(30_000);

@@ -8,6 +8,7 @@ import { OrderManager } from '../../src/execution/order-manager.js';
 import { reconcile } from '../../src/execution/reconcile.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog } from '../helpers/venue-server.js';
+import { PROTECTION } from '../helpers/config.js';
 
 // PnL through reconciliation: what a position earned is booked once, with fees, whichever path closes it.
 const BTC = 'BTC/USDT:USDT';
@@ -32,10 +33,10 @@ test('a DB position larger than the exchange, closed by hand: the hand fill book
   await gw.onBar(BTC, { ts: now, open: 30_000, high: 31_000, low: 30_000, close: 31_000 });
   await gw.createOrder({ symbol: BTC, clientId: 'by-hand', side: 'sell', type: 'market', qty: '0.1' });
   const exit = gw.core.fills(BTC, 0).filter((f) => f.clientId === 'by-hand');
-  const om = new OrderManager(gw, ledger, quietLog, { recvWindowMs: 0, settleMarginMs: 0 });
+  const om = new OrderManager(gw, ledger, quietLog, { protection: PROTECTION,  recvWindowMs: 0, settleMarginMs: 0 });
   await om.loadMarkets();
   now += 1000;
-  const r = await reconcile(gw, ledger, om, [BTC], now, { settleMs: 0 });
+  const r = await reconcile(gw, ledger, om, [BTC], now, { protection: PROTECTION, settleMs: 0 });
   assert.equal(r.anomalies.map((a) => a.code).sort(), ['reconcile.missed_fill', 'reconcile.position_gone']);
   const row = (await db.pool.query<Array<{ status: string; realized_pnl: string; fees: string; exit_reason: string; net_pnl: string; funding: string }>>('SELECT * FROM positions WHERE id = ?', [p.id]))[0]!;
   const all = gw.core.fills(BTC, 0);
@@ -47,7 +48,7 @@ test('a DB position larger than the exchange, closed by hand: the hand fill book
   assert.is(dec(row.net_pnl).toString(), dec(row.realized_pnl).sub(row.fees).add(row.funding).toString());
   // The exchange agrees: its wallet moved by the same realised PnL minus fees.
   assert.is(dec(gw.core.balance()[0]!.total).sub(100_000).toString(), gross.sub(row.fees).toString());
-  assert.equal((await reconcile(gw, ledger, om, [BTC], now + 1000, { settleMs: 0 })).anomalies, []);
+  assert.equal((await reconcile(gw, ledger, om, [BTC], now + 1000, { protection: PROTECTION, settleMs: 0 })).anomalies, []);
 });
 
 test.run();

@@ -12,6 +12,7 @@ import { compare, sameQty, samePrice } from '../../src/execution/reconcile-compa
 import { knownClientIds, knownFills } from '../../src/execution/reconcile-ledger.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { quietLog } from '../helpers/venue-server.js';
+import { PROTECTION } from '../helpers/config.js';
 
 // Property test of startup reconciliation: random trading on the in-process venue, a DB that saw the fills shuffled,
 // duplicated and partly dropped, stale rows, foreign orders, crashes mid-reconciliation. Fixed seeds.
@@ -134,7 +135,7 @@ async function scenario(seed: number): Promise<Scenario> {
     }
   }
   t.now += 60_000;
-  const om = new OrderManager(gw, ledger, quietLog, { recvWindowMs: 0, settleMarginMs: 0 }, async () => undefined);
+  const om = new OrderManager(gw, ledger, quietLog, { protection: PROTECTION,  recvWindowMs: 0, settleMarginMs: 0 }, async () => undefined);
   await om.loadMarkets();
   return { gw, ledger, om, t, foreign: r() < 0.5 ? 'adopt' : 'cancel' };
 }
@@ -196,7 +197,7 @@ test(`reconciliation property: ${CASES} random cases (shuffled, duplicated, drop
   const from = Number(process.env.BOSUN_RECON_SEED ?? 1);
   for (let seed = from; seed < from + CASES; seed++) {
     const s = await scenario(seed);
-    const opts = { settleMs: 0, foreignOrders: s.foreign, sleep: async () => undefined };
+    const opts = { protection: PROTECTION, settleMs: 0, foreignOrders: s.foreign, sleep: async () => undefined };
     if (seed % 4 === 0) {
       // Killed mid-run (after a random number of exchange calls): the next run still converges and doubles nothing.
       const ctl = new AbortController();
@@ -238,7 +239,7 @@ test('a reconciliation that cannot finish within its timeout rejects (the machin
     },
   });
   const before = s.gw.core.allOrders().length;
-  const err = await reconcile(slow, s.ledger, s.om, SYMBOLS, s.t.now, { settleMs: 0, timeoutMs: 200 }).then(() => null, (e: unknown) => e);
+  const err = await reconcile(slow, s.ledger, s.om, SYMBOLS, s.t.now, { protection: PROTECTION, settleMs: 0, timeoutMs: 200 }).then(() => null, (e: unknown) => e);
   assert.instance(err, ReconcileAbortedError);
   assert.match(String((err as Error).message), 'within 200 ms');
   assert.is(s.gw.core.allOrders().length, before);

@@ -53,6 +53,13 @@ export interface Episode {
   uncoveredFills: number;
 }
 
+/** The most position episodes open at one venue moment (different symbols trading at once). */
+export function maxConcurrent(eps: Episode[]): number {
+  let n = 0;
+  for (const e of eps) n = Math.max(n, eps.filter((o) => o.openedAt <= e.openedAt && (o.closedAt === null || o.closedAt > e.openedAt)).length);
+  return n;
+}
+
 /**
  * Every position episode (flat → open → flat, a flip starts a new one) of every symbol, rebuilt from the venue's fills
  * in trade order; between two venue events the position and the set of live stops are constant, so bare time is exact

@@ -9,7 +9,7 @@ import type { Pool } from 'mariadb';
 import type { ChaosPointName } from '../../src/ops/chaos-point.js';
 import { createTestDb, type TestDb } from './db.js';
 import { daemonConfig, startDaemon, type DaemonHandle } from './daemon.js';
-import { duplicateClientIds, placed, positionEpisodes, readVenue, settledLedgerDiff, unprotected, type Episode, type VenueView } from './chaos-checks.js';
+import { duplicateClientIds, maxConcurrent, placed, positionEpisodes, readVenue, settledLedgerDiff, unprotected, type Episode, type VenueView } from './chaos-checks.js';
 import { startVenueProcess, type VenueProcess } from './venue-process.js';
 import { sleep, waitFor } from './wait.js';
 
@@ -57,6 +57,8 @@ export interface ChaosResult {
   /** Fills that opened or grew a position while no live stop covered it (0 once the stop is placed before the entry). */
   uncoveredFills: number;
   episodes: Episode[];
+  /** The most positions (symbols) open at once on the venue over the run. */
+  maxConcurrent: number;
   /** Restarts checked (reached trading), and what the venue saw over the whole run. */
   checks: number;
   /** Times the daemon exited on its own during startup and was started again (as systemd would). */
@@ -384,7 +386,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const uncoveredFills = episodes.reduce((a, e) => a + e.uncoveredFills, 0);
   const summary = `chaos: iterations=${ran} kills=${r.kills} duplicates=${r.duplicates} lost=${r.lost} mismatches=${r.mismatches} maxBareSec=${maxBareSec} bareOver500ms=${bareOver500ms} seed=${o.seed}`;
   return {
-    iterations: ran, speed, ...r, maxBareSec, bareOver500ms, uncoveredFills, episodes,
+    iterations: ran, speed, ...r, maxBareSec, bareOver500ms, uncoveredFills, episodes, maxConcurrent: maxConcurrent(episodes),
     venueOrders: end ? placedCount(end) : 0, venueFills: end?.fills.length ?? 0, summary,
   };
 }

@@ -1,6 +1,6 @@
 // Test configs: the real config/paper.json with overrides, validated exactly as the daemon does.
 // Guarantees tests exercise the same loader and schema as production.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deepMerge, loadConfig } from '../../src/config/load.js';
@@ -24,3 +24,9 @@ export function testConfig(overrides: Record<string, unknown> = {}, base = 'pape
 }
 
 export { deepMerge };
+
+/** execution.protection's default stop and target distances from config/default.json (where every default lives). */
+export const PROTECTION: { defaultStopPct: number; defaultTakeProfitPct: number } = (() => {
+  const p = (JSON.parse(readFileSync(fromRoot('config', 'default.json'), 'utf8')) as { execution: { protection: { defaultStopPct: number; defaultTakeProfitPct: number } } }).execution.protection;
+  return { defaultStopPct: p.defaultStopPct, defaultTakeProfitPct: p.defaultTakeProfitPct };
+})();

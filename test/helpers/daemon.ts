@@ -63,7 +63,7 @@ export function startDaemon(o: DaemonOptions): DaemonHandle {
     proc, configFile, socket, exited,
     output: () => out,
     status: () => request(socket, 'status', {}, 5000) as Promise<StatusDoc>,
-    waitRunning: (timeoutMs = 30_000) =>
+    waitRunning: (timeoutMs = 120_000) =>
       waitFor('all six actors running', async () => {
         if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode}: ${out.slice(-2000)}`);
         const s = await h.status();

@@ -2,7 +2,7 @@
 // the loopback venue at speed 1 with a steered market. Guarantees integration tests exercise the worker's exact order
 // flow through ccxt, HTTP and WebSocket; only the decisions and the market's price are scripted by the test.
 import { createActor } from 'xstate';
-import { executionMachine } from '../../machines/execution.machine.js';
+import { executionMachine, slotStates } from '../../machines/execution.machine.js';
 import { ScaledClock } from '../../src/clock/clock.js';
 import type { Config } from '../../src/config/schema.js';
 import { ExecutionEffects } from '../../src/execution/effects.js';
@@ -10,6 +10,7 @@ import type { Decision, Intent, Side } from '../../src/protocol/index.js';
 import { steeredMarket, type SteeredMarket } from './steered-market.js';
 import { quietLog, startTestVenue, type TestVenue } from './venue-server.js';
 import { waitFor } from './wait.js';
+import { executionInput } from '../../src/execution/input.js';
 
 export const BTC = 'BTC/USDT:USDT';
 
@@ -37,7 +38,7 @@ export async function startExec(tag: string, execution: Record<string, unknown> 
   const fx = new ExecutionEffects({ config, pool: tv.db.pool, log: quietLog, now, gateway: async () => gw });
   const clock = new ScaledClock(tv.server.venue.clock);
   const actor = createActor(executionMachine.provide({ actors: fx.actors() }), {
-    clock, input: { symbols: config.symbols, now: () => clock.now(), loopMs: config.execution.loopMs, idleLoopMs: config.execution.idleLoopMs, reconcileTimeoutMs: config.execution.reconcileTimeoutMs },
+    clock, input: executionInput(config, () => clock.now(), { loopMs: config.execution.loopMs, idleLoopMs: config.execution.idleLoopMs, reconcileTimeoutMs: config.execution.reconcileTimeoutMs }),
   });
   fx.attach(actor);
   // Marks as market-feed would deliver them (markPrice@1s), read from the venue.
@@ -50,9 +51,13 @@ export async function startExec(tag: string, execution: Record<string, unknown> 
   const errors: unknown[] = [];
   actor.subscribe({ error: (e) => errors.push(e) });
   actor.start();
-  const trade = () => {
-    const v = actor.getSnapshot().value as string | { ready?: { trade: string }; halted?: string };
-    return typeof v === 'string' ? v : v.ready ? v.ready.trade : `halted.${v.halted}`;
+  /** The symbol's lifecycle state (its position machine) when ready; else the account's state. */
+  const trade = (symbol: string = BTC) => {
+    const v = actor.getSnapshot().value as string | { ready?: { book: string }; halted?: string };
+    if (typeof v === 'string') return v;
+    if (!v.ready) return `halted.${v.halted}`;
+    if (v.ready.book === 'flattening') return 'flattening';
+    return slotStates(actor.getSnapshot().context).find((s) => s.symbol === symbol)?.phase ?? 'flat';
   };
   await waitFor('execution ready', () => trade() === 'flat', 20_000);
   return {

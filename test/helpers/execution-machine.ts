@@ -1,7 +1,7 @@
 // The execution machine on a SimClock with scripted effects: each tick, reconcile and flatten call is recorded and
 // answered by the test. Guarantees machine tests drive only the machine (no IO), with time under the test's control.
 import { createActor, fromPromise } from 'xstate';
-import { executionMachine, type ReconcileOutput, type TickInput, type TickOutput } from '../../machines/execution.machine.js';
+import { executionMachine, slotStates, type ReconcileOutput, type TickInput, type TickOutput } from '../../machines/execution.machine.js';
 import { SimClock } from '../../src/clock/clock.js';
 import type { Decision, Intent, PositionEvent, PositionView } from '../../src/protocol/index.js';
 
@@ -27,25 +27,41 @@ export const posEvent: PositionEvent = { positionId: 1, symbol: SYM, side: 'long
 export const fill = (outcome: 'opened' | 'increased' | 'reduced' | 'closed', leg = 'entry', qty = '0.1') =>
   ({ type: 'execution.fill', leg, outcome, position: view(outcome === 'closed' ? null : 'long', qty), event: posEvent }) as const;
 
+/** What the scripted tick answers for every slot: the entering ones' entry state, and whether open ones are exiting. */
+export interface Answer {
+  entry: 'working' | 'done' | null;
+  exiting: boolean;
+  alerts: TickOutput['alerts'];
+}
+
+/** The per-symbol tick output for `a`, over the slots the tick was given. */
+export const answerFor = (i: TickInput, a: Answer): TickOutput => ({
+  entries: Object.fromEntries(i.slots.filter((s) => s.phase === 'entering' && a.entry !== null).map((s) => [s.symbol, a.entry!])),
+  exiting: a.exiting ? i.slots.filter((s) => s.phase === 'in_position' || s.phase === 'exiting').map((s) => s.symbol) : [],
+  alerts: a.alerts,
+});
+
+export const DEFAULT_LIMITS = { maxPositions: 3, maxPerSector: 2, sectors: {}, leverage: 5 };
+
 export interface Script {
   reconcile?: () => Promise<ReconcileOutput>;
   tick?: (i: TickInput) => Promise<TickOutput>;
   flatten?: () => Promise<void>;
 }
 
-export function execHarness(script: Script = {}, clock = new SimClock(T0)) {
+export function execHarness(script: Script = {}, clock = new SimClock(T0), symbols = [SYM, 'ETH/USDT:USDT'], limits = DEFAULT_LIMITS) {
   const ticks: TickInput[] = [];
   const flattens: string[] = [];
   const alerts: string[] = [];
   const emitted: string[] = [];
-  let nextTick: TickOutput = { entry: 'working', exiting: false, alerts: [] };
+  let nextTick: Answer = { entry: 'working', exiting: false, alerts: [] };
   const m = executionMachine.provide({
     actors: {
       boot: fromPromise<void>(async () => {}),
       reconcile: fromPromise<ReconcileOutput>(() => (script.reconcile ?? (async () => ({ positions: [], anomalies: [] })))()),
       tick: fromPromise<TickOutput, TickInput>(async ({ input }) => {
         ticks.push(input);
-        return script.tick ? script.tick(input) : nextTick;
+        return script.tick ? script.tick(input) : answerFor(input, nextTick);
       }),
       flatten: fromPromise<void, { reason: string }>(async ({ input }) => {
         flattens.push(input.reason);
@@ -53,15 +69,22 @@ export function execHarness(script: Script = {}, clock = new SimClock(T0)) {
       }),
     },
   });
-  const actor = createActor(m, { clock, input: { symbols: [SYM, 'ETH/USDT:USDT'], now: () => clock.now(), loopMs: LOOP_MS, idleLoopMs: LOOP_MS, reconcileTimeoutMs: RECONCILE_TIMEOUT_MS } });
+  const actor = createActor(m, { clock, input: { symbols, limits, now: () => clock.now(), loopMs: LOOP_MS, idleLoopMs: LOOP_MS, reconcileTimeoutMs: RECONCILE_TIMEOUT_MS } });
   actor.on('execution.alert', (e) => alerts.push(e.payload.code));
   actor.on('*', (e: { type: string }) => emitted.push(e.type));
   actor.start();
   const state = () => actor.getSnapshot().value as unknown;
-  const trade = () => (actor.getSnapshot().value as { ready?: { trade: string } }).ready?.trade ?? actor.getSnapshot().value;
-  const entered = () => [...new Set(ticks.filter((t) => t.phase === 'entering').map((t) => t.intent!.decisionId))];
+  /** A symbol's lifecycle state (its position machine), or the account's state when not ready. */
+  const trade = (symbol = SYM) => {
+    const v = actor.getSnapshot().value as { ready?: { book: string } };
+    if (!v.ready) return actor.getSnapshot().value;
+    if (v.ready.book === 'flattening') return 'flattening';
+    return slotStates(actor.getSnapshot().context).find((s) => s.symbol === symbol)!.phase;
+  };
+  const intentOf = (symbol = SYM) => slotStates(actor.getSnapshot().context).find((s) => s.symbol === symbol)!.intent;
+  const entered = () => [...new Set(ticks.flatMap((t) => t.slots.filter((s) => s.phase === 'entering').map((s) => s.intent!.decisionId)))];
   return {
-    actor, clock, ticks, flattens, alerts, emitted, state, trade, entered,
-    setTick: (o: Partial<TickOutput>) => (nextTick = { entry: 'working', exiting: false, alerts: [], ...o }),
+    actor, clock, ticks, flattens, alerts, emitted, state, trade, entered, intentOf,
+    setTick: (o: Partial<Answer>) => (nextTick = { entry: 'working', exiting: false, alerts: [], ...o }),
   };
 }

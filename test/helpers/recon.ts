@@ -8,6 +8,7 @@ import type { OrderRequest } from '../../src/exchange/types.js';
 import { Ledger } from '../../src/execution/ledger.js';
 import { OrderManager } from '../../src/execution/order-manager.js';
 import { quietLog, type TestVenue } from './venue-server.js';
+import { PROTECTION } from './config.js';
 
 export const BTC = 'BTC/USDT:USDT';
 
@@ -31,7 +32,7 @@ export async function reconWorld(v: TestVenue): Promise<ReconWorld> {
   const gw = v.gateway();
   const now = () => v.server.venue.now();
   const ledger = new Ledger(v.db.pool, now);
-  const om = new OrderManager(gw, ledger, quietLog, { recvWindowMs: 1000, settleMarginMs: 300 });
+  const om = new OrderManager(gw, ledger, quietLog, { protection: PROTECTION,  recvWindowMs: 1000, settleMarginMs: 300 });
   await om.loadMarkets();
   const w: ReconWorld = {
     gw, ledger, om, now,

@@ -47,7 +47,7 @@ test('paper run with the fake endpoint: all agents stored, ai_consensus votes an
       },
     },
   });
-  const s0 = await d.waitRunning(60_000);
+  const s0 = await d.waitRunning();
   assert.is(s0.ai.on, true);
   assert.match(s0.ai.text, 'on (8 agents every 600 s');
   assert.match(s0.ai.text, 'key from BOSUN_AI_API_KEY');
@@ -119,7 +119,7 @@ test('paper run with the fake endpoint: all agents stored, ai_consensus votes an
 test('no endpoint configured: the daemon runs as before, status says the swarm is off, nothing is asked or stored', async () => {
   const before = fake.requests.length;
   d = startDaemon({ dbUrl: db.url });
-  const s = await d.waitRunning(60_000);
+  const s = await d.waitRunning();
   assert.is(s.ai.on, false);
   assert.match(s.ai.text, 'off (ai.baseUrl is not set)');
   const n0 = Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM ai_predictions'))[0]!.n);

@@ -29,7 +29,7 @@ const count = async (table: string) => Number((await db.pool.query<Array<{ n: nu
 test.before(async () => {
   db = await createTestDb('api');
   d = startDaemon({ dbUrl: db.url, env: { BOSUN_API_TOKEN: TOKEN }, overrides: { ops: { api: { authFailuresPerMin: 20 } } } });
-  await d.waitRunning(60_000);
+  await d.waitRunning();
   base = (await d.waitApi()).replace(/\/$/, '');
 });
 test.after(async () => {

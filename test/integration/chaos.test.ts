@@ -21,7 +21,7 @@ test('kill -9 at each kill point: no duplicate, nothing lost, venue and DB agree
   // A budget below the test runner's limit (300 s per file): on a loaded machine fewer iterations run (at least 3), never
   // a timeout; what is asserted holds whatever the load.
   const r = await runChaos({ iterations, seed, kinds: KINDS, eventWaitMs: 20_000, randomKillMs: 1500, timeoutMs: 230_000, minIterations: 3, log: process.env.CHAOS_VERBOSE ? (l) => console.log(l) : undefined });
-  console.log(`${r.summary} (${r.checks} restarts checked, kills ${JSON.stringify(r.killsBy)}, venue ${r.venueOrders} orders ${r.venueFills} fills, ${r.episodes.length} episodes, ${r.uncoveredFills} fills with no stop live)`);
+  console.log(`${r.summary} (${r.checks} restarts checked, kills ${JSON.stringify(r.killsBy)}, venue ${r.venueOrders} orders ${r.venueFills} fills, ${r.episodes.length} episodes, at most ${r.maxConcurrent} open at once, ${r.uncoveredFills} fills with no stop live)`);
   assert.is(r.failures.length, 0, r.failures.join('\n'));
   assert.ok(r.iterations >= 3 && r.kills === r.iterations, `${r.iterations} iterations, ${r.kills} kills`);
   assert.is(r.duplicates, 0);

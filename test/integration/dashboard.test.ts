@@ -36,7 +36,7 @@ if (!present && process.env.CI) {
     const trade = tradingOverrides('http://unused', ['BTC/USDT:USDT']);
     const { url: _url, ...exchange } = trade.exchange;
     d = startDaemon({ dbUrl: db.url, env: { BOSUN_API_TOKEN: TOKEN }, overrides: { ...trade, exchange, log: { level: 'info' } } });
-    await d.waitRunning(60_000);
+    await d.waitRunning();
     profile = mkdtempSync(join(tmpdir(), 'bosun-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

@@ -48,7 +48,7 @@ test('MariaDB down mid-run: no new entry while it is down, the stop stays on the
   const overrides = { ...base, risk: { ...base.risk, stops: 'atr', stopAtrMult: 60, takeProfitAtrMult: 90 } };
   const dbUrl = `${mdb.url}/bosun_degraded`;
   d = startDaemon({ dbUrl, overrides, env: KEYS });
-  await d.waitRunning(60_000);
+  await d.waitRunning();
   const pos = await waitFor('an open position with its stop-loss on the venue', async () => {
     const v = await readVenue(venue!.control);
     return v.positions.length === 1 && !unprotected(v).length ? v.positions[0]! : null;

@@ -22,7 +22,7 @@ const codes = async () => (await db.pool.query<Array<{ code: string }>>("SELECT 
 
 test('reconciler worker: equity with totals every interval; a DB position the venue does not hold → drift and one alert; cleared when gone', async () => {
   d = startDaemon({ dbUrl: db.url, dir: tempDir('recdaemon'), overrides: { symbols: SYMBOLS, reconciler: { intervalSec: 300, foreignOrders: 'cancel', confirmMs: 200 } } });
-  await d.waitRunning(60_000);
+  await d.waitRunning();
   assert.is((await cli(['pause', '--socket', d.socket])).code, 0, 'no new entries while we tamper with the DB');
   await waitFor('equity points from the reconciler, with PnL totals', async () => {
     const rows = await db.pool.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM equity_curve WHERE source = 'reconciler' AND fees IS NOT NULL AND realized_pnl IS NOT NULL");

@@ -6,6 +6,7 @@ import { reconcile } from '../../src/execution/reconcile.js';
 import { BTC, reconWorld, venueStops, type ReconWorld } from '../helpers/recon.js';
 import { startTestVenue, type TestVenue } from '../helpers/venue-server.js';
 import { waitFor } from '../helpers/wait.js';
+import { PROTECTION } from '../helpers/config.js';
 
 // What happened while the daemon was down (or deaf), repaired by startup reconciliation on the loopback venue.
 let v: TestVenue | null = null;
@@ -14,7 +15,7 @@ test.after.each(async () => {
   v = null;
 });
 
-const run = (w: ReconWorld) => reconcile(w.gw, w.ledger, w.om, [BTC], w.now(), { settleMs: 1300 });
+const run = (w: ReconWorld) => reconcile(w.gw, w.ledger, w.om, [BTC], w.now(), { protection: PROTECTION, settleMs: 1300 });
 const codes = (r: { anomalies: Array<{ code: string }> }) => r.anomalies.map((a) => a.code).sort();
 const positionRow = async (id: number) =>
   (await v!.db.pool.query<Array<{ status: string; exit_reason: string | null; exit_price: string | null; realized_pnl: string; fees: string }>>('SELECT * FROM positions WHERE id = ?', [id]))[0]!;

@@ -6,6 +6,7 @@ import { decisionKey } from '../../src/execution/protection.js';
 import { reconcile, ReconcileAbortedError, type ReconcileOptions } from '../../src/execution/reconcile.js';
 import { BTC, reconWorld, venueStops, type ReconWorld } from '../helpers/recon.js';
 import { startTestVenue, type TestVenue } from '../helpers/venue-server.js';
+import { PROTECTION } from '../helpers/config.js';
 
 // Startup reconciliation against the loopback venue through the real CcxtGateway: each case of issue 6 point 5.
 let v: TestVenue | null = null;
@@ -19,7 +20,7 @@ const open = async (tag: string) => {
   v = await startTestVenue(tag);
   return reconWorld(v);
 };
-const run = (w: ReconWorld, o: Partial<ReconcileOptions> = {}) => reconcile(w.gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300, ...o });
+const run = (w: ReconWorld, o: Partial<ReconcileOptions> = {}) => reconcile(w.gw, w.ledger, w.om, SYMBOLS, w.now(), { protection: PROTECTION, settleMs: 1300, ...o });
 /** Reconciles while the market moves to `price` just before its first position read (a fill lands mid-reconciliation). */
 async function reconcileWhileMoving(w: ReconWorld, price: number) {
   let moved = false;
@@ -29,7 +30,7 @@ async function reconcileWhileMoving(w: ReconWorld, price: number) {
       return t.fetchPositions(s);
     } : Reflect.get(t, k, r)),
   });
-  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { settleMs: 1300 });
+  const r = await reconcile(gw, w.ledger, w.om, SYMBOLS, w.now(), { protection: PROTECTION, settleMs: 1300 });
   assert.ok(moved, 'the market moved during reconciliation');
   return r;
 }

@@ -41,7 +41,7 @@ test('kill -9 with an open, protected paper position: after restart it is still 
     const a = (await d!.status()).actors.find((x) => x.id === 'execution')!;
     return /booting|reconciling/.test(String(a.machineState)) ? null : a;
   }, 30_000, 100);
-  assert.match(String(exec.machineState), "in_position", `execution is ${exec.machineState}: ${d.output().split("\n").filter((l) => /warn|error|reconcil/.test(l)).slice(-15).join("\n")}`);
+  assert.is((exec.details.slots as Record<string, string>)['BTC/USDT:USDT'], 'in_position', `execution is ${exec.machineState} ${JSON.stringify(exec.details.slots)}: ${d.output().split("\n").filter((l) => /warn|error|reconcil/.test(l)).slice(-15).join("\n")}`);
   const rows = await db.pool.query<Array<{ id: number; qty: string }>>("SELECT id, qty FROM positions WHERE status = 'open'");
   assert.is(rows.length, 1);
   assert.is(rows[0]!.id, open.id);

@@ -31,7 +31,7 @@ test.before(async () => {
       notifier: { telegram: { enabled: true, chatIds: [CHAT], apiRoot: fake.apiRoot, pollTimeoutSec: 1, rateLimit: { globalPerSec: 30, perChatPerSec: 30, perGroupPerMin: 60 } }, retry: { initialMs: 100, maxMs: 400 } },
     },
   });
-  await d.waitRunning(60_000);
+  await d.waitRunning();
 });
 test.after(async () => {
   await d?.stop('SIGKILL');

@@ -43,7 +43,7 @@ test('paper daemon on an external `bosun venue`: no candle gap after a silent ma
   const { dir } = daemonConfig({ dbUrl: db.url });
   d = startDaemon({ dbUrl: db.url, dir, overrides, env: KEYS });
   // Generous: on a loaded CI machine a daemon and a venue process start slowly (this waits, it asserts no timing).
-  const s = await d.waitRunning(60_000);
+  const s = await d.waitRunning();
   assert.is(s.daemon.endpoint, venue.url);
   assert.is(s.daemon.clock.speed, 600, 'the daemon runs on the venue clock');
   await waitFor('live candles after the backfill', async () => (await count("SELECT COUNT(*) AS n FROM candles WHERE tf = '1m'")) > 2 * 520, 30_000, 100);
@@ -88,7 +88,7 @@ test('paper daemon on an external `bosun venue`: no candle gap after a silent ma
     d.proc.kill('SIGKILL');
     await d.exited;
     d = startDaemon({ dbUrl: db.url, dir, overrides, env: KEYS });
-    await d.waitRunning(60_000);
+    await d.waitRunning();
     await waitFor('execution reconciled', async () => {
       const a = (await d!.status()).actors.find((x) => x.id === 'execution')!;
       return /booting|reconciling/.test(String(a.machineState)) ? null : a;

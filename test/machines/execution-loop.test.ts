@@ -2,7 +2,7 @@
 // end, exits at market, degraded mode (no entries, loop kept), drift per symbol, the kill switch and operator flatten.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decision, execHarness, fill, flush, LOOP_MS, T0, view } from '../helpers/execution-machine.js';
+import { answerFor, decision, execHarness, fill, flush, LOOP_MS, T0, view } from '../helpers/execution-machine.js';
 
 /** Advances n loops, letting each tick finish before the next (a tick re-arms the loop when it is done). */
 async function loops(h: ReturnType<typeof execHarness>, n: number) {
@@ -22,7 +22,7 @@ test('the loop ticks every loopMs of clock time, and at once after a fill', asyn
   h.clock.advance(1);
   await flush();
   assert.is(h.ticks.length, first + 1);
-  assert.is(h.ticks.at(-1)!.phase, 'in_position');
+  assert.is(h.ticks.at(-1)!.slots.find((sl) => sl.symbol === 'BTC/USDT:USDT')!.phase, 'in_position');
   await loops(h, 5);
   assert.is(h.ticks.length, first + 6, 'one per loopMs, re-armed after each');
   h.clock.advance(10);
@@ -44,7 +44,7 @@ test('an entry that ends without a fill returns to flat; one that filled goes in
   h.clock.advance(LOOP_MS);
   await flush();
   assert.is(h.trade(), 'flat', 'expired or given up with nothing filled');
-  assert.is(h.actor.getSnapshot().context.pending, null);
+  assert.is(h.intentOf(), null);
   h.setTick({ entry: 'working' });
   h.actor.send({ type: 'execution.decision', decision: decision('d3', T0 + 60_000) });
   await flush();
@@ -77,7 +77,7 @@ test('degraded: a failing tick (exchange or DB unreachable) refuses entries but 
   const h = execHarness({
     tick: async (i) => {
       if (fail) throw new Error('database unreachable');
-      return { entry: i.phase === 'entering' ? 'working' : null, exiting: false, alerts: [] };
+      return answerFor(i, { entry: 'working', exiting: false, alerts: [] });
     },
   });
   await flush();
@@ -162,7 +162,7 @@ test('operator flatten while entering abandons the entry', async () => {
   h.actor.send({ type: 'execution.flattened' });
   await flush();
   assert.is(h.trade(), 'flat');
-  assert.is(h.actor.getSnapshot().context.pending, null);
+  assert.is(h.intentOf(), null);
 });
 
 test.run();

@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const syntheticSchema = z.strictObject({
   seed: z.number().int(),
   startPrice: z.number().positive(),
+  /** Start price per symbol where it differs from startPrice (an ETH-like market near 2,000, not 30,000). */
+  startPrices: z.record(z.string(), z.number().positive()),
   /** Per-minute log-return volatility in the calm regime. */
   volatility: z.number().positive().max(0.1),
   /** Mean length of a regime in minutes before the generator may switch. */

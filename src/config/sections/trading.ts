@@ -35,13 +35,21 @@ export const executionSchema = z.strictObject({
     /** Trailing stop (seeds 000/001): once the best price is activationPct in profit, the stop gives back givebackPct of that profit. */
     trailing: z.strictObject({ enabled: z.boolean(), activationPct: fraction, givebackPct: fraction }),
     /** Breakeven: once the best price is triggerR × the initial risk in profit, the stop moves to entry ± offsetPct (fees). */
-    breakeven: z.strictObject({ enabled: z.boolean(), triggerR: z.number().positive(), offsetPct: fraction }),
+    breakeven: z.strictObject({
+      enabled: z.boolean(), triggerR: z.number().positive(), offsetPct: fraction,
+      /** Also to breakeven once the first of several take-profit legs has filled (seeds 003/004's partial exits). */
+      afterFirstTarget: z.boolean(),
+    }),
     /** Chandelier exit: stop at best price − atrMult × ATR(atrPeriod) of 1m candles. */
     chandelier: z.strictObject({ enabled: z.boolean(), atrPeriod: z.number().int().min(2), atrMult: z.number().positive() }),
     /** A stop is moved only when the new level is at least this fraction tighter (no churn). */
     minMovePct: fraction,
     /** A position older than this is closed at market (0: never). */
     maxHoldMs: z.number().int().min(0),
+    /** Stop distance (fraction of entry) for a position with no stop known (imported, or opened by a fill of no intent of ours). */
+    defaultStopPct: z.number().positive().max(0.5),
+    /** Take-profit distance (fraction of entry) for a position with no target known. */
+    defaultTakeProfitPct: z.number().positive().max(5),
   }),
 });
 

@@ -3,7 +3,7 @@
 // (symbol, open time, previous close) always gives the same candle, so a restarted venue replays the same market.
 import { readFileSync } from 'node:fs';
 import type { Pool } from 'mariadb';
-import { synthCandle, type SynthParams } from '../../market/synthetic.js';
+import { startPriceOf, synthCandle, type SynthParams } from '../../market/synthetic.js';
 import { parseCandleCsv } from '../../market/csv.js';
 import type { Candle } from '../../protocol/index.js';
 import { candlesBetween } from '../../store/repos/candles.js';
@@ -24,7 +24,7 @@ export function syntheticSource(p: SynthParams): MarketSource {
   return {
     kind: 'synthetic',
     end: null,
-    candle: (symbol, openTime, prevClose) => synthCandle(p, symbol, openTime, prevClose ?? p.startPrice),
+    candle: (symbol, openTime, prevClose) => synthCandle(p, symbol, openTime, prevClose ?? startPriceOf(p, symbol)),
     start: (wallNow) => Math.floor(wallNow / MINUTE) * MINUTE,
   };
 }

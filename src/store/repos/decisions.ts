@@ -48,10 +48,11 @@ export async function decisionRow(pool: Pool, id: string): Promise<DecisionRow |
 }
 
 /** Time of the last decision that carried an intent (the spacing cooldown), and intents since `dayFrom`. */
-export async function intentStats(pool: Pool, dayFrom: number): Promise<{ last: number | null; today: number }> {
-  const rows = await pool.query<Array<{ last: number | null; today: number | bigint | null }>>(
-    'SELECT MAX(ts) AS last, SUM(ts >= ?) AS today FROM decisions WHERE intent IS NOT NULL', [dayFrom]);
-  return { last: rows[0]?.last === null || rows[0]?.last === undefined ? null : Number(rows[0].last), today: Number(rows[0]?.today ?? 0) };
+export async function intentStats(pool: Pool, dayFrom: number): Promise<{ last: Record<string, number>; today: number }> {
+  const rows = await pool.query<Array<{ symbol: string; last: number | null; today: number | bigint | null }>>(
+    'SELECT symbol, MAX(ts) AS last, SUM(ts >= ?) AS today FROM decisions WHERE intent IS NOT NULL GROUP BY symbol', [dayFrom]);
+  const last = Object.fromEntries(rows.filter((r) => r.last !== null).map((r) => [r.symbol, Number(r.last)]));
+  return { last, today: rows.reduce((a, r) => a + Number(r.today ?? 0), 0) };
 }
 
 /** Per symbol, the expiry of its latest intent (pending entries still count against the caps). */

@@ -1,8 +1,8 @@
 // The entry policy as a pure function: limit inside the intent's zone, bounded chase, market fallback, expiry.
 // Guarantees: at most one live entry order (a new one only once nothing is live), never more than the intent's quantity
 // in total, never past the chase bounds, a market order only when the intent allows it and slippage is within limits.
-import { D, dec, floorToStep, str, type Dec } from '../domain/decimal.js';
-import type { Intent } from '../protocol/index.js';
+import { D, dec, floorToStep, str, type Dec } from '../../domain/decimal.js';
+import type { Intent } from '../../protocol/index.js';
 
 export interface EntryConfig {
   chaseAfterMs: number;

@@ -1,15 +1,17 @@
 // Where a position's stop-loss should be now: trailing (activation, give-back), chandelier ATR trail, breakeven.
 // Guarantees: pure; a stop only ever tightens (never moves against the position) and only by at least minMovePct;
 // a level the mark has already crossed is reported as `exit` (close at market), never placed as a stop.
-import { D, dec, type Dec } from '../domain/decimal.js';
-import type { Side } from '../protocol/index.js';
+import { D, dec, type Dec } from '../../domain/decimal.js';
+import type { Side } from '../../protocol/index.js';
 
 export interface ProtectionConfig {
   trailing: { enabled: boolean; activationPct: number; givebackPct: number };
-  breakeven: { enabled: boolean; triggerR: number; offsetPct: number };
+  breakeven: { enabled: boolean; triggerR: number; offsetPct: number; afterFirstTarget: boolean };
   chandelier: { enabled: boolean; atrPeriod: number; atrMult: number };
   minMovePct: number;
   maxHoldMs: number;
+  defaultStopPct: number;
+  defaultTakeProfitPct: number;
 }
 
 export interface StopInput {
@@ -23,6 +25,8 @@ export interface StopInput {
   peak: number;
   mark: number;
   atr: number | null;
+  /** Take-profit legs of the position already filled (breakeven.afterFirstTarget). */
+  targetsFilled?: number;
   cfg: ProtectionConfig;
 }
 
@@ -44,7 +48,9 @@ export function stopMove(i: StopInput): StopMove | null {
     const keep = profit.mul(1 - trailing.givebackPct);
     cands.push({ stop: long ? entry.add(keep) : entry.sub(keep), rule: 'trailing' });
   }
-  if (breakeven.enabled && i.initialStop !== null) {
+  const afterTarget = breakeven.afterFirstTarget && (i.targetsFilled ?? 0) > 0;
+  if (afterTarget) cands.push({ stop: long ? entry.mul(1 + breakeven.offsetPct) : entry.mul(1 - breakeven.offsetPct), rule: 'breakeven' });
+  else if (breakeven.enabled && i.initialStop !== null) {
     const r = entry.sub(i.initialStop).abs();
     if (r.gt(0) && profit.gte(r.mul(breakeven.triggerR))) cands.push({ stop: long ? entry.mul(1 + breakeven.offsetPct) : entry.mul(1 - breakeven.offsetPct), rule: 'breakeven' });
   }
