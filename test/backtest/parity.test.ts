@@ -103,6 +103,8 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
   const db = await createTestDb('parity');
   const overrides = {
     symbols: [BTC, ETH],
+    // A seed preset (paper's own paper_lively is livelier than any seed).
+    decision: { strategy: 'imba' },
     // Percent stops and two take-profit legs (half at 1R, the rest at 2R): both legs and the stop for the rest are compared.
     // Each position may use 40 % of the account's notional (two fit) and no account-wide loss cooldown: positions on both
     // symbols overlap.

@@ -124,18 +124,20 @@ test('MariaDB unreachable: run fails within 5 s with one paragraph saying what i
 });
 
 test('a database of another mode is refused, and mainnet needs explicit confirmation', async () => {
+  // Keys present: the mode check is the one that refuses (issue 18 checks keys first, before anything is written).
+  const KEYS = { BOSUN_API_KEY: 'mode-test-key-0123456789', BOSUN_API_SECRET: 'mode-test-secret-0123456789' };
   const own = await createTestDb('paperdb', { mode: 'paper' });
   try {
     const { configFile } = daemonConfig({ dbUrl: own.url, base: 'testnet', overrides: { clock: { speed: 1 } } });
-    const r = cli(['run', '--config', configFile]);
+    const r = cli(['run', '--config', configFile], KEYS);
     assert.is(r.code, ExitCode.config);
     assert.match(r.stderr, 'belongs to paper mode');
     const m = daemonConfig({ dbUrl: own.url, base: 'mainnet', overrides: { clock: { speed: 1 } } });
-    const r2 = cli(['run', '--config', m.configFile]);
+    const r2 = cli(['run', '--config', m.configFile], KEYS);
     assert.is(r2.code, ExitCode.config);
     assert.match(r2.stderr, 'MAINNET');
     assert.match(r2.stderr, '--confirm-mainnet');
-    const r3 = cli(['run', '--config', m.configFile, '--confirm-mainnet']);
+    const r3 = cli(['run', '--config', m.configFile, '--confirm-mainnet'], KEYS);
     assert.is(r3.code, ExitCode.config);
     assert.match(r3.stderr, 'belongs to paper mode', 'confirmed mainnet still refuses a paper database');
   } finally {

@@ -25,7 +25,7 @@ test('open interest, ratios and liquidations flow from the venue into MariaDB an
   // now and then (a burst needs a large move), so some reach a snapshot's 5-minute window within the test.
   d = startDaemon({
     dbUrl: db.url,
-    overrides: { venue: { historyMinutes: 3000, derivatives: { source: 'auto', synthetic: { oiDays: 0.3, liqMoveSigma: 3, liqVolumeShare: 0.05, liqBackground: 0.5 } } } },
+    overrides: { symbols: ['BTC/USDT:USDT'], venue: { historyMinutes: 3000, derivatives: { source: 'auto', synthetic: { oiDays: 0.3, liqMoveSigma: 3, liqVolumeShare: 0.05, liqBackground: 0.5 } } } },
   });
   // Generous: the venue first writes two days of history (a loaded machine takes a while).
   await d.waitRunning(120_000);
