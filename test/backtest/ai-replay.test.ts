@@ -39,7 +39,7 @@ const R1 = rec(start + 120 * MIN + 30_000, 0.9);
 const R2 = rec(start + 300 * MIN + 30_000, 0.1);
 
 test('unavailable without records; with them, from the snapshot after each was made until it is maxAgeSec old', async () => {
-  const config = loadConfig(writeConfig(dir, { db: { url: db.url }, ...aiOnly }), {}).config;
+  const config = loadConfig(writeConfig(dir, { symbols: ['BTC/USDT:USDT'], db: { url: db.url }, ...aiOnly }), {}).config;
   const maxAge = config.decision.signals.ai_consensus.maxAgeSec * 1000;
   const base = { config, identity: configIdentity(config), candles: candles.slice(1440), warmup: candles.slice(0, 1440), source: { name: 'synthetic', sha256: '0'.repeat(64) } };
   const none = await runBacktest(base);
@@ -67,7 +67,7 @@ test('`bosun backtest` replays the stored consensus when the config\'s swarm is 
   await upsertCandles(db.pool, candles, 'test');
   for (const r of [R1, R2]) await insertConsensus(db.pool, { ...r, symbol: BTC, refPrice: 30_000, weights: {} });
   const out = join(dir, 'result.json');
-  const on = writeConfig(dir, { db: { url: db.url }, ...aiOnly, ai: { baseUrl: 'http://127.0.0.1:9/v1' } });
+  const on = writeConfig(dir, { symbols: ['BTC/USDT:USDT'], db: { url: db.url }, ...aiOnly, ai: { baseUrl: 'http://127.0.0.1:9/v1' } });
   const from = new Date(start).toISOString();
   const to = new Date(start + 1440 * MIN).toISOString();
   const r = await cliAsync(['backtest', '-c', on, '--from', from, '--to', to, '--json', out, '-q']);
@@ -75,7 +75,7 @@ test('`bosun backtest` replays the stored consensus when the config\'s swarm is 
   assert.match(r.stdout, 'AI consensus: 2 stored record(s) replayed');
   const json = JSON.parse(readFileSync(out, 'utf8'));
   assert.is(json.config.ai.records, 2);
-  const off = writeConfig(dir, { db: { url: db.url }, ...aiOnly });
+  const off = writeConfig(dir, { symbols: ['BTC/USDT:USDT'], db: { url: db.url }, ...aiOnly });
   const r2 = await cliAsync(['backtest', '-c', off, '--from', from, '--to', to, '--json', out, '-q']);
   assert.is(r2.code, 0, r2.stderr);
   assert.not.match(r2.stdout, 'AI consensus');

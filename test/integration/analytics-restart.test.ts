@@ -64,7 +64,7 @@ test('killed mid-run, the analytics worker is back with a full snapshot from his
   writeFileSync(model, logisticModel(W, B, { 'bosun.features': FEATURES.join(',') }));
   // Hourly full snapshots (6 s of wall time at the test's 600×); catch-up threshold above the start-up time
   // in clock-seconds, so the warm-up snapshot at start is not taken for a backfill.
-  d = startDaemon({ dbUrl: db.url, overrides: { analytics: { fullSnapshotSec: 3600, catchUpSec: 3600, ml: { model, timeoutMs: 2000 } } } });
+  d = startDaemon({ dbUrl: db.url, overrides: { symbols: ['BTC/USDT:USDT'], analytics: { fullSnapshotSec: 3600, catchUpSec: 3600, ml: { model, timeoutMs: 2000 } } } });
   await d.waitRunning();
   const first = await waitFor('a complete full snapshot right after start', async () => {
     const s = await lastFull();

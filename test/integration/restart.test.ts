@@ -21,7 +21,7 @@ const venue = () => venueState(db.pool).catch(() => ({ orders: [], positions: {}
 test('kill -9 with an open, protected paper position: after restart it is still open, once, with one stop-loss', async () => {
   // Wide stop and target so the position outlives the restart; a fast clock so a cross comes quickly.
   const { dir } = daemonConfig({ dbUrl: db.url });
-  const overrides = { clock: { speed: 1200 }, risk: { stopAtrMult: 60, takeProfitAtrMult: 90 }, decision: { cooldownSec: 60 } };
+  const overrides = { symbols: ['BTC/USDT:USDT'], clock: { speed: 1200 }, risk: { stopAtrMult: 60, takeProfitAtrMult: 90 }, decision: { cooldownSec: 60 } };
   d = startDaemon({ dbUrl: db.url, dir, overrides });
   await d.waitRunning();
   const open = await waitFor('an open position with its stop-loss on the venue', async () => {
