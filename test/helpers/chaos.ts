@@ -12,6 +12,7 @@ import { daemonConfig, startDaemon, type DaemonHandle } from './daemon.js';
 import { duplicateClientIds, maxConcurrent, placed, positionEpisodes, readVenue, settledLedgerDiff, unprotected, type Episode, type VenueView } from './chaos-checks.js';
 import { startVenueProcess, type VenueProcess } from './venue-process.js';
 import { sleep, waitFor } from './wait.js';
+import { mulberry32 } from './market-data.js';
 
 export interface ChaosOptions {
   iterations: number;
@@ -86,17 +87,8 @@ const POINT: Partial<Record<Kind, ChaosPointName>> = { reconcile: 'reconcile.ste
 const FAULTS = ['rate_limit', 'timeout_after_accept', 'server_error', 'ws_silent_drop', 'listen_key_expiry', 'venue_restart'] as const;
 type FaultKind = (typeof FAULTS)[number];
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/market-data.ts): a small seeded PRNG so a failing run can be replayed with its seed. */
+const rng = mulberry32;
 
 /** A config that trades all the time: any vote enters, no cooldowns, tight stops and targets so positions turn over. */
 export function tradingOverrides(url: string, symbols: string[]) {

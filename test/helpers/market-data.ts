@@ -62,7 +62,7 @@ export interface CompanionParams {
 }
 
 /** mulberry32: a small seeded uniform generator on [0, 1). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
