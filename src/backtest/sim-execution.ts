@@ -115,7 +115,8 @@ export class SimExecution {
     }
     for (const s of input.slots) {
       if (s.phase !== 'flat' || this.positions.has(s.symbol)) continue;
-      this.loop.cancelStray(s.symbol);
+      // As the worker: an entry cancelled this tick keeps its stop until the next one.
+      if (this.loop.cancelStray(s.symbol)) continue;
       for (const o of this.o.venue.openOrders(s.symbol)) if (o.reduceOnly || o.closePosition) this.o.venue.cancelOrder(s.symbol, { clientId: o.clientId }, o.book, this.o.now());
     }
     return { entries, exiting, alerts: [] };

@@ -1,16 +1,17 @@
 // The execution loop's tick for backtests: carries out the same policy (src/execution/policy/: entryStep,
 // protectionPlan, managePlan, flattenPlan) as the worker's effects, on the venue core in memory.
-// Guarantees the same order flow as src/execution/entry.ts, protection.ts and flatten.ts: one live entry order at a time
-// (cancel before replace), protection legs as planned, a new stop placed before the old one is cancelled, market exits
+// Guarantees the same order flow as src/execution/entry.ts, protection.ts and flatten.ts: the entry's stop before any
+// entry order (guardEntry), one live entry order at a time (cancel before replace), protection legs as planned, a new stop placed before the old one is cancelled, market exits
 // for max hold and a crossed trail; deterministic (attempt counters, no wall time).
 import { dec, str, type Dec } from '../domain/decimal.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { SimOrder, SimVenue } from '../exchange/sim/core.js';
 import type { MarketInfo, OrderRequest } from '../exchange/types.js';
-import { entryStep, type EntryConfig } from '../execution/policy/entry.js';
+import { ExchangeError } from '../exchange/errors.js';
+import { entryStep, guardEntry, type EntryConfig, type EntryStopState } from '../execution/policy/entry.js';
 import { managePlan, marketClose } from '../execution/policy/exit.js';
 import { flattenPlan } from '../execution/policy/flatten.js';
-import { positionKey, protectionPlan, type HeldOrder, type PlannedOrder, type PlanPosition, type TargetLevel } from '../execution/policy/protection.js';
+import { entryStop, positionKey, protectionPlan, type HeldOrder, type PlannedOrder, type PlanPosition, type TargetLevel } from '../execution/policy/protection.js';
 import type { ProtectionConfig } from '../execution/policy/stops.js';
 import type { Intent, Side } from '../protocol/index.js';
 
@@ -101,6 +102,21 @@ export class SimLoop {
       live: live ? { clientId: live.clientId, type: live.type === 'market' ? 'market' : 'limit', price: live.price, placedAt: live.createdAt } : null,
       maxSlippage: this.h.maxSlippage, cfg: this.h.entry,
     });
+    const guard = guardEntry(step, this.stopState(intent.symbol, intent.decisionId), live !== null);
+    if (guard === 'wait') return 'working';
+    if (guard === 'cancel_entry') {
+      venue.cancelOrder(intent.symbol, { clientId: live!.clientId }, 'regular', now);
+      return 'done';
+    }
+    if (guard === 'place_stop') {
+      try {
+        this.placePlanned({ decisionId: intent.decisionId, key: intent.decisionId }, entryStop(intent, this.h.market(intent.symbol)));
+      } catch (err) {
+        if (!(err instanceof ExchangeError) || err.kind !== 'definitive') throw err;
+        if (live) venue.cancelOrder(intent.symbol, { clientId: live.clientId }, 'regular', now);
+        return live ? 'working' : 'done';
+      }
+    }
     if (step.kind === 'wait') return 'working';
     if (step.kind === 'done') return 'done';
     if (live) venue.cancelOrder(intent.symbol, { clientId: live.clientId }, 'regular', now);
@@ -117,9 +133,25 @@ export class SimLoop {
     return 'working';
   }
 
-  /** Cancels entry orders left working when no entry is being worked. */
-  cancelStray(symbol: string): void {
-    for (const o of this.h.venue.openOrders(symbol, 'regular')) if (!o.reduceOnly) this.h.venue.cancelOrder(symbol, { clientId: o.clientId }, 'regular', this.h.now());
+  /** The entry's stop (every 'sl' order named by the decision): working on the venue, or none (the core answers at once). */
+  private stopState(symbol: string, decisionId: string): EntryStopState {
+    const n = this.attempts.get(`${decisionId}|sl`) ?? 0;
+    for (let a = 0; a < n; a++) {
+      const o = this.h.venue.findOrder(symbol, 'algo', { clientId: clientOrderId(decisionId, 'sl', a) });
+      if (o && OPEN.has(o.status)) return 'live';
+    }
+    return 'none';
+  }
+
+  /** Cancels entry orders left working when no entry is being worked; how many. */
+  cancelStray(symbol: string): number {
+    let n = 0;
+    for (const o of this.h.venue.openOrders(symbol, 'regular')) {
+      if (o.reduceOnly) continue;
+      this.h.venue.cancelOrder(symbol, { clientId: o.clientId }, 'regular', this.h.now());
+      n++;
+    }
+    return n;
   }
 
   /** Whatever the protection plan finds missing (as OrderManager.ensureProtection); keeps defaulted levels. */

@@ -338,8 +338,16 @@ export class ExecutionEffects {
       }
       for (const s of input.slots) {
         if (s.phase !== 'flat' || !this.cfg.symbols.includes(s.symbol) || open.some((p) => p.symbol === s.symbol)) continue;
-        await this.entries!.cancelStray(s.symbol);
-        if ((await this.gw!.fetchOpenOrders(s.symbol)).some((o) => o.reduceOnly || o.closePosition)) await this.orders!.cancelLeftovers(s.symbol);
+        // An entry cancelled just now may have filled before the cancel: its stop (placed before it) stays this tick, and
+        // stops are cancelled only once the exchange itself shows the symbol flat.
+        if (await this.entries!.cancelStray(s.symbol)) continue;
+        // The exchange is asked only when the ledger holds a protective order of ours as working (the stream keeps it
+        // current; foreign and unknown orders are the reconciler's): a flat symbol costs no request per tick.
+        if (!(await this.ledger.openOrders(s.symbol)).some((o) => o.leg !== 'entry')) continue;
+        const held = await this.gw!.fetchOpenOrders(s.symbol);
+        if (!held.some((o) => o.reduceOnly || o.closePosition)) continue;
+        if ((await this.gw!.fetchPositions([s.symbol])).length) continue;
+        await this.orders!.cancelLeftovers(s.symbol, held);
       }
       alerts.unshift(...this.lateAlerts.splice(0));
       return { entries, exiting, alerts };

@@ -1,6 +1,7 @@
 // Works one intent's entry on the exchange each loop: reads its attempts back, asks entryStep what to do, does it.
 // Guarantees: every attempt is a new client id written ahead; a replacement is placed only after the exchange
-// confirmed the cancel of the previous one (never two live entry orders); what filled is never entered again.
+// confirmed the cancel of the previous one (never two live entry orders); what filled is never entered again; no entry
+// order is sent before the exchange accepted the entry's stop (closePosition), and none stays working without it.
 import { dec, str } from '../domain/decimal.js';
 import { clientOrderId } from '../domain/ids.js';
 import { isOpen } from '../domain/order-status.js';
@@ -8,11 +9,20 @@ import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { ExOrder } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Intent } from '../protocol/index.js';
-import { entryStep, type EntryConfig, type EntryStep, type LiveEntry } from './policy/entry.js';
+import { ExchangeError } from '../exchange/errors.js';
+import { entryStep, guardEntry, type EntryConfig, type EntryStep, type EntryStopState, type LiveEntry } from './policy/entry.js';
+import { entryStop } from './policy/protection.js';
 import type { Ledger, OrderRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
 
 export type EntryResult = { state: 'working' | 'done'; step: EntryStep; filled: string };
+
+/** The entry's stop from its rows: one accepted and working is live; one sent or being cancelled is not known yet. */
+export function stopState(rows: OrderRow[]): EntryStopState {
+  if (rows.some((r) => r.status === 'new' || r.status === 'partially_filled')) return 'live';
+  if (rows.some((r) => r.status === 'pending_submit' || r.status === 'pending_cancel')) return 'unknown';
+  return 'none';
+}
 
 export class EntryWorker {
   constructor(
@@ -35,7 +45,7 @@ export class EntryWorker {
   }
 
   async work(intent: Intent, mark: number | undefined, now: number): Promise<EntryResult> {
-    const rows = await this.ledger.legOrders(intent.decisionId, 'entry');
+    const [rows, stops] = await Promise.all([this.ledger.legOrders(intent.decisionId, 'entry'), this.ledger.legOrders(intent.decisionId, 'sl')]);
     let filled = dec(0);
     let live: { row: OrderRow; ex: ExOrder | null } | null = null;
     for (const row of rows) {
@@ -68,6 +78,26 @@ export class EntryWorker {
       if (c) filled = filled.add(dec(c.filledQty).sub(live.ex!.filledQty));
       return c !== null && (c.status === 'cancelled' || c.status === 'expired') && dec(c.filledQty).eq(live.ex!.filledQty);
     };
+    const guard = guardEntry(step, stopState(stops), live !== null);
+    if (guard === 'wait') return { state: 'working', step: { kind: 'wait', why: "the entry's stop is not known on the exchange yet" }, filled: str(filled) };
+    if (guard === 'cancel_entry') {
+      this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId }, 'entry order working without its stop: cancelled');
+      const ok = await cancelLive();
+      return { state: ok ? 'done' : 'working', step: { kind: 'cancel', why: 'no stop covers the entry' }, filled: str(filled) };
+    }
+    if (guard === 'place_stop') {
+      const o = entryStop(intent, market);
+      try {
+        const ex = await this.orders.submit({ ...o.req, clientId: clientOrderId(intent.decisionId, 'sl', stops.length) }, { decisionId: intent.decisionId, positionId: null, leg: 'sl', attempt: stops.length });
+        if (ex.status !== 'new') return { state: 'working', step: { kind: 'wait', why: `the entry's stop is ${ex.status}` }, filled: str(filled) };
+      } catch (err) {
+        if (!(err instanceof ExchangeError) || err.kind !== 'definitive') throw err;
+        // The venue will not hold this stop (it would trigger at once, or another closing stop holds the side): no entry.
+        this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: err.message }, "the entry's stop was refused: no entry");
+        if (live) await cancelLive();
+        return { state: live ? 'working' : 'done', step: { kind: 'done', why: `stop refused: ${err.message}` }, filled: str(filled) };
+      }
+    }
     switch (step.kind) {
       case 'wait':
         return { state: 'working', step, filled: str(filled) };

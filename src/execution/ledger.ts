@@ -232,6 +232,10 @@ export class Ledger {
         );
         positionId = r.insertId;
         outcome = 'opened';
+        // The stop placed before the entry (named by the decision) is this position's stop from now on.
+        if (order?.leg === 'entry' && order.decision_id) {
+          await conn.query("UPDATE orders SET position_id = ? WHERE decision_id = ? AND leg = 'sl' AND position_id IS NULL", [positionId, order.decision_id]);
+        }
       } else if (pos.side === dir) {
         const qty = dec(pos.qty).add(f.qty);
         const entry = dec(pos.entry_price).mul(pos.qty).add(dec(f.price).mul(f.qty)).div(qty);

@@ -207,9 +207,9 @@ export class OrderManager {
   }
 
   /** Cancels protective orders left on the exchange once a symbol has no position (OCO by hand). */
-  async cancelLeftovers(symbol: string): Promise<number> {
+  async cancelLeftovers(symbol: string, openOrders?: ExOrder[]): Promise<number> {
     let n = 0;
-    for (const o of await this.gw.fetchOpenOrders(symbol)) {
+    for (const o of openOrders ?? (await this.gw.fetchOpenOrders(symbol))) {
       if (!o.reduceOnly && !o.closePosition) continue;
       try {
         const c = await this.gw.cancelOrder(symbol, o.clientId, o.conditional);

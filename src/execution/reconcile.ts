@@ -232,9 +232,12 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
       if (placed.length) note('protection_placed', placed.includes('sl') ? 'critical' : 'warning', `position ${p.id} ${p.symbol} lacked ${placed.join(' and ')} on the exchange: placed`, p.symbol);
     }
     positions = (await ledger.openPositions()).filter((p) => symbols.includes(p.symbol));
+    // A symbol with an entry order of ours still possibly working (one sent before the crash and not resolved yet) keeps
+    // its stops: that stop was placed before the entry so the entry can never fill bare; the loop cancels them once flat.
+    const entering = new Set((await ledger.openOrders()).filter((r) => r.leg === 'entry').map((r) => r.symbol));
     for (const symbol of symbols) {
       check();
-      if (positions.some((p) => p.symbol === symbol)) continue;
+      if (positions.some((p) => p.symbol === symbol) || entering.has(symbol)) continue;
       const n = await orders.cancelLeftovers(symbol);
       if (n) note('leftover_cancelled', 'info', `${n} protective order(s) left on the exchange while flat: cancelled`, symbol);
     }

@@ -2,7 +2,8 @@
 // fallback is allowed, expiry and partial fills; trailing, breakeven and chandelier levels that only tighten.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { entryStep, limitPrice, type EntryView } from '../../src/execution/policy/entry.js';
+import { entryStep, guardEntry, limitPrice, type EntryView } from '../../src/execution/policy/entry.js';
+import { entryStop } from '../../src/execution/policy/protection.js';
 import { stopMove, type ProtectionConfig } from '../../src/execution/policy/stops.js';
 import type { Intent } from '../../src/protocol/index.js';
 
@@ -24,6 +25,23 @@ test('the first limit joins the bid inside the zone; a short joins the offer; no
   assert.is(String(limitPrice(view({ mark: 30_500 }))), '30060', 'capped at reference + maxChasePct (inside the zone)');
   assert.is(String(limitPrice(view({ mark: 29_000 }))), 'null', 'below the stop: no bid');
   assert.equal(entryStep(view({ mark: 29_000 })).kind, 'wait');
+});
+
+test("protection before exposure: no entry order goes out before the entry's stop works, none stays without it", () => {
+  const place = entryStep(view());
+  assert.is(guardEntry(place, 'none', false), 'place_stop', 'the stop first');
+  assert.is(guardEntry(place, 'unknown', false), 'wait', 'a stop sent with no answer yet: wait, never a second one');
+  assert.is(guardEntry(place, 'live', false), 'proceed');
+  const market = { kind: 'market', qty: '0.01', attempt: 2 } as const;
+  assert.is(guardEntry(market, 'none', true), 'place_stop', 'a market fallback too');
+  const resting = entryStep(view({ live: live('29999.9', T - 5000), attempts: 1 }));
+  assert.is(resting.kind, 'wait');
+  assert.is(guardEntry(resting, 'none', true), 'cancel_entry', 'a working entry whose stop is gone is cancelled');
+  assert.is(guardEntry(resting, 'live', true), 'proceed');
+  assert.is(guardEntry({ kind: 'done', why: 'filled' }, 'none', false), 'proceed', 'the end of an entry needs no stop');
+  assert.equal(entryStop(intent({ stopLoss: '29400.04' }), { tickSize: '0.1' }), {
+    leg: 'sl', req: { symbol: 'BTC/USDT:USDT', side: 'sell', type: 'stop_market', stopPrice: '29400', closePosition: true, workingType: 'MARK_PRICE' },
+  }, 'closePosition at the intent stop on the tick, on the mark');
 });
 
 test('chase: re-priced only after chaseAfterMs and only when the price moved away; bounded replacements', () => {

@@ -34,6 +34,10 @@ test('limit entry inside the zone fills; stop-loss and take-profit follow', asyn
   const i = r.decide({ side: 'long', reference: 30_000 });
   const first = await waitFor('entry limit resting on the venue', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
   assert.is(first.price, '29999.9', 'joins the bid, inside the zone');
+  // Protection before exposure: the entry's stop (closePosition, the intent's level) was on the venue first.
+  const pre = venueOrders(r).filter((o) => o.book === 'algo' && o.type === 'stop_market');
+  assert.is(pre.length, 1, 'one stop before the entry');
+  assert.ok(pre[0]!.closePosition && pre[0]!.status === 'new' && pre[0]!.createdAt <= first.createdAt, 'the stop was working before the entry order was placed');
   await r.market.set(BTC, 29_990);
   await waitFor('position', () => position(r));
   await waitFor('in position', () => r.trade() === 'in_position');
@@ -95,6 +99,22 @@ test('no market fallback when slippage exceeds the limit; the entry is cancelled
   const rows = await dbRows(r, i.decisionId);
   assert.ok(rows.every((x) => x.type === 'limit' && x.status === 'cancelled'), JSON.stringify(rows));
   assert.equal(venueOrders(r).filter((o) => o.status === 'new'), [], 'nothing left working');
+});
+
+test('an entry order whose stop is gone (cancelled on the exchange) is cancelled: no entry works without its stop', async () => {
+  rig = await startExec('ent-nostop', { entry: { chaseAfterMs: 60_000, maxReplacements: 0, maxChasePct: 0.002, marketFallback: false } });
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000 });
+  const entry = await waitFor('entry limit resting', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
+  const stop = venueOrders(r).find((o) => o.book === 'algo' && o.type === 'stop_market' && o.status === 'new')!;
+  await r.tv.server.venue.run((core) => core.cancelOrder(BTC, { clientId: stop.clientId }, 'algo', r.now()));
+  await waitFor('the entry cancelled', () => venueOrders(r).find((o) => o.clientId === entry.clientId)?.status === 'cancelled', 15_000);
+  await waitFor('entry over', () => r.trade() === 'flat', 15_000);
+  await r.market.set(BTC, 29_990);
+  await sleep(500);
+  assert.is(position(r), null, 'nothing filled without a stop');
+  const rows = await dbRows(r, i.decisionId);
+  assert.equal(rows.map((x) => x.status), ['cancelled']);
 });
 
 test('a partial fill is the position: the rest is cancelled at expiry and the position is protected at the filled size', async () => {

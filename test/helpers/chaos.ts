@@ -111,6 +111,11 @@ export function tradingOverrides(url: string, symbols: string[]) {
     },
     risk: { maxTradesPerDay: 100000, lossCooldownMin: [0], maxSlippage: 0.01, stops: 'percent', stopPct: 0.002, takeProfitPct: 0.003, riskPerTrade: 0.002, maxPositions: 3, btcRegimeGate: { enabled: false }, dailyDrawdown: 0.9, weeklyDrawdown: 0.95, emergencyDrawdown: 0.99 },
     execution: { loopMs: 250 },
+    // The clock runs 600× faster: polls timed in venue time (the reconciler's minute, derivatives every few venue
+    // minutes) would send thousands of requests a wall minute and push the gateway into pacing (the venue counts its
+    // weight per wall minute, as Binance does). The reconciler runs once a wall minute; derivatives are not polled.
+    reconciler: { intervalSec: 36_000 },
+    market: { derivatives: { enabled: false } },
     log: { level: 'warn' },
   };
 }

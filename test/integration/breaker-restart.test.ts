@@ -59,8 +59,8 @@ test('daily drawdown and emergency stop fire, survive kill -9 and restart, and c
     const n = await db.pool.query<Array<{ n: number | bigint }>>("SELECT COUNT(*) AS n FROM notifications WHERE code = 'execution.flatten'");
     return Number(n[0]!.n) > 0;
   }, 10_000, 100);
-  const before = await decisionActor(d);
-  assert.is(before.machineState, 'halted');
+  // The machine state in status comes with the worker's heartbeat: wait for one that reports the halt.
+  await waitFor('the decision machine reports halted', async () => (await decisionActor(d!)).machineState === 'halted', 10_000, 100);
 
   d.proc.kill('SIGKILL');
   assert.is((await d.exited).signal, 'SIGKILL');
@@ -81,8 +81,10 @@ test('daily drawdown and emergency stop fire, survive kill -9 and restart, and c
     assert.match(r.reasoning, 'emergency_stop (until an operator resumes)');
     if (r.verdict !== 'NEUTRAL') assert.ok((typeof r.vetoes === 'string' ? JSON.parse(r.vetoes) : r.vetoes).some((v: { code: string }) => v.code === 'emergency_stop'), 'a directional verdict is vetoed');
   }
-  const dec = await decisionActor(d);
-  assert.is(dec.machineState, 'halted');
+  const dec = await waitFor('the decision machine reports halted after the restart', async () => {
+    const a = await decisionActor(d!);
+    return a.machineState === 'halted' ? a : null;
+  }, 10_000, 100);
   assert.equal(((dec.details.risk as { breakers: Array<{ code: string }> }).breakers).map((b) => b.code).sort(), ['daily_drawdown', 'emergency_stop']);
   const st = await d.status();
   assert.ok(st.risk.halted, 'bosun status reports trading halted');

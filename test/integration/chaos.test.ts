@@ -10,7 +10,7 @@ import { runChaos, type Kind } from '../helpers/chaos.js';
  * grow a position while no stop covers it — an invariant of the venue's records, true on any machine load. Until then
  * the figure is measured and printed, not asserted.
  */
-const STOP_BEFORE_ENTRY = false;
+const STOP_BEFORE_ENTRY = true;
 
 /** Each aimed kill once: order row written / request in flight / answer not written / fill without its stop yet / mid-reconciliation / startup. */
 const KINDS: Kind[] = ['written', 'inflight', 'answered', 'fill', 'reconcile', 'startup'];

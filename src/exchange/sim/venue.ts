@@ -368,7 +368,8 @@ export class Venue {
    * Bars replay models a client without latency, as the backtest is: the first stop-loss or take-profit of a position
    * that reaches the venue after bars have traded since the position's last fill (the client answered the fill late, in
    * wall-clock time) is checked against those bars first, and triggers at the bar where the backtest's would have.
-   * Later protective orders (replacements) are only checked from their arrival on.
+   * Later protective orders (replacements, or any once a stop placed before the entry was working) are only checked from
+   * their arrival on.
    */
   private checkLateProtection(): void {
     for (const o of this.core.openOrders(undefined, 'algo')) {
@@ -376,7 +377,9 @@ export class Venue {
       this.lateChecked.add(o.id);
       const pos = this.core.position(o.symbol);
       if (!pos || !o.reduceOnly) continue;
-      const others = this.core.allOrders().filter((x) => x.book === 'algo' && x.symbol === o.symbol && x.type === o.type && x.id !== o.id && x.createdAt >= pos.updatedAt);
+      // Not the first: another of its type watched the position since its last fill (placed after it, or before it and
+      // still working then — a stop placed ahead of its entry).
+      const others = this.core.allOrders().filter((x) => x.book === 'algo' && x.symbol === o.symbol && x.type === o.type && x.id !== o.id && (x.createdAt >= pos.updatedAt || x.status === 'new' || x.updatedAt >= pos.updatedAt));
       if (others.length) continue;
       const missed = (this.recentBars.get(o.symbol) ?? []).filter((b) => b.ts > pos.updatedAt && b.ts <= o.createdAt);
       if (missed.length) this.core.checkLate(o.id, missed);

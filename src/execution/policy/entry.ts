@@ -1,6 +1,7 @@
 // The entry policy as a pure function: limit inside the intent's zone, bounded chase, market fallback, expiry.
 // Guarantees: at most one live entry order (a new one only once nothing is live), never more than the intent's quantity
-// in total, never past the chase bounds, a market order only when the intent allows it and slippage is within limits.
+// in total, never past the chase bounds, a market order only when the intent allows it and slippage is within limits;
+// no entry order goes out, nor stays working, unless a stop that closes the whole position works on the exchange.
 import { D, dec, floorToStep, str, type Dec } from '../../domain/decimal.js';
 import type { Intent } from '../../protocol/index.js';
 
@@ -106,4 +107,21 @@ export function entryStep(v: EntryView): EntryStep {
   if (replacementsLeft) return { kind: 'place', price: str(target), qty, attempt: v.attempts };
   if (marketOk) return { kind: 'market', qty, attempt: v.attempts };
   return { kind: 'wait', why: 'chase exhausted and market not allowed' };
+}
+
+/** The entry's own stop (placed before it, see entryStop): accepted and working, sent with its outcome unknown, or none. */
+export type EntryStopState = 'live' | 'unknown' | 'none';
+
+export type EntryGuard = 'proceed' | 'place_stop' | 'wait' | 'cancel_entry';
+
+/**
+ * Protection before exposure, around an entry step: an order goes out only once the entry's stop works (`place_stop`
+ * first; `wait` while its outcome is unknown); a working entry order whose stop is gone (triggered while flat, cancelled)
+ * is cancelled. Cancels and the end of an entry proceed: the stop stays until the symbol is known flat.
+ */
+export function guardEntry(step: EntryStep, stop: EntryStopState, liveEntry: boolean): EntryGuard {
+  const sends = step.kind === 'place' || step.kind === 'replace' || step.kind === 'market';
+  if (sends) return stop === 'live' ? 'proceed' : stop === 'unknown' ? 'wait' : 'place_stop';
+  if (step.kind === 'wait' && liveEntry && stop === 'none') return 'cancel_entry';
+  return 'proceed';
 }

@@ -63,6 +63,18 @@ export const positionKey = (p: { decisionId: string | null; symbol: string; id: 
 
 export const exitSide = (side: Side): 'buy' | 'sell' => (side === 'long' ? 'sell' : 'buy');
 
+/** The stop-loss that closes the whole position of `side` at `stopPrice` (closePosition, triggered by the mark). */
+export const closingStop = (symbol: string, side: Side, stopPrice: string): PlannedOrder => ({
+  leg: 'sl', req: { symbol, side: exitSide(side), type: 'stop_market', stopPrice, closePosition: true, workingType: 'MARK_PRICE' },
+});
+
+/**
+ * The stop placed before an entry order (protection before exposure): the intent's stop, on the tick, closing whatever
+ * the entry fills. Named like the position's own stop (key: the decision), so the position finds it covering.
+ */
+export const entryStop = (i: { symbol: string; side: Side; stopLoss: string }, m: Pick<MarketInfo, 'tickSize'>): PlannedOrder =>
+  closingStop(i.symbol, i.side, str(roundToStep(i.stopLoss, m.tickSize)));
+
 /** The stop-loss level: the position's own, else defaultStopPct from its entry. */
 export function stopLevel(p: Pick<PlanPosition, 'side' | 'entryPrice' | 'stopLoss'>, d: ProtectionDefaults): string {
   if (p.stopLoss !== null) return p.stopLoss;
@@ -111,9 +123,7 @@ export function protectionPlan(p: PlanPosition, held: HeldOrder[], filledLegs: R
   const stopLoss = str(roundToStep(stopLevel(p, d), m.tickSize));
   const levels = targetLevels(p, d).map((l) => ({ ...l, price: str(roundToStep(l.price, m.tickSize)) }));
   const place: PlannedOrder[] = [];
-  if (!coveringStops(p, held).length) {
-    place.push({ leg: 'sl', req: { symbol: p.symbol, side, type: 'stop_market', stopPrice: stopLoss, closePosition: true, workingType: 'MARK_PRICE' } });
-  }
+  if (!coveringStops(p, held).length) place.push(closingStop(p.symbol, p.side, stopLoss));
   const targets = held.filter((o) => o.conditional && o.type === 'take_profit_market' && o.side === side);
   const qtys = legQuantities(levels, p.maxQty, m);
   levels.forEach((l, i) => {
