@@ -2,6 +2,7 @@
 // real daemon (`bosun run`, six workers) trading the loopback venue, next to a bare ccxt createOrder to the same venue in
 // the same run. Both ends are the venue's own moments (closed kline sent, order saved and announced), on its clock.
 import { loadConfig } from '../src/config/load.js';
+import { clientOrderId } from '../src/domain/ids.js';
 import { CcxtGateway } from '../src/exchange/ccxt-gateway.js';
 import { venueServerFor } from '../src/exchange/sim/from-config.js';
 import { createLogger } from '../src/log/logger.js';
@@ -37,8 +38,11 @@ export default async function run(): Promise<BenchLine[]> {
   const offMarket = venue.onMarket((f) => {
     if (f.kind === 'kline' && f.candle.closed && f.candle.tf === '1m') closes.set(`${f.candle.symbol}|${f.candle.openTime + 60_000}`, performance.now());
   });
+  /** The entry's stop (placed before it): when the venue accepted it, by client id. */
+  const stopAt = new Map<string, number>();
   const offUser = venue.onUser((e) => {
     if (e.kind === 'order' && e.exec === 'NEW' && isFirstEntry(e.order.clientId) && !accepted.has(e.order.clientId)) accepted.set(e.order.clientId, performance.now());
+    if (e.kind === 'algo' && e.order.status === 'new' && /-s0$/.test(e.order.clientId) && !stopAt.has(e.order.clientId)) stopAt.set(e.order.clientId, performance.now());
   });
   const gw = new CcxtGateway({
     environment: 'paper', url, apiKey: KEYS.apiKey, secret: KEYS.apiSecret, recvWindowMs: 5000, timeoutMs: 5000, retry: { maxAttempts: 1, baseMs: 1, maxMs: 1 },
@@ -53,7 +57,7 @@ export default async function run(): Promise<BenchLine[]> {
   });
   const bare: number[] = [];
   let seq = 0;
-  let rows: Array<{ client_id: string; symbol: string; ts: number }> = [];
+  let rows: Array<{ client_id: string; decision_id: string; symbol: string; ts: number }> = [];
   try {
     await gw.loadMarkets();
     await d.waitRunning(120_000);
@@ -69,8 +73,8 @@ export default async function run(): Promise<BenchLine[]> {
       await sleep(150);
     }
     // Each first entry attempt against the close of the candle its decision was made on (decisions.ts is that close).
-    rows = await daemonDb.pool.query<Array<{ client_id: string; symbol: string; ts: number }>>(
-      "SELECT o.client_id, o.symbol, d.ts FROM orders o JOIN decisions d ON d.id = o.decision_id WHERE o.leg = 'entry' AND o.attempt = 0",
+    rows = await daemonDb.pool.query<Array<{ client_id: string; decision_id: string; symbol: string; ts: number }>>(
+      "SELECT o.client_id, o.decision_id, o.symbol, d.ts FROM orders o JOIN decisions d ON d.id = o.decision_id WHERE o.leg = 'entry' AND o.attempt = 0",
     );
   } finally {
     await d.stop('SIGTERM');
@@ -82,19 +86,24 @@ export default async function run(): Promise<BenchLine[]> {
     await daemonDb.drop().catch(() => undefined);
   }
   const lat: number[] = [];
+  const toStop: number[] = [];
   let unpaired = 0;
   for (const r of rows) {
     const at = accepted.get(r.client_id);
     const close = closes.get(`${r.symbol}|${Number(r.ts)}`);
+    const stop = stopAt.get(clientOrderId(r.decision_id, 'sl', 0));
     if (at === undefined || close === undefined) unpaired++;
-    else lat.push(at - close);
+    else {
+      lat.push(at - close);
+      if (stop !== undefined && stop <= at) toStop.push(stop - close);
+    }
   }
   // The first entries come while the daemon is still warming up (startup work in the same threads): left out.
   const a = lat.slice(Math.min(3, Math.floor(lat.length / 10)));
   if (a.length < 5) throw new Error(`order-path: only ${a.length} entries measured (${rows.length} entry rows, ${unpaired} without a venue close or acceptance)`);
   const [p50, p99, b50, b99] = [pct(a, 50), pct(a, 99), pct(bare, 50), pct(bare, 99)];
   const ms = (x: number) => `${x.toFixed(1)}ms`;
-  process.stdout.write(`order-path bosun p50=${ms(p50)} p99=${ms(p99)} bare p50=${ms(b50)} p99=${ms(b99)} ratio=${(p50 / b50).toFixed(2)} (n=${a.length} entries, ${bare.length} bare orders, ${unpaired} unpaired, clock ${speed}×)\n`);
+  process.stdout.write(`order-path bosun p50=${ms(p50)} p99=${ms(p99)} bare p50=${ms(b50)} p99=${ms(b99)} ratio=${(p50 / b50).toFixed(2)} close→stop accepted p50=${toStop.length ? ms(pct(toStop, 50)) : '-'} (n=${a.length} entries, ${bare.length} bare orders, ${unpaired} unpaired, clock ${speed}×)\n`);
   return [
     { name: 'candle close → entry accepted on venue p50', value: p50, unit: 'ms', baseline: { name: 'bare ccxt createOrder', value: b50 }, goal: '≤ 1.5× bare', met: p50 <= 1.5 * b50 },
     { name: 'candle close → entry accepted on venue p99', value: p99, unit: 'ms', baseline: { name: 'bare ccxt createOrder', value: b99 } },

@@ -85,40 +85,49 @@ export class EntryWorker {
       const ok = await cancelLive();
       return { state: ok ? 'done' : 'working', step: { kind: 'cancel', why: 'no stop covers the entry' }, filled: str(filled) };
     }
-    if (guard === 'place_stop') {
-      const o = entryStop(intent, market);
-      try {
-        const ex = await this.orders.submit({ ...o.req, clientId: clientOrderId(intent.decisionId, 'sl', stops.length) }, { decisionId: intent.decisionId, positionId: null, leg: 'sl', attempt: stops.length });
-        if (ex.status !== 'new') return { state: 'working', step: { kind: 'wait', why: `the entry's stop is ${ex.status}` }, filled: str(filled) };
-      } catch (err) {
-        if (!(err instanceof ExchangeError) || err.kind !== 'definitive') throw err;
-        // The venue will not hold this stop (it would trigger at once, or another closing stop holds the side): no entry.
-        this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: err.message }, "the entry's stop was refused: no entry");
-        if (live) await cancelLive();
-        return { state: live ? 'working' : 'done', step: { kind: 'done', why: `stop refused: ${err.message}` }, filled: str(filled) };
+    // The stop's accepted answer is written while the entry goes out (its own row is written ahead, as always).
+    let stopWritten: Promise<unknown> = Promise.resolve();
+    try {
+      if (guard === 'place_stop') {
+        const o = entryStop(intent, market);
+        try {
+          const ex = await this.orders.submit(
+            { ...o.req, clientId: clientOrderId(intent.decisionId, 'sl', stops.length) }, { decisionId: intent.decisionId, positionId: null, leg: 'sl', attempt: stops.length },
+            { adoptLater: (w) => (stopWritten = w) },
+          );
+          if (ex.status !== 'new') return { state: 'working', step: { kind: 'wait', why: `the entry's stop is ${ex.status}` }, filled: str(filled) };
+        } catch (err) {
+          if (!(err instanceof ExchangeError) || err.kind !== 'definitive') throw err;
+          // The venue will not hold this stop (it would trigger at once, or another closing stop holds the side): no entry.
+          this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: err.message }, "the entry's stop was refused: no entry");
+          if (live) await cancelLive();
+          return { state: live ? 'working' : 'done', step: { kind: 'done', why: `stop refused: ${err.message}` }, filled: str(filled) };
+        }
       }
-    }
-    switch (step.kind) {
-      case 'wait':
-        return { state: 'working', step, filled: str(filled) };
-      case 'done':
-        return { state: 'done', step, filled: str(filled) };
-      case 'cancel': {
-        const ok = await cancelLive();
-        return { state: ok ? 'done' : 'working', step, filled: str(filled) };
+      switch (step.kind) {
+        case 'wait':
+          return { state: 'working', step, filled: str(filled) };
+        case 'done':
+          return { state: 'done', step, filled: str(filled) };
+        case 'cancel': {
+          const ok = await cancelLive();
+          return { state: ok ? 'done' : 'working', step, filled: str(filled) };
+        }
+        case 'place':
+        case 'replace':
+        case 'market': {
+          if (!(await cancelLive())) return { state: 'working', step, filled: str(filled) };
+          const req =
+            step.kind === 'market'
+              ? { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'market', qty: step.qty } as const
+              : { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'limit', qty: step.qty, price: step.price, timeInForce: 'GTC' } as const;
+          this.log.info({ symbol: intent.symbol, decisionId: intent.decisionId, step: step.kind, attempt: step.attempt, qty: step.qty, price: req.type === 'limit' ? req.price : 'market', mark }, 'entry order');
+          await this.orders.submit(req, meta(step.attempt));
+          return { state: 'working', step, filled: str(filled) };
+        }
       }
-      case 'place':
-      case 'replace':
-      case 'market': {
-        if (!(await cancelLive())) return { state: 'working', step, filled: str(filled) };
-        const req =
-          step.kind === 'market'
-            ? { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'market', qty: step.qty } as const
-            : { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'limit', qty: step.qty, price: step.price, timeInForce: 'GTC' } as const;
-        this.log.info({ symbol: intent.symbol, decisionId: intent.decisionId, step: step.kind, attempt: step.attempt, qty: step.qty, price: req.type === 'limit' ? req.price : 'market', mark }, 'entry order');
-        await this.orders.submit(req, meta(step.attempt));
-        return { state: 'working', step, filled: str(filled) };
-      }
+    } finally {
+      await stopWritten;
     }
   }
 

@@ -84,6 +84,17 @@ export class Ledger {
     );
   }
 
+  /** Writes the pending_submit row unless one with this client id exists: null when written now, else the existing row. */
+  async insertPendingIfNew(req: OrderRequest, meta: { decisionId: string | null; positionId: number | null; leg: Leg; attempt: number }): Promise<OrderRow | null> {
+    const t = this.now();
+    const r = await this.pool.query<{ affectedRows: number }>(
+      `INSERT IGNORE INTO orders (client_id, decision_id, position_id, symbol, leg, attempt, side, type, qty, price, stop_price, reduce_only, close_position, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_submit', ?, ?)`,
+      [req.clientId, meta.decisionId, meta.positionId, req.symbol, meta.leg, meta.attempt, req.side, req.type, req.qty ?? '0', req.price ?? null, req.stopPrice ?? null, req.reduceOnly ? 1 : 0, req.closePosition ? 1 : 0, t, t],
+    );
+    return r.affectedRows === 1 ? null : this.order(req.clientId);
+  }
+
   async order(clientId: string, conn: Pool | PoolConnection = this.pool): Promise<OrderRow | null> {
     const rows = await conn.query<OrderRow[]>('SELECT * FROM orders WHERE client_id = ?', [clientId]);
     return rows[0] ?? null;

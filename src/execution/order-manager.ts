@@ -20,6 +20,14 @@ export interface SubmitMeta {
   attempt: number;
 }
 
+export interface SubmitOptions {
+  /**
+   * Takes the write of the venue's answer (accepted: the row leaves pending_submit) instead of submit awaiting it, so the
+   * caller's next request can go out meanwhile; the caller must await it before its work ends (a failure is its own).
+   */
+  adoptLater?: (written: Promise<unknown>) => void;
+}
+
 export interface SubmitPolicy {
   /** The venue's recvWindow: a request older than this (plus margin) can no longer be accepted. */
   recvWindowMs: number;
@@ -75,9 +83,10 @@ export class OrderManager {
    * never placed) and `ambiguous` when the outcome could not be learnt (the row stays pending_submit for
    * reconciliation, and no other order may be sent for this intent until it is resolved).
    */
-  async submit(raw: OrderRequest, meta: SubmitMeta): Promise<ExOrder> {
+  async submit(raw: OrderRequest, meta: SubmitMeta, opts: SubmitOptions = {}): Promise<ExOrder> {
     const req = this.normalize(raw);
-    const existing = await this.ledger.order(req.clientId);
+    // One round trip: the row is written unless this client id has one already (then that row tells what to do).
+    const existing = await this.ledger.insertPendingIfNew(req, meta);
     if (existing && existing.status !== 'pending_submit') {
       // This intent was sent and settled before (e.g. a retry after a crash): never send it a second time.
       const ex = await this.gw.fetchOrderByClientId(req.symbol, req.clientId);
@@ -89,15 +98,16 @@ export class OrderManager {
       const r = await this.resolve(req, Date.now());
       if (r === 'unknown') throw new ExchangeError(`order ${req.clientId} from an earlier run could not be resolved`, 'ambiguous');
       if (r !== 'absent') return this.adopt(r);
-    } else {
-      await this.ledger.insertPending(req, meta);
     }
     chaosPoint('order.written');
     for (let send = 1; ; send++) {
       const sentAt = Date.now();
       this.stats.sends++;
       try {
-        return await this.adopt(await this.gw.createOrder(req).finally(() => chaosPoint('order.answered')));
+        const ex = await this.gw.createOrder(req).finally(() => chaosPoint('order.answered'));
+        if (!opts.adoptLater) return await this.adopt(ex);
+        opts.adoptLater(this.adopt(ex));
+        return ex;
       } catch (err) {
         if (err instanceof ExchangeError && err.kind === 'definitive') {
           await this.ledger.markRejected(req.clientId, err.message);
