@@ -52,7 +52,7 @@ export default async function run(): Promise<BenchLine[]> {
     dbUrl: daemonDb.url,
     // The crash test's always-trading strategy, with a stop far enough that the mark is rarely past it when the decision
     // arrives (an entry deliberately held back is not order-path latency); the target keeps positions short.
-    overrides: deepMerge(tradingOverrides(url, TRADED), { clock: { speed }, risk: { stopPct: 0.01, takeProfitPct: 0.003 }, log: { level: 'warn' } }),
+    overrides: deepMerge(tradingOverrides(url, TRADED, speed), { clock: { speed }, risk: { stopPct: 0.01, takeProfitPct: 0.003 }, log: { level: 'warn' } }),
     env: { BOSUN_API_KEY: KEYS.apiKey, BOSUN_API_SECRET: KEYS.apiSecret },
   });
   const bare: number[] = [];

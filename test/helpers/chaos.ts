@@ -91,7 +91,7 @@ type FaultKind = (typeof FAULTS)[number];
 const rng = mulberry32;
 
 /** A config that trades all the time: any vote enters, no cooldowns, tight stops and targets so positions turn over. */
-export function tradingOverrides(url: string, symbols: string[]) {
+export function tradingOverrides(url: string, symbols: string[], speed?: number) {
   return {
     symbols,
     exchange: { url, timeoutMs: 3000, stream: { reconnectInitialMs: 200, staleAfterMs: 3000 }, userStream: { pollMs: 300 } },
@@ -111,11 +111,10 @@ export function tradingOverrides(url: string, symbols: string[]) {
     },
     risk: { maxTradesPerDay: 100000, lossCooldownMin: [0], maxSlippage: 0.01, stops: 'percent', stopPct: 0.002, takeProfitPct: 0.003, riskPerTrade: 0.002, maxPositions: 3, btcRegimeGate: { enabled: false }, dailyDrawdown: 0.9, weeklyDrawdown: 0.95, emergencyDrawdown: 0.99 },
     execution: { loopMs: 250 },
-    // The clock runs 600× faster: polls timed in venue time (the reconciler's minute, derivatives every few venue
+    // With a fast clock (`speed`), polls timed in venue time (the reconciler's minute, derivatives every few venue
     // minutes) would send thousands of requests a wall minute and push the gateway into pacing (the venue counts its
-    // weight per wall minute, as Binance does). The reconciler runs once a wall minute; derivatives are not polled.
-    reconciler: { intervalSec: 36_000 },
-    market: { derivatives: { enabled: false } },
+    // weight per wall minute, as Binance does): the reconciler then runs once a wall minute, derivatives are not polled.
+    ...(speed && speed > 1 ? { reconciler: { intervalSec: 60 * speed }, market: { derivatives: { enabled: false } } } : {}),
     log: { level: 'warn' },
   };
 }
@@ -163,7 +162,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const market = { synthetic: { seed: o.seed, startPrice: 30000, volatility: 0.004, regimeMinutes: 60, baseVolume: 25 } };
     venue = await startVenueProcess({ dbUrl: venueDb.url, overrides: { clock: { speed }, symbols, market, log: { level: 'warn' } }, env: KEYS });
     const { dir } = daemonConfig({ dbUrl: db.url });
-    const overrides = tradingOverrides(venue.url, symbols);
+    const overrides = tradingOverrides(venue.url, symbols, speed);
     // CHAOS_LOG_DIR: each run's daemon log (at info) is written there as iteration-N.log, to read a failure afterwards.
     const logDir = process.env.CHAOS_LOG_DIR;
     if (logDir) {
