@@ -14,7 +14,7 @@ export async function probeExchange(config: Config, timeoutMs = 5000): Promise<P
   if (config.exchange.venue === 'sim') {
     return { reachable: true, clockOffsetMs: 0, latencyMs: 0, detail: 'the simulated venue runs in-process on the daemon clock' };
   }
-  const ccxt = await import('ccxt');
+  const ccxt = await import('../exchange/binance/ccxt-lib.js');
   const ex = new ccxt.binanceusdm({ timeout: timeoutMs, enableRateLimit: false });
   if (config.exchange.environment === 'demo') ex.enableDemoTrading(true);
   else if (config.exchange.environment === 'testnet') ex.setSandboxMode(true);

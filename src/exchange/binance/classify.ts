@@ -1,7 +1,7 @@
 // Classifies ccxt/Binance failures as retryable, ambiguous or definitive, and says whether the request may have
 // been executed. Guarantees: nothing that might have executed is ever called "not executed" (5xx, timeouts, -1007
 // and broken connections are "maybe"), so a caller never repeats an order without resolving it first.
-import * as ccxt from 'ccxt';
+import * as ccxt from './ccxt-lib.js';
 import { ExchangeError, type ExchangeErrorKind } from '../errors.js';
 
 export interface Classified {

@@ -1,7 +1,7 @@
 // Builds the ccxt binanceusdm client for an environment: demo (enableDemoTrading), testnet (legacy sandbox),
 // mainnet, or paper (every REST URL pointed at the loopback venue), plus the matching WebSocket base URL.
 // Guarantees: 429/418 errors carry the server's Retry-After; in paper mode no request can leave the loopback venue.
-import * as ccxt from 'ccxt';
+import * as ccxt from './ccxt-lib.js';
 
 export type Environment = 'paper' | 'demo' | 'testnet' | 'mainnet';
 
