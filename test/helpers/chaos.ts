@@ -113,8 +113,9 @@ export function tradingOverrides(url: string, symbols: string[], speed?: number)
     execution: { loopMs: 250 },
     // With a fast clock (`speed`), polls timed in venue time (the reconciler's minute, derivatives every few venue
     // minutes) would send thousands of requests a wall minute and push the gateway into pacing (the venue counts its
-    // weight per wall minute, as Binance does): the reconciler then runs once a wall minute, derivatives are not polled.
-    ...(speed && speed > 1 ? { reconciler: { intervalSec: 60 * speed }, market: { derivatives: { enabled: false } } } : {}),
+    // weight per wall minute, as Binance does): the reconciler then checks every 5 wall seconds (a drift it reports
+    // blocks entries on the symbol until its next check clears it), derivatives are not polled.
+    ...(speed && speed > 1 ? { reconciler: { intervalSec: 5 * speed, confirmMs: 60_000 }, market: { derivatives: { enabled: false } } } : {}),
     log: { level: 'warn' },
   };
 }
