@@ -62,6 +62,9 @@ export type FillNotice = {
   event: PositionEvent;
 };
 
+/** A symbol with no position. */
+export const flatView = (symbol: string): PositionView => ({ symbol, positionId: null, side: null, qty: '0', entryPrice: null, stopLoss: null, takeProfit: null, unrealizedPnl: '0' });
+
 /** One symbol's lifecycle as the loop tick sees it. */
 export interface SlotInput {
   symbol: string;
@@ -252,10 +255,17 @@ export const executionMachine = setup({
         src: 'reconcile',
         onDone: {
           actions: enqueueActions(({ context, event, enqueue }) => {
+            // Every symbol: one with no open position after reconciliation is announced flat — a position it closed (a
+            // stop that filled while the process was dead) must reach the decision actor, which would otherwise veto
+            // the symbol as "position open" for good.
+            const views = [
+              ...Object.keys(context.slots).map((symbol) => event.output.positions.find((p) => p.symbol === symbol) ?? flatView(symbol)),
+              ...event.output.positions.filter((p) => !context.slots[p.symbol]),
+            ];
             const positions = { ...context.positions };
-            for (const p of event.output.positions) positions[p.symbol] = p;
+            for (const p of views) positions[p.symbol] = p;
             enqueue.assign({ positions });
-            for (const p of event.output.positions) {
+            for (const p of views) {
               enqueue.emit({ type: 'execution.position', payload: p });
               const slot = context.slots[p.symbol];
               if (slot) enqueue.sendTo(slot, { type: 'position.reset', position: p });

@@ -209,6 +209,8 @@ export class SimExecution {
         this.positions.delete(f.symbol);
         this.trades.push(this.record(pos, f.ts, exit.price, exit.reason));
         outcome = 'closed';
+        // As the worker: the rest of an entry still working is cancelled with the position's close.
+        this.loop.cancelStray(f.symbol);
       } else outcome = 'reduced';
     }
     this.actor?.send({ type: 'execution.fill', leg: meta?.leg ?? 'unknown', outcome, position: this.view(f.symbol, outcome === 'closed' ? null : p), event: this.event(p, f.ts, exit) });

@@ -133,6 +133,15 @@ export class SimLoop {
     return 'working';
   }
 
+  /** An entry order of this decision still working on the venue. */
+  entryWorking(symbol: string, decisionId: string | null): boolean {
+    if (!decisionId) return false;
+    return (this.entries.get(decisionId) ?? []).some((id) => {
+      const o = this.h.venue.findOrder(symbol, 'regular', { clientId: id });
+      return !!o && OPEN.has(o.status);
+    });
+  }
+
   /** The entry's stop (every 'sl' order named by the decision): working on the venue, or none (the core answers at once). */
   private stopState(symbol: string, decisionId: string): EntryStopState {
     const n = this.attempts.get(`${decisionId}|sl`) ?? 0;
@@ -173,6 +182,7 @@ export class SimLoop {
     const plan = managePlan({
       position: planOf(p), initialStop: p.initialStop ?? p.stopLoss, peak: p.peak, mark: this.h.mark(p.symbol), atr: this.h.atr(p.symbol),
       held: this.held(p.symbol), targetsFilled: p.filledLegs.size, now, cfg: this.h.protection,
+      entryWorking: this.entryWorking(p.symbol, p.decisionId),
     });
     p.peak = plan.peak;
     if (plan.kind === 'exit') {

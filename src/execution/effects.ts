@@ -127,7 +127,14 @@ export class ExecutionEffects {
           (err: unknown) => this.o.log.warn({ symbol: f.symbol, err: (err as Error).message }, 'protection at the fill failed; the loop places it'),
         );
       }
-    } else if (r.kind === 'closed') this.unprotectedSince.delete(r.position.id);
+    } else if (r.kind === 'closed') {
+      this.unprotectedSince.delete(r.position.id);
+      // The position is gone (its stop or a target filled): the rest of an entry still working would open a new one
+      // at once (the price is past it), without the stop that just filled. Cancelled now, not at the next tick.
+      if (this.booted && this.entries) {
+        await this.entries.cancelStray(f.symbol).catch((err: unknown) => this.o.log.warn({ symbol: f.symbol, err: (err as Error).message }, 'cancelling the entry of a closed position failed; the loop does it'));
+      }
+    }
     const view = positionView(f.symbol, r.kind === 'closed' ? null : r.position, this.marks.get(f.symbol));
     this.o.log.info({ symbol: f.symbol, tradeId: f.tradeId, side: f.side, qty: f.qty, price: f.price, leg: order?.leg ?? 'unknown', outcome: r.kind, via }, 'fill');
     this.actor?.send({ type: 'execution.fill', leg: order?.leg ?? 'unknown', outcome: r.kind, position: view, event: positionEvent(r.position, f.ts) });
@@ -343,7 +350,9 @@ export class ExecutionEffects {
         if (await this.entries!.cancelStray(s.symbol)) continue;
         // The exchange is asked only when the ledger holds a protective order of ours as working (the stream keeps it
         // current; foreign and unknown orders are the reconciler's): a flat symbol costs no request per tick.
-        if (!(await this.ledger.openOrders(s.symbol)).some((o) => o.leg !== 'entry')) continue;
+        const rows = await this.ledger.openOrders(s.symbol);
+        // An entry row still open (a request whose outcome is unknown) may yet fill: its stop stays.
+        if (rows.some((o) => o.leg === 'entry') || !rows.some((o) => o.leg !== 'entry')) continue;
         const held = await this.gw!.fetchOpenOrders(s.symbol);
         if (!held.some((o) => o.reduceOnly || o.closePosition)) continue;
         if ((await this.gw!.fetchPositions([s.symbol])).length) continue;

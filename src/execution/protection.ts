@@ -4,6 +4,7 @@
 // Guarantees: a stop is moved by placing the new one first and cancelling the old one only after (never a moment
 // without a stop); the stops stay until the position is flat; one working market exit per position at a time.
 import { str } from '../domain/decimal.js';
+import { isOpen } from '../domain/order-status.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { Logger } from '../log/logger.js';
@@ -44,6 +45,7 @@ export class Protector {
     const plan = managePlan({
       position: planPosition(p), initialStop: p.initial_stop ?? p.stop_loss, peak: p.peak_price === null ? null : Number(p.peak_price), mark, atr,
       held: await this.ledger.held(open), targetsFilled: (await this.ledger.filledTargets(p.id)).size, now, cfg: this.cfg,
+      entryWorking: p.decision_id !== null && (await this.ledger.legOrders(p.decision_id, 'entry')).some((r) => isOpen(r.status)),
     });
     if (plan.peak !== null && (p.peak_price === null || plan.peak !== Number(p.peak_price))) await this.ledger.setPeak(p.id, str(plan.peak), p.stop_loss);
     if (plan.kind === 'exit') {

@@ -38,6 +38,17 @@ test('execution: nothing is entered before reconciliation; then entry â†’ fill â
   assert.ok(h.emitted.includes('execution.position_closed'));
 });
 
+test('execution: after reconciliation every symbol is announced, a flat one as flat (a position closed while it was down)', async () => {
+  let release!: (v: ReconcileOutput) => void;
+  const h = execHarness({ reconcile: () => new Promise((r) => (release = r)) });
+  const seen: Array<{ symbol: string; side: string | null }> = [];
+  h.actor.on('execution.position', (e: { payload: { symbol: string; side: string | null } }) => seen.push({ symbol: e.payload.symbol, side: e.payload.side }));
+  await flush();
+  release({ positions: [view('long')], anomalies: [] });
+  await flush();
+  assert.equal(seen.sort((a, b) => a.symbol.localeCompare(b.symbol)), [{ symbol: 'BTC/USDT:USDT', side: 'long' }, { symbol: 'ETH/USDT:USDT', side: null }]);
+});
+
 test('execution: expired intents, paused trading and a position already open never enter', async () => {
   const h = execHarness();
   await flush();

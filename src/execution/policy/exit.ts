@@ -1,6 +1,7 @@
 // The management plan of an open, protected position as a pure function: close at market past its max holding time or
 // when the mark is through the level its stop rules want; otherwise move the stop (new first, old cancelled after).
-// Guarantees: pure; the same inputs give the same plan live and in backtests; a stop only tightens (stops.ts).
+// Guarantees: pure; the same inputs give the same plan live and in backtests; a stop only tightens (stops.ts), and is
+// not moved while the position's entry still works.
 import { str } from '../../domain/decimal.js';
 import type { Leg } from '../../domain/ids.js';
 import { coveringStops, stopReplacement, type HeldOrder, type PlannedOrder, type PlanPosition } from './protection.js';
@@ -17,6 +18,11 @@ export interface ManageInput {
   held: HeldOrder[];
   /** Target legs already filled. */
   targetsFilled: number;
+  /**
+   * An entry order of the position is still working: the stop is not moved (the replacement of a closePosition stop is
+   * reduce-only for today's quantity, which the entry's next fill would outgrow), only exits apply.
+   */
+  entryWorking?: boolean;
   now: number;
   cfg: ProtectionConfig;
 }
@@ -43,6 +49,7 @@ export function managePlan(i: ManageInput): ManagePlan {
     side: p.side, entry: p.entryPrice, initialStop: i.initialStop, currentStop: current.stopPrice, peak, mark: i.mark, atr: i.atr, targetsFilled: i.targetsFilled, cfg: i.cfg,
   });
   if (move?.kind === 'exit') return { kind: 'exit', leg: 'trail', rule: move.rule, peak };
+  if (move?.kind === 'move' && i.entryWorking) return { kind: 'hold', cancel: [], peak };
   if (move?.kind === 'move') return { kind: 'move', order: stopReplacement(p, current, str(move.stop)), cancel: stops.map((o) => o.clientId), rule: move.rule, peak };
   // A move whose cancel failed left the old, looser stop: the tightest one stays, the others go.
   return { kind: 'hold', cancel: stops.slice(1).map((o) => o.clientId), peak };
