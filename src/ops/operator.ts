@@ -35,8 +35,12 @@ export interface ActionResult {
 
 const PAUSED_KEY = 'ops.paused';
 const KILL_KEY = 'ops.kill_switch';
-/** Flatten talks to the exchange several times per symbol: longer than an ordinary control call. */
-const FLATTEN_TIMEOUT_MS = 30_000;
+/**
+ * Flatten talks to the exchange several times per symbol and waits up to 15 s for it to show every symbol flat, after
+ * the work queued before it (a loop tick that may itself be paced by the exchange's request weight): longer than an
+ * ordinary control call, and than that wait twice over.
+ */
+const FLATTEN_TIMEOUT_MS = 60_000;
 
 export interface OperatorDeps {
   sup: Supervisor;
