@@ -95,7 +95,8 @@ test('telegram end to end: order, outage with a notifier crash, coalescing, comm
   assert.ok(fake.sentTo(CHAT).some((m) => m.text.includes('bosun PAPER')), '/status answered');
   const code = /\/flatten (\d{6})/.exec(ask.text)![1]!;
   fake.pushMessage(CHAT, `/flatten ${code}`, 'op');
-  await waitFor('flatten done', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('flatten done by telegram:111 (@op)')), 20_000);
+  // A flatten waits up to 15 s for the exchange to show flat, after the work queued before it (operator budget 60 s).
+  await waitFor('flatten done', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('flatten done by telegram:111 (@op)')), 60_000);
   fake.pushMessage(CHAT, '/pause', 'op');
   await waitFor('paused from Telegram (the notifier itself is paused on the way: no deadlock)', () => fake.sentTo(CHAT).some((m) => m.text.startsWith('paused by telegram:111 (@op)')), 10_000);
   assert.is((await d.status()).risk.pausedBy, 'telegram:111 (@op)');
