@@ -80,7 +80,8 @@ test('paper daemon on an external `bosun venue`: no candle gap after a silent ma
     const e = await execution();
     return Number(e.details.polls) > Number(down.details.polls) && String(e.details.userStream).startsWith('down') ? e : null;
   }, 30_000, 20);
-  await waitFor('the user stream back', async () => (await d!.status()).actors.find((a) => a.id === 'execution')!.details.userStream === 'up', 30_000, 100);
+  // Liveness, not speed: 12 refused listenKey requests with backoff, on a machine that may be loaded.
+  await waitFor('the user stream back', async () => (await d!.status()).actors.find((a) => a.id === 'execution')!.details.userStream === 'up', 90_000, 100);
 
   // The daemon dies while the venue keeps running (stops and targets keep triggering there); the restart reconciles.
   {
