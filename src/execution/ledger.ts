@@ -76,15 +76,10 @@ export class Ledger {
 
   /** Commits the order row before any exchange call (write-ahead). Idempotent on the client id. */
   async insertPending(req: OrderRequest, meta: { decisionId: string | null; positionId: number | null; leg: Leg; attempt: number }): Promise<void> {
-    const t = this.now();
-    await this.pool.query(
-      `INSERT IGNORE INTO orders (client_id, decision_id, position_id, symbol, leg, attempt, side, type, qty, price, stop_price, reduce_only, close_position, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_submit', ?, ?)`,
-      [req.clientId, meta.decisionId, meta.positionId, req.symbol, meta.leg, meta.attempt, req.side, req.type, req.qty ?? '0', req.price ?? null, req.stopPrice ?? null, req.reduceOnly ? 1 : 0, req.closePosition ? 1 : 0, t, t],
-    );
+    await this.insertPendingIfNew(req, meta);
   }
 
-  /** Writes the pending_submit row unless one with this client id exists: null when written now, else the existing row. */
+  /** As insertPending, in one round trip: null when written now, else the row this client id already had. */
   async insertPendingIfNew(req: OrderRequest, meta: { decisionId: string | null; positionId: number | null; leg: Leg; attempt: number }): Promise<OrderRow | null> {
     const t = this.now();
     const r = await this.pool.query<{ affectedRows: number }>(

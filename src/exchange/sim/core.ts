@@ -521,14 +521,7 @@ export class SimVenue {
     if (!p || lp === null) return;
     const mark = this.mark(symbol)!;
     if (p.side === 'long' ? dec(mark).gt(lp) : dec(mark).lt(lp)) return;
-    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
-      o.status = 'cancelled';
-      o.updatedAt = ts;
-      if (o.book === 'algo') o.algoStatus = 'CANCELED';
-      this.dirty(o);
-      if (o.book === 'algo') this.emit({ kind: 'algo', order: { ...o }, ts });
-      else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts });
-    }
+    this.cancelAllOpen(symbol, ts);
     const id = ++this.s.seq;
     const forced: SimOrder = {
       id, book: 'regular', clientId: `autoclose-${id}`, symbol, side: p.side === 'long' ? 'sell' : 'buy', type: 'market', status: 'new', algoStatus: null,
@@ -541,6 +534,18 @@ export class SimVenue {
     this.fillAt(forced, dec(p.qty), px, false, ts, 'CALCULATED');
   }
 
+  /** Every open order of the symbol cancelled by the exchange itself (liquidation, forced close), each announced. */
+  private cancelAllOpen(symbol: string, ts: number): void {
+    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
+      o.status = 'cancelled';
+      o.updatedAt = ts;
+      if (o.book === 'algo') o.algoStatus = 'CANCELED';
+      this.dirty(o);
+      if (o.book === 'algo') this.emit({ kind: 'algo', order: { ...o }, ts });
+      else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts });
+    }
+  }
+
   /**
    * The exchange closes the position on its own at `px` (default: the mark): auto-deleveraging (NEW_ADL), a liquidation
    * the insurance fund takes over (NEW_INSURANCE), or a delivery/settlement. Open orders of the symbol are cancelled as
@@ -550,14 +555,7 @@ export class SimVenue {
     this.touch(ts);
     const p = this.s.positions[symbol];
     if (!p) return null;
-    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
-      o.status = 'cancelled';
-      o.updatedAt = ts;
-      if (o.book === 'algo') o.algoStatus = 'CANCELED';
-      this.dirty(o);
-      if (o.book === 'algo') this.emit({ kind: 'algo', order: { ...o }, ts });
-      else this.emit({ kind: 'order', order: { ...o }, fill: null, exec: 'CANCELED', ts });
-    }
+    this.cancelAllOpen(symbol, ts);
     const id = ++this.s.seq;
     const forced: SimOrder = {
       id, book: 'regular', clientId: `${FORCED_PREFIX[kind]}${id}`, symbol, side: p.side === 'long' ? 'sell' : 'buy', type: kind === 'liquidation' || kind === 'insurance' ? 'limit' : 'market',
