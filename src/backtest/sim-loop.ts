@@ -8,7 +8,7 @@ import { clientOrderId, type Leg } from '../domain/ids.js';
 import type { SimOrder, SimVenue } from '../exchange/sim/core.js';
 import type { MarketInfo, OrderRequest } from '../exchange/types.js';
 import { ExchangeError } from '../exchange/errors.js';
-import { entryStep, guardEntry, type EntryConfig, type EntryStopState } from '../execution/policy/entry.js';
+import { entryOrder, entryStep, guardEntry, POST_ONLY_REJECTED, type EntryConfig, type EntryStopState } from '../execution/policy/entry.js';
 import { managePlan, marketClose } from '../execution/policy/exit.js';
 import { flattenPlan } from '../execution/policy/flatten.js';
 import { entryStop, positionKey, protectionPlan, type HeldOrder, type PlannedOrder, type PlanPosition, type TargetLevel } from '../execution/policy/protection.js';
@@ -123,13 +123,12 @@ export class SimLoop {
     if (step.kind === 'cancel') return 'done';
     const clientId = clientOrderId(intent.decisionId, 'entry', step.attempt);
     ids.push(clientId);
-    const side = intent.side === 'long' ? 'buy' : 'sell';
-    this.h.place(
-      step.kind === 'market'
-        ? { symbol: intent.symbol, clientId, side, type: 'market', qty: step.qty }
-        : { symbol: intent.symbol, clientId, side, type: 'limit', qty: step.qty, price: step.price, timeInForce: 'GTC' },
-      { decisionId: intent.decisionId, leg: 'entry' },
-    );
+    try {
+      this.h.place(entryOrder(intent, step, clientId), { decisionId: intent.decisionId, leg: 'entry' });
+    } catch (err) {
+      // A post-only limit the price already went through (ticks matching): nothing placed, re-priced next bar.
+      if (!(err instanceof ExchangeError) || err.code !== POST_ONLY_REJECTED) throw err;
+    }
     return 'working';
   }
 

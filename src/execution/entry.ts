@@ -10,7 +10,7 @@ import type { ExOrder } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Intent } from '../protocol/index.js';
 import { ExchangeError } from '../exchange/errors.js';
-import { entryStep, guardEntry, type EntryConfig, type EntryStep, type EntryStopState, type LiveEntry } from './policy/entry.js';
+import { entryOrder, entryStep, guardEntry, POST_ONLY_REJECTED, type EntryConfig, type EntryStep, type EntryStopState, type LiveEntry } from './policy/entry.js';
 import { entryStop } from './policy/protection.js';
 import type { Ledger, OrderRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
@@ -67,7 +67,6 @@ export class EntryWorker {
     const dbFilled = rows.reduce((a, r) => a.add(r.filled_qty), dec(0));
     const positionGone = dbFilled.gt(0) && !(await this.ledger.openPosition(intent.symbol));
     const step = entryStep({ intent, filled: str(filled), live: liveEntry, attempts: rows.length, positionGone, mark, now, market, maxSlippage: this.maxSlippage, cfg: this.cfg });
-    const side = intent.side === 'long' ? 'buy' : 'sell';
     const meta = (attempt: number) => ({ decisionId: intent.decisionId, positionId: null, leg: 'entry' as const, attempt });
     // A pending_submit attempt (unknown outcome) is never cancelled nor replaced: only waited out.
     const unresolved = live !== null && live.ex === null;
@@ -117,12 +116,15 @@ export class EntryWorker {
         case 'replace':
         case 'market': {
           if (!(await cancelLive())) return { state: 'working', step, filled: str(filled) };
-          const req =
-            step.kind === 'market'
-              ? { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'market', qty: step.qty } as const
-              : { symbol: intent.symbol, clientId: clientOrderId(intent.decisionId, 'entry', step.attempt), side, type: 'limit', qty: step.qty, price: step.price, timeInForce: 'GTC' } as const;
+          const req = entryOrder(intent, step, clientOrderId(intent.decisionId, 'entry', step.attempt));
           this.log.info({ symbol: intent.symbol, decisionId: intent.decisionId, step: step.kind, attempt: step.attempt, qty: step.qty, price: req.type === 'limit' ? req.price : 'market', mark }, 'entry order');
-          await this.orders.submit(req, meta(step.attempt));
+          try {
+            await this.orders.submit(req, meta(step.attempt));
+          } catch (err) {
+            if (!(err instanceof ExchangeError) || err.code !== POST_ONLY_REJECTED) throw err;
+            // The price moved through the limit before it arrived: nothing was placed (the row says rejected); re-priced next tick.
+            return { state: 'working', step: { kind: 'wait', why: 'post-only limit would have taken; re-pricing' }, filled: str(filled) };
+          }
           return { state: 'working', step, filled: str(filled) };
         }
       }

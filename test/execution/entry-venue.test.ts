@@ -12,7 +12,7 @@ test.after.each(async () => {
   rig = null;
 });
 
-interface VOrder { clientId: string; book: string; type: string; status: string; side: string; price: string | null; filledQty: string; qty: string; closePosition: boolean; createdAt: number; updatedAt: number }
+interface VOrder { clientId: string; book: string; type: string; status: string; timeInForce: string; side: string; price: string | null; filledQty: string; qty: string; closePosition: boolean; createdAt: number; updatedAt: number }
 const venueOrders = (r: ExecRig) => r.tv.server.venue.core.allOrders() as VOrder[];
 const position = (r: ExecRig) => r.tv.server.venue.core.position(BTC);
 
@@ -34,6 +34,7 @@ test('limit entry inside the zone fills; stop-loss and take-profit follow', asyn
   const i = r.decide({ side: 'long', reference: 30_000 });
   const first = await waitFor('entry limit resting on the venue', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
   assert.is(first.price, '29999.9', 'joins the bid, inside the zone');
+  assert.is(first.timeInForce, 'GTX', 'post-only: it rests and fills before the price can reach the stop beyond it, never on arrival');
   // Protection before exposure: the entry's stop (closePosition, the intent's level) was on the venue first.
   const pre = venueOrders(r).filter((o) => o.book === 'algo' && o.type === 'stop_market');
   assert.is(pre.length, 1, 'one stop before the entry');

@@ -3,6 +3,7 @@
 // in total, never past the chase bounds, a market order only when the intent allows it and slippage is within limits;
 // no entry order goes out, nor stays working, unless a stop that closes the whole position works on the exchange.
 import { D, dec, floorToStep, str, type Dec } from '../../domain/decimal.js';
+import type { OrderRequest } from '../../exchange/types.js';
 import type { Intent } from '../../protocol/index.js';
 
 export interface EntryConfig {
@@ -107,6 +108,22 @@ export function entryStep(v: EntryView): EntryStep {
   if (replacementsLeft) return { kind: 'place', price: str(target), qty, attempt: v.attempts };
   if (marketOk) return { kind: 'market', qty, attempt: v.attempts };
   return { kind: 'wait', why: 'chase exhausted and market not allowed' };
+}
+
+/** Binance's answer to a post-only (GTX) limit that would have taken liquidity on arrival: nothing was placed. */
+export const POST_ONLY_REJECTED = -5022;
+
+/**
+ * The order an entry step sends: a market order, or a post-only limit (GTX). Post-only, because the entry's stop is
+ * already on the exchange: a limit that rests fills only when the price comes to it, before the price can reach the stop
+ * beyond it, so the stop covers the fill; a limit that would take on arrival (the market moved past it, perhaps past the
+ * stop, which then triggered while flat) is refused by the exchange instead of filling bare. Maker fees, too.
+ */
+export function entryOrder(intent: Intent, step: Extract<EntryStep, { kind: 'place' | 'replace' | 'market' }>, clientId: string): OrderRequest {
+  const side = intent.side === 'long' ? 'buy' : 'sell';
+  return step.kind === 'market'
+    ? { symbol: intent.symbol, clientId, side, type: 'market', qty: step.qty }
+    : { symbol: intent.symbol, clientId, side, type: 'limit', qty: step.qty, price: step.price, timeInForce: 'GTX' };
 }
 
 /** The entry's own stop (placed before it, see entryStop): accepted and working, sent with its outcome unknown, or none. */
