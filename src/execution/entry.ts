@@ -2,7 +2,7 @@
 // Guarantees: every attempt is a new client id written ahead; a replacement is placed only after the exchange
 // confirmed the cancel of the previous one (never two live entry orders); what filled is never entered again; no entry
 // order is sent before the exchange accepted the entry's stop (closePosition), and none stays working without it.
-import { dec, str } from '../domain/decimal.js';
+import { D, dec, str } from '../domain/decimal.js';
 import { clientOrderId } from '../domain/ids.js';
 import { isOpen } from '../domain/order-status.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
@@ -49,7 +49,8 @@ export class EntryWorker {
     let filled = dec(0);
     let live: { row: OrderRow; ex: ExOrder | null } | null = null;
     for (const row of rows) {
-      let rowFilled = dec(row.filled_qty);
+      // The exchange's word on what executed counts as soon as it is known: its fills may not be recorded yet.
+      let rowFilled = D.max(dec(row.filled_qty), dec(row.executed_qty ?? 0));
       if (isOpen(row.status)) {
         const ex = await this.refresh(row, now);
         if (ex) rowFilled = dec(ex.filledQty).gt(rowFilled) ? dec(ex.filledQty) : rowFilled;
@@ -77,7 +78,14 @@ export class EntryWorker {
       if (c) filled = filled.add(dec(c.filledQty).sub(live.ex!.filledQty));
       return c !== null && (c.status === 'cancelled' || c.status === 'expired') && dec(c.filledQty).eq(live.ex!.filledQty);
     };
-    const guard = guardEntry(step, stopState(stops), live !== null);
+    let stopRows = stops;
+    if ((step.kind === 'place' || step.kind === 'replace' || step.kind === 'market') && stopState(stops) === 'live') {
+      // The stop was accepted in an earlier turn and may have triggered while flat since (its event late or lost, the
+      // user stream down): read from the exchange before another entry order goes out.
+      for (const r of stops) if (r.status === 'new' || r.status === 'partially_filled') await this.refresh(r, now);
+      stopRows = await this.ledger.legOrders(intent.decisionId, 'sl');
+    }
+    const guard = guardEntry(step, stopState(stopRows), live !== null);
     if (guard === 'wait') return { state: 'working', step: { kind: 'wait', why: "the entry's stop is not known on the exchange yet" }, filled: str(filled) };
     if (guard === 'cancel_entry') {
       this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId }, 'entry order working without its stop: cancelled');
@@ -91,7 +99,7 @@ export class EntryWorker {
         const o = entryStop(intent, market);
         try {
           const ex = await this.orders.submit(
-            { ...o.req, clientId: clientOrderId(intent.decisionId, 'sl', stops.length) }, { decisionId: intent.decisionId, positionId: null, leg: 'sl', attempt: stops.length },
+            { ...o.req, clientId: clientOrderId(intent.decisionId, 'sl', stopRows.length) }, { decisionId: intent.decisionId, positionId: null, leg: 'sl', attempt: stopRows.length },
             { adoptLater: (w) => (stopWritten = w) },
           );
           if (ex.status !== 'new') return { state: 'working', step: { kind: 'wait', why: `the entry's stop is ${ex.status}` }, filled: str(filled) };

@@ -26,6 +26,8 @@ export interface OrderRow {
   stop_price: string | null;
   status: OrderStatus;
   filled_qty: string;
+  /** What the exchange last said this order executed; may run ahead of filled_qty (fills not recorded yet). */
+  executed_qty: string;
   avg_price: string | null;
   exchange_order_id: string | null;
   created_at: number;
@@ -111,7 +113,8 @@ export class Ledger {
       if (!row) return null;
       const next = nextStatus(row.status, exToEvent(o), dec(row.filled_qty).gt(0));
       const status = next instanceof Error ? row.status : next;
-      await conn.query('UPDATE orders SET status = ?, exchange_order_id = COALESCE(exchange_order_id, ?), updated_at = ? WHERE client_id = ?', [status, o.exchangeId, this.now(), o.clientId]);
+      await conn.query('UPDATE orders SET status = ?, exchange_order_id = COALESCE(exchange_order_id, ?), executed_qty = GREATEST(executed_qty, ?), updated_at = ? WHERE client_id = ?',
+        [status, o.exchangeId, o.filledQty, this.now(), o.clientId]);
       return status;
     });
   }

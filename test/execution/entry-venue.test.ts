@@ -118,6 +118,47 @@ test('an entry order whose stop is gone (cancelled on the exchange) is cancelled
   assert.equal(rows.map((x) => x.status), ['cancelled']);
 });
 
+test('fills that come late (user stream silently dropped): what the exchange said executed counts, the market entry goes out once', async () => {
+  rig = await startExec('ent-late', { loopMs: 250, entry: { chaseAfterMs: 300, maxReplacements: 0, maxChasePct: 0.0005, marketFallback: true } });
+  const r = rig;
+  const i = r.decide({ side: 'long', reference: 30_000, allowMarket: true, maxSlippage: 0.003 });
+  await waitFor('first limit', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
+  assert.ok(r.tv.server.silentDrop('user') > 0, 'the user stream silenced'); // no event reaches the daemon until it finds the stream stale (10 s)
+  r.tv.server.faults.add({ method: 'GET', path: '/fapi/v1/userTrades', times: 0, fault: { kind: 'latency', ms: 3000 } }); // and fills polled over REST come late
+  await r.market.set(BTC, 30_020); // away from the bid, well within the market order's slippage (0.07 % of 0.2 %)
+  await waitFor('position on the venue', () => position(r), 15_000);
+  // The exchange's answer (filled) is in the ledger, its fill is not: the state a re-sent market order came from.
+  await waitFor('the market attempt answered filled, its fill not recorded yet', async () => {
+    const m = (await dbRows(r, i.decisionId)).find((x) => x.type === 'market');
+    return m?.status === 'filled' && Number(m.filled_qty) === 0 ? true : null;
+  }, 15_000, 20);
+  await sleep(2500); // many loop turns while the fill is still unknown to the ledger
+  r.tv.server.faults.clear();
+  const markets = venueOrders(r).filter((o) => o.book === 'regular' && o.type === 'market' && o.side === 'buy');
+  assert.is(markets.length, 1, `one market entry (${markets.map((o) => o.clientId).join(', ')})`);
+  assert.is(position(r)!.qty, i.qty, "the position is the intent's quantity, not a multiple of it");
+  await waitFor('the fill reaches the ledger (REST poll) and the position is held', () => r.trade() === 'in_position', 30_000);
+  assert.is(venueOrders(r).filter((o) => o.book === 'regular' && o.type === 'market' && o.side === 'buy').length, 1);
+});
+
+test('a stop gone while flat with its event lost: the next entry order goes out only after a new stop is live', async () => {
+  rig = await startExec('ent-lost', { loopMs: 250, entry: { chaseAfterMs: 300, maxReplacements: 3, maxChasePct: 0.004, marketFallback: false } });
+  const r = rig;
+  r.decide({ side: 'long', reference: 30_000 });
+  await waitFor('entry limit resting', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'));
+  const stop = venueOrders(r).find((o) => o.book === 'algo' && o.type === 'stop_market' && o.status === 'new')!;
+  r.tv.server.silentDrop('user');
+  await r.tv.server.venue.run((core) => core.cancelOrder(BTC, { clientId: stop.clientId }, 'algo', r.now()));
+  await r.market.set(BTC, 30_060); // the limit is re-priced: a new entry order, which needs a live stop first
+  await waitFor('a replacement entry order', () => venueOrders(r).filter((o) => o.type === 'limit').length >= 2, 15_000);
+  const stops = venueOrders(r).filter((o) => o.book === 'algo' && o.type === 'stop_market');
+  const endOf = (o: VOrder) => (o.status === 'new' ? Infinity : o.updatedAt);
+  for (const e of venueOrders(r).filter((o) => o.type === 'limit')) {
+    assert.ok(stops.some((s) => s.createdAt <= e.createdAt && endOf(s) > e.createdAt), `entry ${e.clientId} placed while a stop was live`);
+  }
+  assert.ok(stops.length >= 2, 'a new stop replaced the one that was gone');
+});
+
 test('a partial fill is the position: the rest is cancelled at expiry and the position is protected at the filled size', async () => {
   // 0.6 base per minute at 50 % participation: about 0.001 BTC per 100 ms venue step.
   rig = await startExec('ent-partial', { entry: { chaseAfterMs: 60_000, maxReplacements: 0, maxChasePct: 0.002, marketFallback: false } }, undefined, 1.2);
