@@ -69,6 +69,8 @@ test('malformed frames are reported (never thrown); unknown event kinds and acks
     '{"data":{"e":"bookTicker","u":1,"s":"X","b":"2","B":"1","a":"1","A":"1"}}', '{"data":{"e":"markPriceUpdate","E":1,"s":"X","p":"abc"}}',
     '{"data":{"e":"forceOrder","E":1}}',
     '{"data":{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0","p":"9910","ap":"9910","X":"FILLED","T":1}}}',
+    // A denormal average price: positive, but its notional underflows to 0 (found by the property test at 10,000 runs).
+    '{"data":{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"0.01","p":"9910","ap":5e-324,"X":"FILLED","T":1}}}',
   ];
   for (const f of bad) {
     const r = parseMarketFrame(f);
@@ -84,6 +86,13 @@ test('malformed frames are reported (never thrown); unknown event kinds and acks
   }
   const r = parseUserFrame('{"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"BTCUSDT"}}');
   assert.ok(!r.ok && !r.ignored);
+  // An open position with an entry price of 0 (or -0) is not one we could hold: malformed, not a position at price 0.
+  for (const ep of ['0', '-0']) {
+    const a = parseUserFrame(`{"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"ORDER","B":[],"P":[{"s":"BTCUSDT","pa":"20","ep":"${ep}","ps":"BOTH"}]}}`);
+    assert.ok(!a.ok && !a.ignored, `ep ${ep}`);
+  }
+  const flat = parseUserFrame('{"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"ORDER","B":[],"P":[{"s":"BTCUSDT","pa":"0","ep":"0","ps":"BOTH"}]}}');
+  assert.ok(flat.ok, 'a flat position has no entry price');
 });
 
 test('a forceOrder frame (Binance\'s documented shape) is a liquidation: SELL = a long liquidated, notional at the average price', () => {

@@ -84,8 +84,9 @@ export function parseMarketFrame(text: string): Parsed<MarketEvent> {
       const o = d.o;
       // The filled quantity when the frame has one (z: accumulated), else the order's quantity.
       const qty = o.z !== undefined && o.z > 0 ? o.z : o.q;
-      if (!Number.isFinite(o.ap * qty)) return { ok: false, ignored: false, error: 'forceOrder notional is not finite' };
-      return { ok: true, event: { kind: 'liquidation', venueSymbol: o.s, liquidation: { ts: o.T, side: o.S === 'BUY' ? 'buy' : 'sell', price: o.p, avgPrice: o.ap, qty, notional: o.ap * qty } } };
+      const notional = o.ap * qty;
+      if (!Number.isFinite(notional) || notional <= 0) return { ok: false, ignored: false, error: 'forceOrder notional is not finite and positive' };
+      return { ok: true, event: { kind: 'liquidation', venueSymbol: o.s, liquidation: { ts: o.T, side: o.S === 'BUY' ? 'buy' : 'sell', price: o.p, avgPrice: o.ap, qty, notional } } };
     }
     case 'markPriceUpdate':
       return {
@@ -168,6 +169,8 @@ export function parseUserFrame(text: string): Parsed<UserFrame> {
     return { ok: true, event: { kind: 'order', venueSymbol: o.s, order, fill: null, ts: d.E } };
   }
   const a = d.a;
+  // An open position (non-zero amount) has a positive entry price; 0 or below is not a position we could hold.
+  if (a.P.some((p) => Number(p.pa) !== 0 && !(Number(p.ep) > 0))) return { ok: false, ignored: false, error: 'ACCOUNT_UPDATE position open without a positive entry price' };
   return {
     ok: true,
     event: {
