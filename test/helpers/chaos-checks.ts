@@ -71,8 +71,13 @@ export function positionEpisodes(v: VenueView): Episode[] {
   for (const symbol of symbols) {
     const fills = v.fills.filter((f) => f.symbol === symbol).sort((a, b) => a.ts - b.ts || Number(a.tradeId) - Number(b.tradeId));
     const stops = v.orders.filter((o) => o.book === 'algo' && o.symbol === symbol && o.type === 'stop_market');
-    const coveredAt = (t: number, side: 'long' | 'short', qty: number) =>
-      stops.some((o) => o.createdAt <= t && (endOf(o) ?? Infinity) > t && closesAll(o, symbol, side, qty));
+    // A stop that triggered (FINISHED / TRIGGERED) at the very venue moment of a fill found that position: it was live
+    // when the fill came (one that met no position would have expired instead).
+    const liveAt = (o: SimOrder, t: number) => {
+      const end = endOf(o) ?? Infinity;
+      return o.createdAt <= t && (end > t || (end === t && (o.algoStatus === 'FINISHED' || o.algoStatus === 'TRIGGERED')));
+    };
+    const coveredAt = (t: number, side: 'long' | 'short', qty: number) => stops.some((o) => liveAt(o, t) && closesAll(o, symbol, side, qty));
     // The moments coverage can change: stop placements and ends (fills are handled as they come).
     const edges = [...new Set(stops.flatMap((o) => [o.createdAt, endOf(o)]).filter((t): t is number => t !== null))].sort((a, b) => a - b);
     let pos = dec(0);

@@ -42,4 +42,13 @@ test('a stop that triggers closes the episode (no bare time); a flip starts a ne
   assert.equal(eps.map((e) => [e.side, e.openedAt, e.closedAt, e.bareMs]), [['long', 1000, 3000, 0], ['long', 5000, 6000, 1000], ['short', 6000, null, 0]]);
 });
 
+test('a fill and a stop ending at the same venue moment: covered if the stop triggered (it found the position), not if it expired (flat)', () => {
+  const trig = stop(500, 'sell', { status: 'filled', algoStatus: 'FINISHED', triggeredAt: 1000, updatedAt: 1000 });
+  const [a] = positionEpisodes(view(5000, [fill(1000, 'buy', '1'), fill(1000, 'sell', '1')], [trig]));
+  assert.equal([a!.uncoveredFills, a!.bareMs], [0, 0]);
+  const expired = stop(500, 'sell', { status: 'expired', algoStatus: 'EXPIRED', updatedAt: 1000, reason: 'Reduce Only reject' });
+  const [b] = positionEpisodes(view(5000, [fill(1000, 'buy', '1'), fill(3000, 'sell', '1')], [expired]));
+  assert.equal([b!.uncoveredFills, b!.bareMs], [1, 2000]);
+});
+
 test.run();
