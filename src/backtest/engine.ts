@@ -231,7 +231,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     const t = now();
     // A position exists only on a symbol whose bars have traded, so the venue has its price.
     const upnl = !exec.openCount ? dec(0) : exec.unrealized((s) => venue.price(s)!);
-    const balance = venue.balance()[0]!.total;
+    const balance = venue.wallet;
     const equity = str(dec(balance).add(upnl));
     if (firsts.day.start !== dayStart(t)) firsts.day = { start: dayStart(t), equity };
     if (firsts.week.start !== weekStart(t)) firsts.week = { start: weekStart(t), equity };
@@ -338,7 +338,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     }
     await settle();
     const u = exec.openCount ? Number(exec.unrealized(markOf)) : 0;
-    const eq = Number(venue.balance()[0]!.total) + u;
+    const eq = Number(venue.wallet) + u;
     equity.push({ ts: t, equity: eq });
     if (eq > peak) peak = eq;
     if (t % HOUR === 0 || t === end) {
