@@ -176,6 +176,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   }), { clock, input: { symbols, params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false, ...aiInputs(given).input } });
 
   // ---- decision: the live machine and pure engine; decisions and risk records stay in memory
+  // Only decisions with an intent are kept: positions (trade regimes, learning outcomes) come from intents alone, and
+  // holding every decision of a month (votes, reasoning) would only keep the garbage collector busy.
   const decisions = new Map<string, Decision>();
   const lines: DecisionLine[] = [];
   const signals: SignalCounts = { decisions: 0, signals: 0, intents: 0, rejectedByVeto: {} };
@@ -189,7 +191,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const decision = createActor(decisionMachine.provide({
     actions: {
       persistDecision: (_, d: Decision) => {
-        decisions.set(d.decisionId, d);
+        if (d.intent) decisions.set(d.decisionId, d);
         panel.add(d);
         signals.decisions++;
         const raw = d.detail?.rawVerdict ?? d.verdict;
