@@ -229,15 +229,21 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   // the simulated clock; the equity point goes out on the bus as the reconciler worker publishes it.
   const intervalMs = config.reconciler.intervalSec * 1000;
   const firsts = { day: { start: -1, equity: '0' }, week: { start: -1, equity: '0' } };
-  const check = (): EquityMsg => {
+  const check = (): { equity: string; point: () => EquityMsg } => {
     const t = now();
     // A position exists only on a symbol whose bars have traded, so the venue has its price.
-    const upnl = !exec.openCount ? dec(0) : exec.unrealized((s) => venue.price(s)!);
+    const upnl = !exec.openCount ? null : exec.unrealized((s) => venue.price(s)!);
     const balance = venue.wallet;
-    const equity = str(dec(balance).add(upnl));
-    if (firsts.day.start !== dayStart(t)) firsts.day = { start: dayStart(t), equity };
-    if (firsts.week.start !== weekStart(t)) firsts.week = { start: weekStart(t), equity };
-    return { ts: t, equity, balance, unrealizedPnl: str(upnl), dayPnl: str(dec(equity).sub(firsts.day.equity)), weekPnl: str(dec(equity).sub(firsts.week.equity)) };
+    // Flat: the equity is the wallet (a canonical decimal string already, as str(wallet + 0) would give it).
+    const equity = upnl === null ? balance : str(dec(balance).add(upnl));
+    // A new week only ever starts with a new day.
+    if (firsts.day.start !== dayStart(t)) {
+      firsts.day = { start: dayStart(t), equity };
+      if (firsts.week.start !== weekStart(t)) firsts.week = { start: weekStart(t), equity };
+    }
+    const day = firsts.day.equity;
+    const week = firsts.week.equity;
+    return { equity, point: () => ({ ts: t, equity, balance, unrealizedPnl: upnl === null ? '0' : str(upnl), dayPnl: str(dec(equity).sub(day)), weekPnl: str(dec(equity).sub(week)) }) };
   };
   // A point whose equity equals the last one published is not sent: the decision machine would only re-derive the
   // same risk state from it (same equity for sizing; a drawdown that did not fire then cannot fire now).
@@ -245,9 +251,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   let lastEquity: string | null = null;
   const scheduleCheck = () =>
     clock.setTimeout(() => {
-      const p = check();
-      if (p.equity !== lastEquity) reconcilerBus.publish('reconcile.equity', p);
-      lastEquity = p.equity;
+      const c = check();
+      if (c.equity !== lastEquity) reconcilerBus.publish('reconcile.equity', c.point());
+      lastEquity = c.equity;
       scheduleCheck();
     }, intervalMs);
 
