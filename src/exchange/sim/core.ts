@@ -9,7 +9,7 @@ import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest } f
 import { applyToPosition, fundingPayment, liquidationPrice, signOf, unrealized } from './account.js';
 import { maxNotionalAt, type SimMarket } from './markets.js';
 import type { AccountSnapshot } from './store.js';
-import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimState, VenueEvent } from './sim-types.js';
+import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimPosition, SimState, VenueEvent } from './sim-types.js';
 
 export type { Segment, SimOptions, SimState, SimOrder, VenueEvent, ChangeSet } from './sim-types.js';
 
@@ -523,8 +523,36 @@ export class SimVenue {
     this.emit({ kind: 'algo', order: { ...a }, ts });
   }
 
+  /**
+   * True only when the mark is clearly on the safe side of the liquidation price, told in doubles with a margin (1e-9 of
+   * the magnitudes involved) far beyond their rounding; anything closer is left to the exact decimal check.
+   */
+  private clearlySafe(symbol: string, p: SimPosition, mark: number): boolean {
+    const mmr = this.market(symbol).maintMarginRate;
+    let elsewhere = Number(this.s.balance);
+    let scale = Math.abs(elsewhere);
+    for (const [sym, q] of Object.entries(this.s.positions)) {
+      if (sym === symbol) continue;
+      const m = this.mark(sym) ?? Number(q.entryPrice);
+      const qty = Number(q.qty);
+      const entry = Number(q.entryPrice);
+      elsewhere += (m - entry) * qty * signOf(q) - qty * m * this.market(sym).maintMarginRate;
+      scale += qty * (m + entry + m);
+    }
+    const s = signOf(p);
+    const qty = Number(p.qty);
+    const entry = Number(p.entryPrice);
+    const den = qty * (s - mmr);
+    const lp = (qty * entry * s - elsewhere) / den;
+    if (!Number.isFinite(lp) || !Number.isFinite(mark)) return false;
+    const tol = 1e-9 * ((scale + qty * entry) / Math.abs(den) + Math.abs(mark) + Math.abs(lp));
+    if (lp < -tol) return true; // no liquidation price at all
+    return p.side === 'long' ? mark - lp > tol : lp - mark > tol;
+  }
+
   private checkLiquidation(symbol: string, ts: number): void {
     const p = this.s.positions[symbol];
+    if (p && this.s.marks[symbol] !== undefined && this.clearlySafe(symbol, p, this.mark(symbol)!)) return;
     const lp = this.liquidationPrice(symbol);
     if (!p || lp === null) return;
     const mark = this.mark(symbol)!;
