@@ -39,17 +39,21 @@ export function parseCandles(text: string, symbol: string, file: string): Candle
   for (let i = 1; i < lines.length; i++) {
     const f = lines[i]!.split(',');
     const t = /^\d+$/.test(f[idx.t]?.trim() ?? '') ? Number(f[idx.t]) : Date.parse((f[idx.t] ?? '').trim().replace(' ', 'T'));
-    const [o, h, l, c, v] = [idx.o, idx.h, idx.l, idx.c, idx.v].map((k) => Number(f[k]));
+    const o = Number(f[idx.o]);
+    const h = Number(f[idx.h]);
+    const l = Number(f[idx.l]);
+    const c = Number(f[idx.c]);
+    const v = Number(f[idx.v]);
     const why = !Number.isFinite(t) ? 'open_time is not a time' : t % 60_000 ? 'open_time is not on a minute'
-      : ![o, h, l, c, v].every((x) => Number.isFinite(x)) ? 'a price or the volume is not a number'
-      : !(l! > 0) || h! < Math.max(o!, c!, l!) || l! > Math.min(o!, c!) ? 'high/low do not contain open and close' : v! < 0 ? 'volume is negative'
+      : !(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v)) ? 'a price or the volume is not a number'
+      : !(l > 0) || h < Math.max(o, c, l) || l > Math.min(o, c) ? 'high/low do not contain open and close' : v < 0 ? 'volume is negative'
       : out.length && t <= out.at(-1)!.openTime ? 'not after the previous row' : null;
     if (why) {
       problems.push(`line ${i + 1}: ${why}`);
       if (problems.length >= 10) break;
       continue;
     }
-    out.push({ symbol, tf: '1m', openTime: t, open: o!, high: h!, low: l!, close: c!, volume: v!, closed: true });
+    out.push({ symbol, tf: '1m', openTime: t, open: o, high: h, low: l, close: c, volume: v, closed: true });
   }
   if (problems.length) throw new InputRejectedError(`${file}: ${problems.length}${problems.length >= 10 ? '+' : ''} malformed row(s), nothing used:\n  ${problems.join('\n  ')}`);
   if (!out.length) throw new InputRejectedError(`${file}: no candles`);

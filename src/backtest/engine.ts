@@ -176,6 +176,8 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   }), { clock, input: { symbols, params: engineParams(config.analytics), fullSnapshotSec: config.analytics.fullSnapshotSec, ml, catchUpMs: null, fastSnapshots: false, ...aiInputs(given).input } });
 
   // ---- decision: the live machine and pure engine; decisions and risk records stay in memory
+  // Only decisions with an intent are kept: positions (trade regimes, learning outcomes) come from intents alone, and
+  // holding every decision of a month (votes, reasoning) would only keep the garbage collector busy.
   const decisions = new Map<string, Decision>();
   const lines: DecisionLine[] = [];
   const signals: SignalCounts = { decisions: 0, signals: 0, intents: 0, rejectedByVeto: {} };
@@ -189,7 +191,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   const decision = createActor(decisionMachine.provide({
     actions: {
       persistDecision: (_, d: Decision) => {
-        decisions.set(d.decisionId, d);
+        if (d.intent) decisions.set(d.decisionId, d);
         panel.add(d);
         signals.decisions++;
         const raw = d.detail?.rawVerdict ?? d.verdict;
@@ -227,15 +229,21 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   // the simulated clock; the equity point goes out on the bus as the reconciler worker publishes it.
   const intervalMs = config.reconciler.intervalSec * 1000;
   const firsts = { day: { start: -1, equity: '0' }, week: { start: -1, equity: '0' } };
-  const check = (): EquityMsg => {
+  const check = (): { equity: string; point: () => EquityMsg } => {
     const t = now();
     // A position exists only on a symbol whose bars have traded, so the venue has its price.
-    const upnl = !exec.openCount ? dec(0) : exec.unrealized((s) => venue.price(s)!);
-    const balance = venue.balance()[0]!.total;
-    const equity = str(dec(balance).add(upnl));
-    if (firsts.day.start !== dayStart(t)) firsts.day = { start: dayStart(t), equity };
-    if (firsts.week.start !== weekStart(t)) firsts.week = { start: weekStart(t), equity };
-    return { ts: t, equity, balance, unrealizedPnl: str(upnl), dayPnl: str(dec(equity).sub(firsts.day.equity)), weekPnl: str(dec(equity).sub(firsts.week.equity)) };
+    const upnl = !exec.openCount ? null : exec.unrealized((s) => venue.price(s)!);
+    const balance = venue.wallet;
+    // Flat: the equity is the wallet (a canonical decimal string already, as str(wallet + 0) would give it).
+    const equity = upnl === null ? balance : str(dec(balance).add(upnl));
+    // A new week only ever starts with a new day.
+    if (firsts.day.start !== dayStart(t)) {
+      firsts.day = { start: dayStart(t), equity };
+      if (firsts.week.start !== weekStart(t)) firsts.week = { start: weekStart(t), equity };
+    }
+    const day = firsts.day.equity;
+    const week = firsts.week.equity;
+    return { equity, point: () => ({ ts: t, equity, balance, unrealizedPnl: upnl === null ? '0' : str(upnl), dayPnl: str(dec(equity).sub(day)), weekPnl: str(dec(equity).sub(week)) }) };
   };
   // A point whose equity equals the last one published is not sent: the decision machine would only re-derive the
   // same risk state from it (same equity for sizing; a drawdown that did not fire then cannot fire now).
@@ -243,9 +251,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   let lastEquity: string | null = null;
   const scheduleCheck = () =>
     clock.setTimeout(() => {
-      const p = check();
-      if (p.equity !== lastEquity) reconcilerBus.publish('reconcile.equity', p);
-      lastEquity = p.equity;
+      const c = check();
+      if (c.equity !== lastEquity) reconcilerBus.publish('reconcile.equity', c.point());
+      lastEquity = c.equity;
       scheduleCheck();
     }, intervalMs);
 
@@ -338,7 +346,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     }
     await settle();
     const u = exec.openCount ? Number(exec.unrealized(markOf)) : 0;
-    const eq = Number(venue.balance()[0]!.total) + u;
+    const eq = Number(venue.wallet) + u;
     equity.push({ ts: t, equity: eq });
     if (eq > peak) peak = eq;
     if (t % HOUR === 0 || t === end) {

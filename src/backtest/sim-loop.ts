@@ -51,8 +51,16 @@ export interface SimLoopHost {
   hasPosition(symbol: string): boolean;
 }
 
+/** `str` of a position's decimals, remembered per (immutable) value: they change only with fills, the loop reads them every tick. */
+const strings = new WeakMap<Dec, string>();
+const strOf = (d: Dec): string => {
+  let s = strings.get(d);
+  if (s === undefined) strings.set(d, (s = str(d)));
+  return s;
+};
+
 export const planOf = (p: SimLoopPosition): PlanPosition => ({
-  id: p.id, symbol: p.symbol, side: p.side, qty: str(p.qty), maxQty: str(p.maxQty), entryPrice: str(p.entryPrice),
+  id: p.id, symbol: p.symbol, side: p.side, qty: strOf(p.qty), maxQty: strOf(p.maxQty), entryPrice: strOf(p.entryPrice),
   stopLoss: p.stopLoss, takeProfits: p.takeProfits, decisionId: p.decisionId, openedAt: p.openedAt,
 });
 

@@ -9,7 +9,7 @@ import type { Balance, ExFill, ExOrder, ExPosition, MarketInfo, OrderRequest } f
 import { applyToPosition, fundingPayment, liquidationPrice, signOf, unrealized } from './account.js';
 import { maxNotionalAt, type SimMarket } from './markets.js';
 import type { AccountSnapshot } from './store.js';
-import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimState, VenueEvent } from './sim-types.js';
+import type { AlgoStatus, ChangeSet, ExecType, Segment, SimFunding, SimOptions, SimOrder, SimPosition, SimState, VenueEvent } from './sim-types.js';
 
 export type { Segment, SimOptions, SimState, SimOrder, VenueEvent, ChangeSet } from './sim-types.js';
 
@@ -53,6 +53,8 @@ export class SimVenue {
   private readonly markets: Map<string, SimMarket>;
   private readonly o: Required<SimOptions>;
   private changed: { orders: Map<number, SimOrder>; fills: ExFill[]; funding: SimFunding[]; positions: Set<string>; events: VenueEvent[] } = SimVenue.emptyChanges();
+  /** The open orders of both books in placement order (kept by `dirty`, which every order change goes through). */
+  private live: SimOrder[];
   /** The funding rate in force at a time, from outside (the venue's derivatives data); null: the premium formula. */
   fundingRateOf: ((symbol: string, ts: number) => number | null) | null = null;
 
@@ -62,6 +64,7 @@ export class SimVenue {
     this.s = state
       ? structuredClone(state)
       : { seq: 0, ts: 0, balance: str(opts.startingBalance), leverage: {}, positions: {}, orders: [], fills: [], funding: [], prices: {}, marks: {}, premium: {}, nextFundingTime: 0 };
+    this.live = this.s.orders.filter((o) => OPEN.has(o.status));
   }
 
   private static emptyChanges() {
@@ -154,7 +157,7 @@ export class SimVenue {
   setMarginType(symbol: string, type: 'isolated' | 'cross'): void {
     if (this.marginType(symbol) === type) reject(-4046, 'No need to change margin type.');
     if (this.s.positions[symbol]) reject(-4048, 'Margin type cannot be changed if there exists position.');
-    if (this.s.orders.some((o) => o.symbol === symbol && OPEN.has(o.status))) reject(-4047, 'Margin type cannot be changed if there exists open orders.');
+    if (this.live.some((o) => o.symbol === symbol)) reject(-4047, 'Margin type cannot be changed if there exists open orders.');
     (this.s.marginType ??= {})[symbol] = type;
   }
 
@@ -167,7 +170,7 @@ export class SimVenue {
     const conditional = req.type === 'stop_market' || req.type === 'take_profit_market';
     const book = conditional ? 'algo' : 'regular';
     if (!CLIENT_ID.test(req.clientId)) reject(-4015, 'Client order id is not valid.');
-    if (this.s.orders.some((o) => o.book === book && o.clientId === req.clientId && OPEN.has(o.status))) {
+    if (this.live.some((o) => o.book === book && o.clientId === req.clientId)) {
       if (conditional) reject(-20132, 'The client algo id is duplicated');
       reject(-4116, 'ClientOrderId is duplicated.');
     }
@@ -176,7 +179,7 @@ export class SimVenue {
     if (req.closePosition && !conditional) reject(-1106, "Parameter 'closePosition' sent when not required.");
     if (req.closePosition && req.qty !== undefined && dec(req.qty).gt(0)) reject(-1106, "Parameter 'quantity' sent when not required.");
     // One open closePosition conditional per symbol, side and type (a closePosition stop and target may coexist).
-    if (req.closePosition && this.s.orders.some((o) => o.book === 'algo' && OPEN.has(o.status) && o.closePosition && o.symbol === req.symbol && o.side === req.side && o.type === req.type)) {
+    if (req.closePosition && this.live.some((o) => o.book === 'algo' && o.closePosition && o.symbol === req.symbol && o.side === req.side && o.type === req.type)) {
       reject(-4130, 'An open stop or take profit order with GTE and closePosition in the direction is existing.');
     }
     if (conditional && this.o.rejectWouldTrigger && this.wouldTrigger(req)) reject(-2021, 'Order would immediately trigger.');
@@ -242,7 +245,7 @@ export class SimVenue {
   cancelOrder(symbol: string, ref: { clientId?: string; id?: number }, book: 'regular' | 'algo', now: number): SimOrder {
     this.market(symbol);
     this.touch(now);
-    const o = this.s.orders.find((x) => x.symbol === symbol && x.book === book && OPEN.has(x.status) && (ref.id !== undefined ? x.id === ref.id : x.clientId === ref.clientId));
+    const o = this.live.find((x) => x.symbol === symbol && x.book === book && (ref.id !== undefined ? x.id === ref.id : x.clientId === ref.clientId));
     if (!o) return book === 'algo' ? reject(-20124, 'Invalid algo id or it has been completed.') : reject(-2011, 'Unknown order sent.');
     o.status = 'cancelled';
     o.updatedAt = now;
@@ -258,13 +261,13 @@ export class SimVenue {
 
   /** The order of this book with this client id or venue id: the open one if any, else the latest. */
   findOrder(symbol: string, book: 'regular' | 'algo', ref: { clientId?: string; id?: number }): SimOrder | null {
-    const all = this.s.orders.filter((o) => o.symbol === symbol && o.book === book && (ref.id !== undefined ? o.id === ref.id : o.clientId === ref.clientId));
-    const o = all.find((x) => OPEN.has(x.status)) ?? all.at(-1);
+    const is = (o: SimOrder) => o.symbol === symbol && o.book === book && (ref.id !== undefined ? o.id === ref.id : o.clientId === ref.clientId);
+    const o = this.live.find(is) ?? this.s.orders.findLast(is);
     return o ? { ...o } : null;
   }
 
   openOrders(symbol?: string, book?: 'regular' | 'algo'): SimOrder[] {
-    return this.s.orders.filter((o) => OPEN.has(o.status) && (!symbol || o.symbol === symbol) && (!book || o.book === book)).map((o) => ({ ...o }));
+    return this.live.filter((o) => (!symbol || o.symbol === symbol) && (!book || o.book === book)).map((o) => ({ ...o }));
   }
 
   allOrders(): SimOrder[] {
@@ -322,7 +325,7 @@ export class SimVenue {
 
   account(): AccountView {
     const flat = Object.keys(this.s.positions).length === 0;
-    if (flat && !this.s.orders.some((o) => o.book === 'regular' && OPEN.has(o.status) && !o.reduceOnly && o.type === 'limit')) {
+    if (flat && !this.live.some((o) => o.book === 'regular' && !o.reduceOnly && o.type === 'limit')) {
       if (this.flatView?.wallet !== this.s.balance) this.flatView = this.accountSlow();
       return { ...this.flatView };
     }
@@ -340,8 +343,8 @@ export class SimVenue {
       mm = mm.add(dec(p.qty).mul(mark).mul(this.market(sym).maintMarginRate));
     }
     let orderIm = new D(0);
-    for (const o of this.s.orders) {
-      if (o.book !== 'regular' || !OPEN.has(o.status) || o.reduceOnly || o.type !== 'limit') continue;
+    for (const o of this.live) {
+      if (o.book !== 'regular' || o.reduceOnly || o.type !== 'limit') continue;
       orderIm = orderIm.add(dec(o.qty).sub(o.filledQty).mul(o.price!).div(this.leverage(o.symbol)));
     }
     const available = dec(this.s.balance).add(upnl).sub(posIm).sub(orderIm);
@@ -351,6 +354,11 @@ export class SimVenue {
 
   private available(): Dec {
     return dec(this.account().available);
+  }
+
+  /** The wallet balance alone: what `balance()[0].total` reports, without the margin arithmetic (backtests read it every bar). */
+  get wallet(): string {
+    return this.s.balance;
   }
 
   balance(): Balance[] {
@@ -400,7 +408,7 @@ export class SimVenue {
     this.touch(seg.ts);
     const before = this.s.fills.length;
     this.settleFunding(seg.ts);
-    const open = () => this.s.orders.filter((o) => o.symbol === symbol && OPEN.has(o.status));
+    const open = () => this.live.filter((o) => o.symbol === symbol);
     if (seg.kind === 'bar') for (const o of open().filter((x) => x.type === 'market' && x.book === 'regular')) this.fillAt(o, this.remaining(o), dec(seg.open), false, seg.ts);
     this.matchLimits(symbol, seg);
     const prevMark = this.mark(symbol) ?? seg.open;
@@ -417,8 +425,8 @@ export class SimVenue {
   }
 
   private matchLimits(symbol: string, seg: Segment): void {
-    const limits = this.s.orders
-      .filter((o) => o.symbol === symbol && o.book === 'regular' && o.type === 'limit' && OPEN.has(o.status))
+    const limits = this.live
+      .filter((o) => o.symbol === symbol && o.book === 'regular' && o.type === 'limit')
       .sort((a, b) => (a.side !== b.side ? 0 : a.side === 'buy' ? Number(b.price) - Number(a.price) : Number(a.price) - Number(b.price)) || a.id - b.id);
     const cap = this.o.participation > 0 && seg.volume !== undefined ? seg.volume * this.o.participation : Infinity;
     const used = { buy: 0, sell: 0 };
@@ -440,8 +448,8 @@ export class SimVenue {
 
   private triggerConditionals(symbol: string, seg: Segment, prevMark: number, mark: number): void {
     // Stops before targets: when one bar touches both, the conservative assumption is the stop came first.
-    const conditional = this.s.orders
-      .filter((o) => o.symbol === symbol && o.book === 'algo' && OPEN.has(o.status))
+    const conditional = this.live
+      .filter((o) => o.symbol === symbol && o.book === 'algo')
       .sort((a, b) => (a.type === b.type ? a.id - b.id : a.type === 'stop_market' ? -1 : 1));
     for (const o of conditional) {
       if (!OPEN.has(o.status)) continue;
@@ -463,7 +471,7 @@ export class SimVenue {
    * price with the bar's time. Returns whether it triggered.
    */
   checkLate(orderId: number, bars: Bar[]): boolean {
-    const o = this.s.orders.find((x) => x.id === orderId && x.book === 'algo' && OPEN.has(x.status));
+    const o = this.live.find((x) => x.id === orderId && x.book === 'algo');
     if (!o) return false;
     for (const bar of bars) {
       const trig = Number(o.stopPrice);
@@ -515,8 +523,36 @@ export class SimVenue {
     this.emit({ kind: 'algo', order: { ...a }, ts });
   }
 
+  /**
+   * True only when the mark is clearly on the safe side of the liquidation price, told in doubles with a margin (1e-9 of
+   * the magnitudes involved) far beyond their rounding; anything closer is left to the exact decimal check.
+   */
+  private clearlySafe(symbol: string, p: SimPosition, mark: number): boolean {
+    const mmr = this.market(symbol).maintMarginRate;
+    let elsewhere = Number(this.s.balance);
+    let scale = Math.abs(elsewhere);
+    for (const [sym, q] of Object.entries(this.s.positions)) {
+      if (sym === symbol) continue;
+      const m = this.mark(sym) ?? Number(q.entryPrice);
+      const qty = Number(q.qty);
+      const entry = Number(q.entryPrice);
+      elsewhere += (m - entry) * qty * signOf(q) - qty * m * this.market(sym).maintMarginRate;
+      scale += qty * (m + entry + m);
+    }
+    const s = signOf(p);
+    const qty = Number(p.qty);
+    const entry = Number(p.entryPrice);
+    const den = qty * (s - mmr);
+    const lp = (qty * entry * s - elsewhere) / den;
+    if (!Number.isFinite(lp) || !Number.isFinite(mark)) return false;
+    const tol = 1e-9 * ((scale + qty * entry) / Math.abs(den) + Math.abs(mark) + Math.abs(lp));
+    if (lp < -tol) return true; // no liquidation price at all
+    return p.side === 'long' ? mark - lp > tol : lp - mark > tol;
+  }
+
   private checkLiquidation(symbol: string, ts: number): void {
     const p = this.s.positions[symbol];
+    if (p && this.s.marks[symbol] !== undefined && this.clearlySafe(symbol, p, this.mark(symbol)!)) return;
     const lp = this.liquidationPrice(symbol);
     if (!p || lp === null) return;
     const mark = this.mark(symbol)!;
@@ -536,7 +572,7 @@ export class SimVenue {
 
   /** Every open order of the symbol cancelled by the exchange itself (liquidation, forced close), each announced. */
   private cancelAllOpen(symbol: string, ts: number): void {
-    for (const o of this.s.orders.filter((x) => x.symbol === symbol && OPEN.has(x.status))) {
+    for (const o of this.live.filter((x) => x.symbol === symbol)) {
       o.status = 'cancelled';
       o.updatedAt = ts;
       if (o.book === 'algo') o.algoStatus = 'CANCELED';
@@ -670,8 +706,14 @@ export class SimVenue {
     if (now > this.s.ts) this.s.ts = now;
   }
 
+  /** Every change of an order (placed, filled, cancelled, expired, triggered) comes here: the change log and the open list. */
   private dirty(o: SimOrder): void {
     this.changed.orders.set(o.id, o);
+    const i = this.live.indexOf(o);
+    // An order opens only when placed (pushed just before), so appending keeps placement order.
+    if (OPEN.has(o.status)) {
+      if (i < 0) this.live.push(o);
+    } else if (i >= 0) this.live.splice(i, 1);
   }
 
   private emit(e: VenueEvent): void {

@@ -57,6 +57,22 @@ export interface ProtectionDefaults {
   defaultTakeProfitPct: number;
 }
 
+/**
+ * `str(roundToStep(price, tick))`, remembered: a position's levels are the same strings every loop tick (pure, so a
+ * cached answer is the computed one; the cache is dropped whole when it grows past a few thousand entries).
+ */
+const onTickCache = new Map<string, string>();
+function onTick(price: string, tick: string): string {
+  const k = `${tick}|${price}`;
+  let v = onTickCache.get(k);
+  if (v === undefined) {
+    if (onTickCache.size >= 4096) onTickCache.clear();
+    v = str(roundToStep(price, tick));
+    onTickCache.set(k, v);
+  }
+  return v;
+}
+
 /** The key every order of a position is named by: its decision, or (no decision: imported) the position itself. */
 export const positionKey = (p: { decisionId: string | null; symbol: string; id: number; openedAt: number }): string =>
   p.decisionId ?? syntheticId('pos', p.symbol, p.id, p.openedAt);
@@ -120,8 +136,8 @@ export interface ProtectionPlan {
  */
 export function protectionPlan(p: PlanPosition, held: HeldOrder[], filledLegs: ReadonlySet<Leg>, m: MarketInfo, d: ProtectionDefaults): ProtectionPlan {
   const side = exitSide(p.side);
-  const stopLoss = str(roundToStep(stopLevel(p, d), m.tickSize));
-  const levels = targetLevels(p, d).map((l) => ({ ...l, price: str(roundToStep(l.price, m.tickSize)) }));
+  const stopLoss = onTick(stopLevel(p, d), m.tickSize);
+  const levels = targetLevels(p, d).map((l) => ({ ...l, price: onTick(l.price, m.tickSize) }));
   const place: PlannedOrder[] = [];
   if (!coveringStops(p, held).length) place.push(closingStop(p.symbol, p.side, stopLoss));
   const targets = held.filter((o) => o.conditional && o.type === 'take_profit_market' && o.side === side);

@@ -37,7 +37,41 @@ export type StopMove = { kind: 'move'; stop: Dec; rule: StopRule } | { kind: 'ex
 export const nextPeak = (side: Side, peak: number | null, mark: number): number =>
   peak === null ? mark : side === 'long' ? Math.max(peak, mark) : Math.min(peak, mark);
 
+/**
+ * True only when no stop rule can tighten the stop, told in doubles with a margin (1e-9 relative) far beyond their
+ * rounding: every candidate that might exist is clearly short of the required move. Anything closer is left to the exact
+ * decimal rules, so the answer is always theirs; most loop ticks of a held position end here.
+ */
+function clearlyNoMove(i: StopInput): boolean {
+  const long = i.side === 'long';
+  const entry = Number(i.entry);
+  const cur = Number(i.currentStop);
+  const profit = long ? i.peak - entry : entry - i.peak;
+  const { trailing, breakeven, chandelier } = i.cfg;
+  const need = Math.max(cur * i.cfg.minMovePct, 0);
+  // Positive when the candidate may be tight enough (long: above cur by `need`; short: below).
+  const short = (stop: number) => {
+    const gap = (long ? stop - cur : cur - stop) - need;
+    return gap < -1e-9 * Math.max(Math.abs(stop), Math.abs(cur), 1);
+  };
+  if (!(Number.isFinite(entry) && Number.isFinite(cur) && Number.isFinite(i.peak))) return false;
+  if (trailing.enabled && profit > -1e-9 * Math.abs(entry)) {
+    const keep = profit * (1 - trailing.givebackPct);
+    if (!short(long ? entry + keep : entry - keep)) return false;
+  }
+  const be = long ? entry * (1 + breakeven.offsetPct) : entry * (1 - breakeven.offsetPct);
+  if (breakeven.afterFirstTarget && (i.targetsFilled ?? 0) > 0) {
+    if (!short(be)) return false;
+  } else if (breakeven.enabled && i.initialStop !== null && !short(be)) return false;
+  if (chandelier.enabled && i.atr !== null && i.atr > 0) {
+    const d = i.atr * chandelier.atrMult;
+    if (!short(long ? i.peak - d : i.peak + d)) return false;
+  }
+  return true;
+}
+
 export function stopMove(i: StopInput): StopMove | null {
+  if (clearlyNoMove(i)) return null;
   const long = i.side === 'long';
   const entry = dec(i.entry);
   const peak = dec(i.peak);
