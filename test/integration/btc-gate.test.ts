@@ -1,11 +1,13 @@
-// The BTC-regime gate on the worker daemon: `bosun venue` replays two generated markets — BTC falling steadily, ETH
-// swinging both ways — and the daemon (six workers) trades any vote with the gate on. Asserted on records: ETH longs are
-// refused with `btc_regime_down` while BTC's regime is TRENDING_DOWN, no order exists for a refused decision, ETH
-// shorts and BTC's own entries are not refused by the gate, and no ETH long position is ever opened.
+// The BTC-regime gate and take-profit legs on the worker daemon: `bosun venue` replays two generated markets — BTC
+// falling steadily, ETH swinging both ways — and the daemon (six workers) trades any vote with the gate on and two
+// take-profit legs. Asserted on records: ETH longs are refused with `btc_regime_down` while BTC's regime is
+// TRENDING_DOWN, no order exists for a refused decision, ETH shorts are not refused, no ETH long position is ever
+// opened; a first leg that fills leaves a stop on the venue for the rest (no bare moment, from the venue's records).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { positionEpisodes, readVenue } from '../helpers/chaos-checks.js';
 import { tradingOverrides } from '../helpers/chaos.js';
 import { tempDir } from '../helpers/config.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
@@ -63,7 +65,8 @@ test('the BTC gate refuses altcoin longs while BTC trends down, on the worker da
     ...base,
     market: { derivatives: { enabled: false } },
     analytics: { ...base.analytics, regime: { timeframe: '1m', adxEnter: 25, adxExit: 20, volEnter: 1.3, volExit: 1.1, minSpread: 0.3, confirmBars: 1 } },
-    risk: { ...base.risk, stopPct: 0.01, takeProfitPct: 0.01, maxPositions: 2, btcRegimeGate: { enabled: true, btcSymbol: BTC } },
+    // Two legs: half at 0.4 % (40 % of the 1 % target distance), the rest at 1 %.
+    risk: { ...base.risk, stopPct: 0.01, takeProfitPct: 0.01, takeProfits: [{ at: 0.4, fraction: 0.5 }, { at: 1, fraction: 0.5 }], maxPositions: 2, btcRegimeGate: { enabled: true, btcSymbol: BTC } },
     execution: { loopMs: 250, protection: { trailing: { enabled: false }, breakeven: { enabled: false }, maxHoldMs: 0 } },
   };
   d = startDaemon({ dbUrl: db.url, overrides, env: KEYS });
@@ -92,6 +95,24 @@ test('the BTC gate refuses altcoin longs while BTC trends down, on the worker da
   assert.is(Number(ethLongs[0]!.n), 0, 'no ETH long was opened while BTC trended down');
   const snap = await db.pool.query<Array<{ regime: string | null }>>('SELECT regime FROM snapshots WHERE symbol = ? ORDER BY ts DESC LIMIT 1', [BTC]);
   console.log(`btc-gate: ${rows.length} decisions, ${refused.length} ETH longs refused by the gate; BTC regime ${snap[0]?.regime ?? '?'}`);
+});
+
+test('a take-profit leg that fills leaves a stop on the venue for the rest of the position (same daemon)', async () => {
+  type Leg = { client_id: string; symbol: string; filled_qty: string; max_qty: string | null };
+  const leg = await waitFor('a first leg filled while the rest of its position stayed open', async () => {
+    const rows = await db!.pool.query<Leg[]>(
+      "SELECT o.client_id, o.symbol, o.filled_qty, p.max_qty FROM orders o JOIN positions p ON p.id = o.position_id WHERE o.leg = 'tp' AND o.filled_qty > 0 ORDER BY o.id");
+    return rows.find((r) => r.max_qty !== null && Number(r.filled_qty) < Number(r.max_qty)) ?? null;
+  }, 240_000, 500);
+  const v = await readVenue(venue!.control);
+  const fill = v.fills.find((f) => f.clientId === leg.client_id);
+  assert.ok(fill, `the leg's fill is on the venue (${leg.client_id})`);
+  const ep = positionEpisodes(v).find((e) => e.symbol === leg.symbol && e.openedAt <= fill!.ts && (e.closedAt === null || e.closedAt > fill!.ts));
+  assert.ok(ep, 'the rest of the position is open after the leg');
+  assert.is(ep!.bareMs, 0, 'a stop covered the whole position, the rest included, from its first fill on');
+  const stopAfter = v.orders.some((o) => o.book === 'algo' && o.symbol === leg.symbol && o.type === 'stop_market' && o.createdAt <= fill!.ts && (o.algoStatus === 'NEW' || (o.triggeredAt ?? o.updatedAt) > fill!.ts));
+  assert.ok(stopAfter, 'a stop was working on the venue when the leg filled, and after it');
+  console.log(`tp legs: ${leg.symbol} leg ${leg.client_id} filled ${Number(leg.filled_qty)} of ${Number(leg.max_qty)}; episode bare ${ep!.bareMs} ms`);
 });
 
 test.run();
