@@ -77,11 +77,12 @@ test('paper run with the fake endpoint: all agents stored, ai_consensus votes an
   assert.match(notified.text, 'Sentinel CAUTION');
 
   // Status: the swarm, its consensus with its age, and the last note.
-  const st = await waitFor('status with a consensus and the last Sentinel note', async () => {
+  // A cycle in which an agent missed its deadline (a loaded machine) counts fewer agents: wait for one all eight answered.
+  const st = await waitFor('status with a consensus of all eight agents and the last Sentinel note', async () => {
     const s = await d!.status();
-    return s.ai.consensus.length && s.ai.lastSentinel ? s : null;
-  }, 20_000, 250);
-  assert.ok(st.ai.consensus[0]!.pUp > 0.6 && st.ai.consensus[0]!.agents === 8);
+    return s.ai.consensus.length && s.ai.consensus[0]!.agents === 8 && s.ai.lastSentinel ? s : null;
+  }, 60_000, 250);
+  assert.ok(st.ai.consensus[0]!.pUp > 0.6, `p_up ${st.ai.consensus[0]!.pUp}`);
   assert.ok(st.ai.budget!.calls > 0);
   const text = cli(['status', '--socket', d.socket]);
   assert.match(text.stdout, 'ai swarm: on');

@@ -113,7 +113,8 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.is(halted.code, ExitCode.failure, 'halted → degraded → exit 1');
   assert.match(halted.doc!.health.reasons.join(), 'trading halted');
   assert.is(halted.doc!.risk.killSwitch!.reason, 'ops test');
-  assert.is((await cli(['flatten', '--socket', d.socket])).code, 0);
+  const flat = await cli(['flatten', '--socket', d.socket]);
+  assert.is(flat.code, 0, flat.stderr + flat.stdout);
   assert.is((await cli(['resume', '--socket', d.socket])).code, 0);
   await waitFor('healthy again after resume', async () => (await d!.status()).healthy, 10_000, 200);
   const actions = await db.pool.query<Array<{ action: string; by_whom: string; source: string; status: string; ts: number; finished_at: number }>>('SELECT action, by_whom, source, status, ts, finished_at FROM operator_actions ORDER BY id');
