@@ -50,7 +50,7 @@ export class EntryWorker {
     let live: { row: OrderRow; ex: ExOrder | null } | null = null;
     for (const row of rows) {
       // The exchange's word on what executed counts as soon as it is known: its fills may not be recorded yet.
-      let rowFilled = D.max(dec(row.filled_qty), dec(row.executed_qty ?? 0));
+      let rowFilled = D.max(dec(row.filled_qty), dec(row.executed_qty));
       if (isOpen(row.status)) {
         const ex = await this.refresh(row, now);
         if (ex) rowFilled = dec(ex.filledQty).gt(rowFilled) ? dec(ex.filledQty) : rowFilled;
