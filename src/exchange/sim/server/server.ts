@@ -242,6 +242,14 @@ export class VenueServer {
     return Date.now() + this.clockSkewMs;
   }
 
+  /**
+   * The time the account's request windows are counted in: the wall, as Binance counts them, except in a lockstep
+   * replay, where the venue's minute is a bar and the wall has no meaning (a minute of requests per bar, not per second).
+   */
+  private usageNow(): number {
+    return this.venue.o.lockstep ? this.venue.now() : Date.now();
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://venue');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -267,7 +275,7 @@ export class VenueServer {
     if (authErr) return json(res, authErr.status, { code: authErr.code, msg: authErr.msg });
     const ctx: RouteContext = { venue: this.venue, params, markets: this.markets, wallNow: this.wallNow(), listenKeys: this.listenKeyApi() };
     const orders = ORDER_ROUTES.has(key) ? (key === 'POST /fapi/v1/batchOrders' ? Math.max(1, (params.get('batchOrders') ?? '').split('"symbol"').length - 1) : 1) : 0;
-    const used = this.usage.count(Date.now(), WEIGHT[key] ?? 1, orders);
+    const used = this.usage.count(this.usageNow(), WEIGHT[key] ?? 1, orders);
     let result: unknown;
     try {
       result = await route.handle(ctx);
@@ -378,7 +386,7 @@ export class VenueServer {
       }
       case 'POST /bosun/v1/usage':
         // Usage by others in the current windows: { weight?, orders10s?, orders1m? }.
-        this.usage.add(Date.now(), arg as { weight?: number; orders10s?: number; orders1m?: number });
+        this.usage.add(this.usageNow(), arg as { weight?: number; orders10s?: number; orders1m?: number });
         return json(res, 200, { weight: this.usage.weight, orders10s: this.usage.orders10s, orders1m: this.usage.orders1m });
       case 'POST /bosun/v1/maintenance':
         this.maintenance = !!arg.on;
