@@ -29,18 +29,27 @@ export interface CheckOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
-/** One look: the exchange first, then the DB (so a fill the DB has is never newer than the exchange's view). */
+/**
+ * One look: the exchange first, then the DB (so a fill the DB has is never newer than the exchange's view). The reads of
+ * each side go out together (one round trip each, not one per read); a fill landing between them is a transient
+ * difference the second look clears, as it was when they went one by one.
+ */
 async function look(gw: ExchangeGateway, pool: Pool, symbols: string[], steps: Map<string, string>, now: number) {
   const ledger = new Ledger(pool, () => now);
-  const since = new Map<string, number>();
-  for (const s of symbols) since.set(s, Math.max(0, ((await fillWatermark(pool, s)) ?? now - FRESH_LOOKBACK_MS) - OVERLAP_MS));
-  const positions = await gw.fetchPositions(symbols);
-  const openOrders = (await Promise.all(symbols.map((s) => gw.fetchOpenOrders(s)))).flat();
-  const fills = (await Promise.all(symbols.map((s) => gw.fetchFills(s, since.get(s)!)))).flat();
-  const known = await knownClientIds(pool, openOrders.map((o) => o.clientId));
-  const knownF = new Set<string>();
-  for (const s of symbols) for (const k of await knownFills(pool, s, since.get(s)!)) knownF.add(k);
-  const db = { positions: await ledger.openPositions(), openOrders: await ledger.openOrders(), knownClientIds: known, knownFills: knownF };
+  const marks = await Promise.all(symbols.map((s) => fillWatermark(pool, s)));
+  const since = new Map(symbols.map((s, i) => [s, Math.max(0, (marks[i] ?? now - FRESH_LOOKBACK_MS) - OVERLAP_MS)]));
+  const [positions, openOrders, fills] = await Promise.all([
+    gw.fetchPositions(symbols),
+    Promise.all(symbols.map((s) => gw.fetchOpenOrders(s))).then((x) => x.flat()),
+    Promise.all(symbols.map((s) => gw.fetchFills(s, since.get(s)!))).then((x) => x.flat()),
+  ]);
+  const [known, knownLists, dbPositions, dbOrders] = await Promise.all([
+    knownClientIds(pool, openOrders.map((o) => o.clientId)),
+    Promise.all(symbols.map((s) => knownFills(pool, s, since.get(s)!))),
+    ledger.openPositions(),
+    ledger.openOrders(),
+  ]);
+  const db = { positions: dbPositions, openOrders: dbOrders, knownClientIds: known, knownFills: new Set(knownLists.flatMap((k) => [...k])) };
   return { positions, fills, drifts: compare(symbols, { positions, openOrders, fills }, db, (s) => steps.get(s)) };
 }
 
@@ -57,21 +66,23 @@ export async function periodicCheck(gw: ExchangeGateway, pool: Pool, symbols: st
     seen = { ...again, drifts: again.drifts.filter((d) => first.has(id(d))) };
   }
   const drifts = seen.drifts;
-  // Fills: with none missing, everything up to the newest seen (or shortly before now) is known complete.
-  for (const s of symbols) {
-    if (drifts.some((d) => d.symbol === s && d.kind === 'missed_fill')) continue;
-    await advanceFillWatermark(pool, s, Math.max(now - OVERLAP_MS, ...seen.fills.filter((f) => f.symbol === s).map((f) => f.ts)), now);
-  }
-  // PnL: funding payments, unrealised per position from the exchange's mark, equity and totals.
-  if (gw.fetchFunding) await syncFunding(pool, (s, t) => gw.fetchFunding!(s, t), symbols, now);
+  // Fills: with none missing, everything up to the newest seen (or shortly before now) is known complete. Then funding
+  // payments, unrealised PnL per position from the exchange's mark and the balance, side by side (none reads another's
+  // write); the totals and the equity point after them.
   const ledger = new Ledger(pool, () => now);
-  let upnl = dec(0);
-  for (const p of seen.positions.filter((x) => symbols.includes(x.symbol) && dec(x.qty).gt(0))) {
-    upnl = upnl.add(p.unrealizedPnl);
-    const db = await ledger.openPosition(p.symbol);
-    if (db && db.side === p.side) await markPosition(pool, db.id, p.markPrice, p.unrealizedPnl, now);
-  }
-  const balances = await gw.fetchBalance();
+  const open = seen.positions.filter((x) => symbols.includes(x.symbol) && dec(x.qty).gt(0));
+  const upnl = open.reduce((a, p) => a.add(p.unrealizedPnl), dec(0));
+  const [balances] = await Promise.all([
+    gw.fetchBalance(),
+    ...symbols
+      .filter((s) => !drifts.some((d) => d.symbol === s && d.kind === 'missed_fill'))
+      .map((s) => advanceFillWatermark(pool, s, Math.max(now - OVERLAP_MS, ...seen.fills.filter((f) => f.symbol === s).map((f) => f.ts)), now)),
+    gw.fetchFunding ? syncFunding(pool, (s, t) => gw.fetchFunding!(s, t), symbols, now) : null,
+    ...open.map(async (p) => {
+      const db = await ledger.openPosition(p.symbol);
+      if (db && db.side === p.side) await markPosition(pool, db.id, p.markPrice, p.unrealizedPnl, now);
+    }),
+  ]);
   const quote = balances.find((b) => b.asset === 'USDT') ?? balances[0];
   const balance = quote ? str(quote.total) : '0';
   const equity = str(dec(balance).add(upnl));
