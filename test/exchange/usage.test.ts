@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CcxtGateway } from '../../src/exchange/ccxt-gateway.js';
+import { LockstepCell } from '../../src/clock/lockstep.js';
 import { ExchangeError } from '../../src/exchange/errors.js';
 import { ExecutionEffects } from '../../src/execution/effects.js';
 import { quietLog, startTestVenue, type TestVenue } from '../helpers/venue-server.js';
@@ -110,6 +111,20 @@ test('maintenance on and off: one event as it starts, one as it ends; execution\
     assert.is(gw.stats.maintenances, 1);
   } finally {
     await fx.dispose();
+  }
+});
+
+test('a lockstep replay counts the request windows in the venue\'s minutes: the next bar starts a fresh window, whatever the wall did', async () => {
+  const cell = new LockstepCell(LockstepCell.create());
+  const lv = await startTestVenue('usagels', {}, { lockstep: cell });
+  try {
+    const used = async () => Number((await fetch(`${lv.url}/fapi/v1/time`)).headers.get('x-mbx-used-weight-1m'));
+    const a = await used();
+    assert.is(await used(), a + 1, 'the same venue minute counts on');
+    cell.setNow(cell.now() + 60_000);
+    assert.is(await used(), 1, 'the next venue minute is a new window (at the wall, the same minute)');
+  } finally {
+    await lv.stop();
   }
 });
 
