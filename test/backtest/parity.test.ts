@@ -105,9 +105,8 @@ async function readLive(db: TestDb, cut: number): Promise<LiveRun> {
     symbols: [BTC, ETH],
     // A seed preset (paper's own paper_lively is livelier than any seed).
     decision: { strategy: 'imba' },
-    // The gateway paces requests in wall time from the venue's per-minute usage headers; in lockstep a venue minute is a
-    // fraction of a wall second, so pacing would only stall the replay (open: pace in venue time).
-    exchange: { rateLimit: { weightPerMinute: 1_000_000_000, ordersPerMinute: 1_000_000_000, ordersPer10s: 1_000_000_000 } },
+    // The account's default request limits: in lockstep the venue counts its request windows in its own minutes (a bar),
+    // so the gateway's pacing never holds a request for wall seconds.
     // Percent stops and two take-profit legs (half at 1R, the rest at 2R): both legs and the stop for the rest are compared.
     // Each position may use 40 % of the account's notional (two fit) and no account-wide loss cooldown: positions on both
     // symbols overlap.
