@@ -199,8 +199,10 @@ export async function ensureEmbeddedDb(url: string, opts: EmbeddedOptions = {}):
     const datadir = join(dir, 'data');
     if (!existsSync(join(datadir, 'mysql'))) {
       rmSync(datadir, { recursive: true, force: true });
-      // --no-defaults: the host's my.cnf (user=mysql, its datadir and log paths) must not leak into our server.
-      const init = spawnSync(bin.installDb, ['--no-defaults', `--datadir=${datadir}`, ...root, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
+      // --no-defaults: the host's my.cnf (user=mysql, its datadir and log paths) must not leak into our server. --force:
+      // no host-name lookup first (a fresh machine or container whose own name does not resolve would fail it; the grants
+      // for 127.0.0.1, ::1 and localhost are made all the same).
+      const init = spawnSync(bin.installDb, ['--no-defaults', `--datadir=${datadir}`, ...root, '--auth-root-authentication-method=normal', '--skip-test-db', '--force'], { encoding: 'utf8' });
       if (init.status !== 0) throw new DbUnavailableError(`mariadb-install-db failed for the embedded database in ${datadir}: ${(init.stdout + init.stderr).slice(-2000)}`);
     }
     const socket = socketPath(dir, t.port);
