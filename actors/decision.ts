@@ -38,6 +38,7 @@ runActor(async (ctx) => {
       'analytics.snapshot': (env) => ({ type: 'decision.snapshot', snapshot: env.payload }),
       'execution.position': (env) => ({ type: 'decision.position', position: env.payload }),
       'execution.position_closed': (env) => ({ type: 'decision.closed', event: env.payload }),
+      'execution.entry_ended': (env) => ({ type: 'decision.entry_ended', ended: env.payload }),
       'reconcile.equity': (env) => ({ type: 'decision.equity', equity: env.payload }),
     },
     onStart: (a) => {

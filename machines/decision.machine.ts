@@ -9,7 +9,7 @@ import {
 } from '../src/decision/risk.js';
 import type { Dir } from '../src/decision/signals/types.js';
 import type { PublishEvent } from '../src/protocol/index.js';
-import type { Decision, EquityPoint, HaltCommand, PositionEvent, PositionView, SentinelReview, Snapshot } from '../src/protocol/index.js';
+import type { Decision, EntryEnded, EquityPoint, HaltCommand, PositionEvent, PositionView, SentinelReview, Snapshot } from '../src/protocol/index.js';
 
 export interface DecisionInput {
   cfg: EngineConfig;
@@ -52,6 +52,8 @@ export type DecisionEvent =
   | { type: 'decision.position'; position: PositionView }
   | { type: 'decision.equity'; equity: EquityPoint }
   | { type: 'decision.closed'; event: PositionEvent }
+  /** Execution ended an intent's entry (refused, expired, given up or filled): its pending slot is free. */
+  | { type: 'decision.entry_ended'; ended: EntryEnded }
   | { type: 'decision.learning'; learning: LearningState }
   | { type: 'decision.overrides'; overrides: Record<string, number> }
   | { type: 'decision.sentinel'; result: SentinelResult }
@@ -169,6 +171,15 @@ export const decisionMachine = setup({
           }
         }
         enqueue.assign({ risk });
+      }),
+    },
+    'decision.entry_ended': {
+      // Only the slot of that very intent (its expiry names it): a later intent on the symbol keeps its own.
+      guard: ({ context, event }) => context.risk.pending[event.ended.symbol] === event.ended.expiresAt,
+      actions: assign(({ context, event }) => {
+        const pending = { ...context.risk.pending };
+        delete pending[event.ended.symbol];
+        return { risk: { ...context.risk, pending } };
       }),
     },
     'decision.closed': {

@@ -306,6 +306,8 @@ export const executionMachine = setup({
                     const why = entryRefusal(context, i);
                     if (why !== null) {
                       enqueue.emit({ type: 'execution.alert', payload: { severity: 'info', code: 'execution.entry_refused', symbol: i.symbol, text: `${i.side} ${i.symbol} not entered: ${why}` } });
+                      // The decision actor holds a slot for this intent until it expires: free it now.
+                      enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: i.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled: false } });
                       return;
                     }
                     // The position machine kicks the loop once it is entering (the tick sees it so).
@@ -355,7 +357,12 @@ export const executionMachine = setup({
                       const ref = context.slots[s.symbol]!;
                       const exiting = o.exiting.includes(s.symbol);
                       // An entry or exit that ended kicks the loop from its position machine (the next tick sees it ended).
-                      if (s.phase === 'entering' && o.entries[s.symbol] === 'done') enqueue.sendTo(ref, { type: 'position.entry_done' });
+                      if (s.phase === 'entering' && o.entries[s.symbol] === 'done') {
+                        enqueue.sendTo(ref, { type: 'position.entry_done' });
+                        const i = s.intent;
+                        const filled = !!context.positions[s.symbol]?.side;
+                        if (i) enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: s.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled } });
+                      }
                       if (s.phase === 'in_position' && exiting) enqueue.sendTo(ref, { type: 'position.exit_started' });
                       if (s.phase === 'exiting' && !exiting) enqueue.sendTo(ref, { type: 'position.exit_cleared' });
                     }

@@ -269,6 +269,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
     'analytics.snapshot': (env) => ({ type: 'decision.snapshot', snapshot: env.payload }),
     'execution.position': (env) => ({ type: 'decision.position', position: env.payload }),
     'execution.position_closed': (env) => ({ type: 'decision.closed', event: env.payload }),
+    'execution.entry_ended': (env) => ({ type: 'decision.entry_ended', ended: env.payload }),
     'reconcile.equity': (env) => ({ type: 'decision.equity', equity: env.payload }),
   });
   wire('execution', execution, {

@@ -6,7 +6,7 @@ export const TOPICS = [
   'market.candle', 'market.trades', 'market.book', 'market.mark', 'market.alert', 'market.derivatives', 'market.liquidations',
   'analytics.snapshot',
   'decision.made', 'decision.alert', 'decision.halt',
-  'execution.position', 'execution.order_updated', 'execution.position_opened', 'execution.position_closed', 'execution.alert',
+  'execution.position', 'execution.order_updated', 'execution.position_opened', 'execution.position_closed', 'execution.alert', 'execution.entry_ended',
   'reconcile.anomaly', 'reconcile.equity', 'reconcile.drift',
   'supervisor.alert',
 ] as const satisfies readonly Topic[];

@@ -39,10 +39,22 @@ export interface PositionEvent {
   ts?: number;
 }
 
+/**
+ * An entry is over without a position to show for it: refused at once by the account's checks, or worked and ended
+ * (expired, given up, cancelled). `expiresAt` is the intent's own, naming which intent it was.
+ */
+export interface EntryEnded {
+  symbol: string;
+  decisionId: string;
+  expiresAt: number;
+  filled: boolean;
+}
+
 export interface ExecutionPayloads {
   'execution.position': PositionView;
   'execution.order_updated': OrderUpdate;
   'execution.position_opened': PositionEvent;
   'execution.position_closed': PositionEvent;
   'execution.alert': AlertPayload;
+  'execution.entry_ended': EntryEnded;
 }

@@ -336,6 +336,22 @@ test('post-loss cooldown escalates 30 → 60 → 120 min with consecutive losses
   assert.match(d.vetoes.find((v) => v.code === 'loss_cooldown')!.detail, 'cooldown 30 min');
 });
 
+test('an entry that execution ended (refused, expired, given up) frees its intent\'s pending slot; an ended entry of another intent does not', async () => {
+  const t = T0 - 3 * WEEK;
+  const h = harness(t, deepMerge({ decision: { strategy: 'voting13' } }, noSpacing as never));
+  const first = h.snap(bullish(t));
+  assert.ok(first.intent, first.reasoning);
+  assert.ok(codes(h.snap(bullish(t + MIN))).includes('intent_pending'));
+  // Another intent's end (an older one, or one already replaced) leaves this slot held.
+  h.send({ type: 'decision.entry_ended', ended: { symbol: BTC, decisionId: 'other', expiresAt: first.intent!.expiresAt - 1, filled: false } });
+  assert.ok(codes(h.snap(bullish(t + 2 * MIN))).includes('intent_pending'), 'held until its own intent ends');
+  h.send({ type: 'decision.entry_ended', ended: { symbol: BTC, decisionId: first.decisionId, expiresAt: first.intent!.expiresAt, filled: false } });
+  assert.is(h.context().risk.pending[BTC], undefined);
+  const next = h.snap(bullish(t + 3 * MIN));
+  assert.not.ok(codes(next).includes('intent_pending'), codes(next).join(', '));
+  assert.ok(next.intent, 'a new intent on the symbol once its entry ended unfilled');
+});
+
 test('a snapshot is decided on once: a re-sent or older one (a restarted analytics worker) makes no second decision or intent', async () => {
   const t = T0 + 80 * WEEK;
   const h = harness(t, { decision: { strategy: 'voting13' } });

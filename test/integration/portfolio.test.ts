@@ -67,7 +67,16 @@ test('max positions and the sector cap decide real entries; flatten and the kill
   const held = await waitFor('two positions open at once', async () => {
     const o = await openNow();
     return o.length >= 2 ? o : null;
-  }, 240_000, 250);
+  }, 240_000, 250).catch(async (err: Error) => {
+    // What held the entries back: the decisions' verdicts and vetoes, the positions, the daemon's warnings.
+    const ds = await db!.pool.query<Array<{ verdict: string; vetoes: unknown; n: number | bigint }>>('SELECT verdict, vetoes, COUNT(*) AS n FROM decisions GROUP BY verdict, vetoes ORDER BY n DESC LIMIT 15');
+    console.log(ds.map((r) => `${Number(r.n)}× ${r.verdict} ${JSON.stringify(r.vetoes)}`).join('\n'));
+    console.log(JSON.stringify(await positions()));
+    const os = await db!.pool.query<Array<Record<string, unknown>>>('SELECT client_id, symbol, leg, type, status, qty, filled_qty, created_at, updated_at FROM orders ORDER BY id');
+    console.log(os.map((o) => Object.values(o).join(' ')).join('\n'));
+    console.log(d!.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-30).join('\n'));
+    throw err;
+  });
   const f = cli(['flatten', '--socket', d.socket]);
   assert.is(f.code, 0, f.stderr + f.stdout);
   await waitFor('every position closed and the venue flat', async () => {

@@ -31,8 +31,10 @@ test('the loop ticks every loopMs of clock time, and at once after a fill', asyn
   assert.is(h.ticks.length, first + 7, 'a fill runs a tick without waiting for the loop');
 });
 
-test('an entry that ends without a fill returns to flat; one that filled goes in position', async () => {
+test('an entry that ends without a fill returns to flat; one that filled goes in position; each end (and a refusal) is announced', async () => {
   const h = execHarness();
+  const ended: Array<{ decisionId: string; filled: boolean }> = [];
+  h.actor.on('execution.entry_ended', (e) => ended.push({ decisionId: e.payload.decisionId, filled: e.payload.filled }));
   await flush();
   h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
   await flush();
@@ -55,6 +57,8 @@ test('an entry that ends without a fill returns to flat; one that filled goes in
   await flush();
   assert.is(h.trade(), 'in_position', 'a partial fill is the position');
   assert.is(h.actor.getSnapshot().context.positions['BTC/USDT:USDT']!.qty, '0.04');
+  // The decision actor frees an intent's slot on these: d2 refused at once (d1 busy), d1 ended unfilled, d3 filled.
+  assert.equal(ended, [{ decisionId: 'd2', filled: false }, { decisionId: 'd1', filled: false }, { decisionId: 'd3', filled: true }]);
 });
 
 test('a market exit (max hold, trail crossed) moves to exiting; its fill makes the machine flat', async () => {
