@@ -90,10 +90,11 @@ test('paper daemon on an external `bosun venue`: no candle gap after a silent ma
     await d.exited;
     d = startDaemon({ dbUrl: db.url, dir, overrides, env: KEYS });
     await d.waitRunning();
+    // Liveness (a fresh chroot's loaded run took longer than 30 s once); the reconciliation's own deadline is the config's.
     await waitFor('execution reconciled', async () => {
       const a = (await d!.status()).actors.find((x) => x.id === 'execution')!;
       return /booting|reconciling/.test(String(a.machineState)) ? null : a;
-    }, 30_000, 100);
+    }, 120_000, 100);
   }
   for (const g of await gaps()) assert.is(g.missing, 0, `${g.symbol}: no gap across the kill -9`);
 
