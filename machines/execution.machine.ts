@@ -306,8 +306,10 @@ export const executionMachine = setup({
                     const why = entryRefusal(context, i);
                     if (why !== null) {
                       enqueue.emit({ type: 'execution.alert', payload: { severity: 'info', code: 'execution.entry_refused', symbol: i.symbol, text: `${i.side} ${i.symbol} not entered: ${why}` } });
-                      // The decision actor holds a slot for this intent until it expires: free it now.
-                      enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: i.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled: false } });
+                      // The decision actor holds a slot for this intent until it expires: free it now — unless this is
+                      // the very intent already being worked (delivered twice), whose entry has not ended.
+                      const working = slotStates(context).some((s) => s.intent?.decisionId === i.decisionId);
+                      if (!working) enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: i.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled: false } });
                       return;
                     }
                     // The position machine kicks the loop once it is entering (the tick sees it so).

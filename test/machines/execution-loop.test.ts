@@ -42,6 +42,9 @@ test('an entry that ends without a fill returns to flat; one that filled goes in
   h.actor.send({ type: 'execution.decision', decision: decision('d2', T0 + 60_000) });
   await flush();
   assert.equal(h.entered(), ['d1'], 'one entry at a time');
+  // d1 delivered again: refused (its entry is under way) but not announced as ended.
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
+  await flush();
   h.setTick({ entry: 'done' });
   h.clock.advance(LOOP_MS);
   await flush();
