@@ -91,8 +91,17 @@ test('the BTC gate refuses altcoin longs while BTC trends down, on the worker da
   const orders = await db.pool.query<Array<{ n: number | bigint }>>(
     `SELECT COUNT(*) AS n FROM orders WHERE decision_id IN (${refused.map(() => '?').join(',')})`, refused.map((r) => r.id));
   assert.is(Number(orders[0]!.n), 0, 'no order for a refused decision');
-  const ethLongs = await db.pool.query<Array<{ n: number | bigint }>>("SELECT COUNT(*) AS n FROM positions WHERE symbol = ? AND side = 'long'", [ETH]);
-  assert.is(Number(ethLongs[0]!.n), 0, 'no ETH long was opened while BTC trended down');
+  // An ETH long may trade only while BTC's regime, as the decision last saw it (BTC's latest snapshot before the
+  // decision), was not TRENDING_DOWN — e.g. before BTC's first labelled snapshot.
+  const ethLongs = await db.pool.query<Array<{ id: string; ts: number | bigint }>>(
+    "SELECT DISTINCT d.id, d.ts FROM orders o JOIN decisions d ON d.id = o.decision_id WHERE d.symbol = ? AND d.verdict LIKE '%BUY'", [ETH]);
+  const seen: string[] = [];
+  for (const l of ethLongs) {
+    const r = await db.pool.query<Array<{ regime: string | null }>>("SELECT regime FROM snapshots WHERE symbol = ? AND kind = 'full' AND ts < ? ORDER BY ts DESC LIMIT 1", [BTC, Number(l.ts)]);
+    seen.push(r[0]?.regime ?? 'none');
+    assert.is.not(r[0]?.regime ?? null, 'TRENDING_DOWN', `ETH long ${l.id} traded while BTC's last regime was TRENDING_DOWN`);
+  }
+  if (ethLongs.length) console.log(`btc-gate: ${ethLongs.length} ETH long(s) traded, BTC's regime then: ${seen.join(', ')}`);
   const snap = await db.pool.query<Array<{ regime: string | null }>>('SELECT regime FROM snapshots WHERE symbol = ? ORDER BY ts DESC LIMIT 1', [BTC]);
   console.log(`btc-gate: ${rows.length} decisions, ${refused.length} ETH longs refused by the gate; BTC regime ${snap[0]?.regime ?? '?'}`);
 });
