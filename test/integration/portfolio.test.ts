@@ -63,30 +63,37 @@ test('max positions and the sector cap decide real entries; flatten and the kill
   d = startDaemon({ dbUrl: db.url, overrides, env: KEYS });
   await d.waitRunning();
 
-  // Two positions at once (BTC and one of the sector), then the operator's flatten.
-  const held = await waitFor('two positions open at once', async () => {
-    const o = await openNow();
-    return o.length >= 2 ? o : null;
-  }, 240_000, 250).catch(async (err: Error) => {
-    // What held the entries back: the decisions' verdicts and vetoes, the positions, the daemon's warnings.
-    const ds = await db!.pool.query<Array<{ verdict: string; vetoes: unknown; n: number | bigint }>>('SELECT verdict, vetoes, COUNT(*) AS n FROM decisions GROUP BY verdict, vetoes ORDER BY n DESC LIMIT 15');
-    console.log(ds.map((r) => `${Number(r.n)}× ${r.verdict} ${JSON.stringify(r.vetoes)}`).join('\n'));
-    console.log(JSON.stringify(await positions()));
-    const os = await db!.pool.query<Array<Record<string, unknown>>>('SELECT client_id, symbol, leg, type, status, qty, filled_qty, created_at, updated_at FROM orders ORDER BY id');
-    console.log(os.map((o) => Object.values(o).join(' ')).join('\n'));
-    console.log(d!.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-30).join('\n'));
-    throw err;
-  });
-  const f = cli(['flatten', '--socket', d.socket]);
-  assert.is(f.code, 0, f.stderr + f.stdout);
-  await waitFor('every position closed and the venue flat', async () => {
-    const v = await readVenue(venue!.control);
-    return (await openNow()).length === 0 && flat(v) && working(v).every((o) => !o.reduceOnly && !o.closePosition) ? true : null;
-  }, 60_000, 250);
-  // Each was closed by the flatten, or by its own stop or target first (the market moves while the close goes out).
-  const afterFlatten = (await positions()).filter((p) => held.some((h) => h.id === p.id));
-  assert.ok(afterFlatten.every((p) => p.closed_at !== null && ['flatten', 'stop_loss', 'take_profit'].includes(p.exit_reason ?? '')), afterFlatten.map((p) => `${p.symbol} ${p.exit_reason}`).join(', '));
-  assert.ok(afterFlatten.some((p) => p.exit_reason === 'flatten'), `closed by the flatten: ${afterFlatten.map((p) => `${p.symbol} ${p.exit_reason}`).join(', ')}`);
+  // Two positions at once (BTC and one of the sector), then the operator's flatten. The market moves while the close goes
+  // out: a position may close by its own stop or target first. If every held one did, there was nothing left for the
+  // flatten to show, and the round is tried again (at most three rounds).
+  let flattened: Pos[] = [];
+  for (let round = 1; round <= 3 && !flattened.length; round++) {
+    const held = await waitFor('two positions open at once', async () => {
+      const o = await openNow();
+      return o.length >= 2 ? o : null;
+    }, 240_000, 250).catch(async (err: Error) => {
+      // What held the entries back: the decisions' verdicts and vetoes, the positions, the orders, the daemon's warnings.
+      const ds = await db!.pool.query<Array<{ verdict: string; vetoes: unknown; n: number | bigint }>>('SELECT verdict, vetoes, COUNT(*) AS n FROM decisions GROUP BY verdict, vetoes ORDER BY n DESC LIMIT 15');
+      console.log(ds.map((r) => `${Number(r.n)}× ${r.verdict} ${JSON.stringify(r.vetoes)}`).join('\n'));
+      console.log(JSON.stringify(await positions()));
+      const os = await db!.pool.query<Array<Record<string, unknown>>>('SELECT client_id, symbol, leg, type, status, qty, filled_qty, created_at, updated_at FROM orders ORDER BY id');
+      console.log(os.map((o) => Object.values(o).join(' ')).join('\n'));
+      console.log(d!.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-30).join('\n'));
+      throw err;
+    });
+    const f = cli(['flatten', '--socket', d.socket]);
+    assert.is(f.code, 0, f.stderr + f.stdout);
+    await waitFor('every position closed and the venue flat', async () => {
+      const v = await readVenue(venue!.control);
+      return (await openNow()).length === 0 && flat(v) && working(v).every((o) => !o.reduceOnly && !o.closePosition) ? true : null;
+    }, 60_000, 250);
+    // Each was closed by the flatten, or by its own stop or target first.
+    const afterFlatten = (await positions()).filter((p) => held.some((h) => h.id === p.id));
+    assert.ok(afterFlatten.every((p) => p.closed_at !== null && ['flatten', 'stop_loss', 'take_profit'].includes(p.exit_reason ?? '')), afterFlatten.map((p) => `${p.symbol} ${p.exit_reason}`).join(', '));
+    flattened = afterFlatten.filter((p) => p.exit_reason === 'flatten');
+    if (!flattened.length) console.log(`portfolio: round ${round}: every held position closed on its own first (${afterFlatten.map((p) => `${p.symbol} ${p.exit_reason}`).join(', ')})`);
+  }
+  assert.ok(flattened.length > 0, 'a position closed by the flatten in one of three rounds');
 
   // Entries resume after a flatten; two at once again, then the kill switch: halted and every position closed.
   await waitFor('two positions open at once again', async () => ((await openNow()).length >= 2 ? true : null), 240_000, 250);
