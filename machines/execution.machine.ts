@@ -123,6 +123,9 @@ export function slotStates(c: Pick<Ctx, 'slots'>): SlotInput[] {
 }
 
 const busy = (s: SlotInput) => s.phase !== 'flat';
+/** The announcement that an intent's entry is over (the decision actor frees that intent's slot on it). */
+const entryEnded = (i: Intent, filled: boolean) =>
+  ({ type: 'execution.entry_ended', payload: { symbol: i.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled } }) as const;
 const sectorOf = (symbol: string, l: EntryLimits) => l.sectors[symbol] ?? symbol;
 
 /**
@@ -309,7 +312,7 @@ export const executionMachine = setup({
                       // The decision actor holds a slot for this intent until it expires: free it now — unless this is
                       // the very intent already being worked (delivered twice), whose entry has not ended.
                       const working = slotStates(context).some((s) => s.intent?.decisionId === i.decisionId);
-                      if (!working) enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: i.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled: false } });
+                      if (!working) enqueue.emit(entryEnded(i, false));
                       return;
                     }
                     // The position machine kicks the loop once it is entering (the tick sees it so).
@@ -361,9 +364,7 @@ export const executionMachine = setup({
                       // An entry or exit that ended kicks the loop from its position machine (the next tick sees it ended).
                       if (s.phase === 'entering' && o.entries[s.symbol] === 'done') {
                         enqueue.sendTo(ref, { type: 'position.entry_done' });
-                        const i = s.intent;
-                        const filled = !!context.positions[s.symbol]?.side;
-                        if (i) enqueue.emit({ type: 'execution.entry_ended', payload: { symbol: s.symbol, decisionId: i.decisionId, expiresAt: i.expiresAt, filled } });
+                        if (s.intent) enqueue.emit(entryEnded(s.intent, !!context.positions[s.symbol]?.side));
                       }
                       if (s.phase === 'in_position' && exiting) enqueue.sendTo(ref, { type: 'position.exit_started' });
                       if (s.phase === 'exiting' && !exiting) enqueue.sendTo(ref, { type: 'position.exit_cleared' });

@@ -40,8 +40,8 @@ export interface PositionEvent {
 }
 
 /**
- * An entry is over without a position to show for it: refused at once by the account's checks, or worked and ended
- * (expired, given up, cancelled). `expiresAt` is the intent's own, naming which intent it was.
+ * An intent's entry is over: refused at once by the account's checks, or worked and ended (filled, expired, given up,
+ * cancelled). `expiresAt` is the intent's own, naming which intent it was; `filled` says whether it opened a position.
  */
 export interface EntryEnded {
   symbol: string;
