@@ -58,7 +58,9 @@ export type DecisionEvent =
   | { type: 'decision.overrides'; overrides: Record<string, number> }
   | { type: 'decision.sentinel'; result: SentinelResult }
   | { type: 'control.pause' }
-  | { type: 'control.resume' };
+  | { type: 'control.resume' }
+  /** Internal: the state is chosen again (a breaker fired on an equity point). */
+  | { type: 'decision.reroute' };
 
 export interface ClearBreakers {
   codes: BreakerCode[];
@@ -152,8 +154,10 @@ export const decisionMachine = setup({
         return { risk: { ...context.risk, positions: { ...context.risk.positions, [event.position.symbol]: event.position }, pending } };
       }),
     },
+    // Every reconciler check (each minute): the state is chosen again only when a breaker fires — an equity point that
+    // fires nothing changes no guard of `route` (breakers and cooldowns end on their own timers).
+    'decision.reroute': '.route',
     'decision.equity': {
-      target: '.route',
       actions: enqueueActions(({ context, event, enqueue }) => {
         const now = context.now();
         let risk: RiskState = { ...context.risk, equity: Number(event.equity.equity) };
@@ -169,6 +173,7 @@ export const decisionMachine = setup({
           for (const b of out.fired) {
             enqueue.emit({ type: 'decision.alert', payload: { severity: b.flatten ? 'critical' : 'error', code: `risk.${b.code}`, text: `${b.code} fired: ${b.reason}` } });
           }
+          enqueue.raise({ type: 'decision.reroute' });
         }
         enqueue.assign({ risk });
       }),

@@ -10,7 +10,7 @@ import { decisionMachine, type DecisionInput } from '../../machines/decision.mac
 import { executionMachine } from '../../machines/execution.machine.js';
 import { emptyManual } from '../analytics/manual-inputs.js';
 import { engineParams } from '../analytics/params.js';
-import { LocalHub } from '../bus/local-bus.js';
+import { LocalHub, type LocalBus } from '../bus/local-bus.js';
 import { SimClock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
 import { engineConfig } from '../decision/host-effects.js';
@@ -139,6 +139,78 @@ function dataOf(series: Series[]): BacktestResult['data'] {
     sha256: createHash('sha256').update(each.map((d) => `${d.symbol} ${d.sha256}\n`).join('')).digest('hex'),
     from: Math.min(...each.map((d) => d.from)), to: Math.max(...each.map((d) => d.to)), candles: each.reduce((a, d) => a + d.candles, 0), series: each,
   };
+}
+
+/** What the bar loop works with (built once per run by runBacktest). */
+interface ReplayParts {
+  series: Series[];
+  clock: SimClock;
+  venue: SimVenue;
+  exec: SimExecution;
+  feed: LocalBus;
+  settle: () => Promise<void>;
+  lastClose: Map<string, number>;
+  markOf: (symbol: string) => number;
+  end: number;
+  initial: number;
+  onProgress: ((done: number, total: number) => void) | undefined;
+}
+
+/**
+ * The bar loop: every minute any symbol has a candle for, in clock order. Kept apart from runBacktest (whose setup is
+ * large and runs once) so the optimizing compiler works on this small hot function once per thread, not on the whole
+ * engine again for every run (a search runs thousands).
+ */
+async function replayBars(p: ReplayParts): Promise<{ equity: EquityPoint[]; hourly: Array<[number, number]>; ddSeries: Array<[number, number]>; fills: ExFill[] }> {
+  const { series, clock, venue, exec, feed, settle, lastClose, markOf, end, onProgress } = p;
+  const equity: EquityPoint[] = [];
+  const hourly: Array<[number, number]> = [];
+  const ddSeries: Array<[number, number]> = [];
+  const fills: ExFill[] = [];
+  let peak = p.initial;
+  const next = series.map(() => 0);
+  const progressTotal = series.reduce((a, s) => a + s.candles.length, 0); // progress hook (issue 21)
+  let progressDone = 0;
+  for (;;) {
+    // The next minute any symbol has a candle for, and the symbols that have one then (in the order given).
+    let openTime = Infinity;
+    for (let k = 0; k < series.length; k++) openTime = Math.min(openTime, series[k]!.candles[next[k]!]?.openTime ?? Infinity);
+    if (openTime === Infinity) break;
+    const due: Array<{ s: Series; c: Candle }> = [];
+    for (let k = 0; k < series.length; k++) {
+      const s = series[k]!;
+      if (s.candles[next[k]!]?.openTime === openTime) due.push({ s, c: s.candles[next[k]!++]! });
+    }
+    const t = openTime + 60_000;
+    if (onProgress && ((progressDone += due.length) & ~255) !== ((progressDone - due.length) & ~255)) onProgress(progressDone, progressTotal);
+    // Timers due by the close fire first (reconciler, cooldowns), then the venue trades the bar, then the
+    // candle goes out as market-feed publishes it (analytics → decision → execution). Several symbols: every bar of the
+    // minute trades, then their marks and candles go out, as the lockstep venue trades and releases a minute.
+    clock.advanceTo(t);
+    await settle();
+    for (const { s, c } of due) fills.push(...exec.onBar(s.symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
+    await settle();
+    for (const { s, c } of due) {
+      const { symbol } = s;
+      // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline (stored
+      // derivatives stamped by then go first; with funding history the mark carries no rate of its own).
+      s.feed?.publishDue(feed, t);
+      feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, ...(s.feed?.hasFunding ? {} : { fundingRate: venue.fundingRate(symbol) }), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
+      feed.publish('market.candle', c, { tsEvent: t });
+      lastClose.set(symbol, c.close);
+    }
+    await settle();
+    const u = exec.openCount ? Number(exec.unrealized(markOf)) : 0;
+    const eq = Number(venue.wallet) + u;
+    equity.push({ ts: t, equity: eq });
+    if (eq > peak) peak = eq;
+    if (t % HOUR === 0 || t === end) {
+      hourly.push([t, eq]);
+      ddSeries.push([t, peak > 0 ? (peak - eq) / peak : 0]);
+    }
+  }
+  onProgress?.(progressTotal, progressTotal); // progress hook (issue 21)
+  return { equity, hourly, ddSeries, fills };
 }
 
 export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
@@ -308,54 +380,11 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestRun> {
   analytics.send({ type: 'analytics.warmed' });
   await settle();
 
-  const equity: EquityPoint[] = [];
-  const hourly: Array<[number, number]> = [];
-  const ddSeries: Array<[number, number]> = [];
-  const fills: ExFill[] = [];
-  let peak = initial;
   const end = Math.max(...series.map((s) => s.candles.at(-1)!.openTime + 60_000));
   // The last close of each symbol: its mark for the account's equity and for positions still open at the end.
   const lastClose = new Map<string, number>();
   const markOf = (s: string) => lastClose.get(s)!;
-  const next = series.map(() => 0);
-  const progressTotal = series.reduce((a, s) => a + s.candles.length, 0); // progress hook (issue 21)
-  let progressDone = 0;
-  for (;;) {
-    // The next minute any symbol has a candle for, and the symbols that have one then (in the order given).
-    let openTime = Infinity;
-    for (const [k, s] of series.entries()) openTime = Math.min(openTime, s.candles[next[k]!]?.openTime ?? Infinity);
-    if (openTime === Infinity) break;
-    const due: Array<{ s: Series; c: Candle }> = [];
-    for (const [k, s] of series.entries()) if (s.candles[next[k]!]?.openTime === openTime) due.push({ s, c: s.candles[next[k]!++]! });
-    const t = openTime + 60_000;
-    if (o.onProgress && ((progressDone += due.length) & ~255) !== ((progressDone - due.length) & ~255)) o.onProgress(progressDone, progressTotal);
-    // Timers due by the close fire first (reconciler, cooldowns), then the venue trades the bar, then the
-    // candle goes out as market-feed publishes it (analytics → decision → execution). Several symbols: every bar of the
-    // minute trades, then their marks and candles go out, as the lockstep venue trades and releases a minute.
-    clock.advanceTo(t);
-    await settle();
-    for (const { s, c } of due) fills.push(...exec.onBar(s.symbol, { ts: t, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
-    await settle();
-    for (const { s, c } of due) {
-      const { symbol } = s;
-      // What the paper venue streams at a bar's close in `venue.matching: "bars"`: the mark, then the closed kline (stored
-      // derivatives stamped by then go first; with funding history the mark carries no rate of its own).
-      s.feed?.publishDue(feed, t);
-      feed.publish('market.mark', { symbol, ts: t, markPrice: venue.mark(symbol)!, indexPrice: venue.price(symbol)!, ...(s.feed?.hasFunding ? {} : { fundingRate: venue.fundingRate(symbol) }), nextFundingTime: venue.nextFundingTime }, { tsEvent: t });
-      feed.publish('market.candle', c, { tsEvent: t });
-      lastClose.set(symbol, c.close);
-    }
-    await settle();
-    const u = exec.openCount ? Number(exec.unrealized(markOf)) : 0;
-    const eq = Number(venue.wallet) + u;
-    equity.push({ ts: t, equity: eq });
-    if (eq > peak) peak = eq;
-    if (t % HOUR === 0 || t === end) {
-      hourly.push([t, eq]);
-      ddSeries.push([t, peak > 0 ? (peak - eq) / peak : 0]);
-    }
-  }
-  o.onProgress?.(progressTotal, progressTotal); // progress hook (issue 21)
+  const { equity, hourly, ddSeries, fills } = await replayBars({ series, clock, venue, exec, feed, settle, lastClose, markOf, end, initial, onProgress: o.onProgress });
   for (const a of [execution, decision, analytics]) a.stop();
   await inference?.close();
 
