@@ -14,7 +14,8 @@ export class AnalyticsPool {
   constructor(threads: number) {
     this.pool = new Piscina({
       filename: new URL('./pool-worker.js', import.meta.url).href,
-      minThreads: 1,
+      // No thread kept idle: without a model the pool only warms up at start, and a thread is an isolate (~20 MB resident).
+      minThreads: 0,
       maxThreads: threads,
       idleTimeout: 60_000,
     });

@@ -31,9 +31,15 @@ export function ensurePaperKeys(env: NodeJS.ProcessEnv = process.env): { apiKey:
   return { apiKey: env.BOSUN_API_KEY, apiSecret: env.BOSUN_API_SECRET };
 }
 
+/**
+ * The venue thread's young generation (MB): V8's default lets each thread's new space grow to tens of MB that stay
+ * resident; the venue's garbage is short-lived and small (as the actors', whose limits are in supervisor.config.json).
+ */
+const VENUE_YOUNG_MB = 8;
+
 export async function startEmbeddedVenue(config: Config, keys: { apiKey: string; apiSecret: string }, startAt: number | null, log: Logger, lockstep?: SharedArrayBuffer): Promise<EmbeddedVenue> {
   const data: VenueWorkerData = { config, dbUrl: config.venue.dbUrl ?? config.db.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret, startAt, ...(lockstep ? { lockstep } : {}) };
-  const worker = new Worker(pathToFileURL(`${distRoot}/src/exchange/sim/venue-worker.js`), { workerData: data, name: 'venue' });
+  const worker = new Worker(pathToFileURL(`${distRoot}/src/exchange/sim/venue-worker.js`), { workerData: data, name: 'venue', resourceLimits: { maxYoungGenerationSizeMb: VENUE_YOUNG_MB } });
   const exited = new Promise<number>((r) => worker.once('exit', r));
   const url = await new Promise<string>((resolve, reject) => {
     worker.on('message', (m: VenueWorkerMessage) => {
