@@ -4,7 +4,7 @@
 // max hold, leftovers cancelled when flat.
 // Guarantees each venue fill reaches the ledger once, positions derive from fills only, and a closed position
 // becomes exactly one trade record.
-import { fromPromise } from 'xstate';
+import { fromPromise, type ActorLogic, type EventObject, type PromiseActorLogic, type PromiseSnapshot } from 'xstate';
 import type { FillNotice, ReconcileOutput, TickInput, TickOutput } from '../../machines/execution.machine.js';
 import { Atr } from '../analytics/indicators/atr.js';
 import type { Config } from '../config/schema.js';
@@ -43,6 +43,27 @@ export interface SimExecutionOptions {
   execution: Config['execution'];
   /** risk.maxSlippage */
   maxSlippage: number;
+}
+
+/**
+ * An invoked effect that is done as it starts: the backtest's loop tick works on the in-process venue and has nothing
+ * to wait for, so XState's promise actor (an AbortController, a promise and a resolve event per tick) is not needed.
+ * Its snapshots are a promise actor's (status, output, error, input): the parent gets the same done or error event.
+ */
+function syncLogic<O, I>(run: (input: I) => O): PromiseActorLogic<O, I> {
+  const logic: ActorLogic<PromiseSnapshot<O, I>, EventObject, I> = {
+    config: run,
+    transition: (s) => s,
+    getInitialSnapshot: (_scope, input) => {
+      try {
+        return { status: 'done', output: run(input), error: undefined, input };
+      } catch (error) {
+        return { status: 'error', output: undefined, error, input };
+      }
+    },
+    getPersistedSnapshot: (s) => s,
+  };
+  return logic as unknown as PromiseActorLogic<O, I>;
 }
 
 export class SimExecution {
@@ -95,7 +116,8 @@ export class SimExecution {
     return {
       boot: fromPromise(() => t(Promise.resolve())),
       reconcile: fromPromise<ReconcileOutput>(() => t(Promise.resolve({ positions: [], anomalies: [] }))),
-      tick: fromPromise<TickOutput, TickInput>(({ input }) => t((async () => this.tick(input))())),
+      // The venue trades bar by bar in process: the tick's work is done when it returns (nothing to track).
+      tick: syncLogic<TickOutput, TickInput>((input) => this.tick(input)),
       flatten: fromPromise<void, { reason: string }>(() => t((async () => this.flatten())())),
     };
   }
