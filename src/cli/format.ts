@@ -3,6 +3,8 @@
 import type { StatusDoc } from '../daemon/status.js';
 
 const age = (ms: number | null): string => (ms === null ? '-' : ms < 1000 ? `${ms}ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`);
+/** An actor thread's V8 heap: MB in use / MB held. */
+const heapMb = (h: { used: number; total: number } | null | undefined): string => (h ? `${Math.round(h.used / 1048576)}/${Math.round(h.total / 1048576)}` : '-');
 const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const money = (s: string | null | undefined) => (s === null || s === undefined ? '?' : Number(s).toFixed(2));
@@ -14,7 +16,7 @@ export const targets = (legs: StatusDoc['positions'][number]['takeProfits'] | un
 export function renderStatus(s: StatusDoc): string {
   const lines: string[] = [];
   const d = s.daemon;
-  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} (${d.endpoint}) · ${d.symbols.join(', ')} · pid ${d.pid} · up ${age(d.uptimeMs)} · clock ${d.clock.speed}× at ${iso(d.clock.now)}`);
+  lines.push(`bosun ${d.mode.toUpperCase()} · ${d.environment} via ${d.venue} (${d.endpoint}) · ${d.symbols.join(', ')} · pid ${d.pid} · up ${age(d.uptimeMs)}${d.rssBytes ? ` · RSS ${Math.round(d.rssBytes / 1048576)} MB` : ''} · clock ${d.clock.speed}× at ${iso(d.clock.now)}`);
   lines.push(`health: ${s.health.status.toUpperCase()}${s.health.reasons.map((r) => `\n  - ${r}`).join('')}`);
   const x = s.exchange;
   lines.push(`exchange: ${x.connected === null ? 'connectivity ?' : x.connected ? 'connected' : 'DISCONNECTED'} · clock offset ${x.clockOffsetMs ?? '?'} ms · latency ${x.latencyMs ?? '?'} ms (${x.source})`);
@@ -23,10 +25,10 @@ export function renderStatus(s: StatusDoc): string {
   lines.push(`db: ${s.db.ok ? `ok (${s.db.latencyMs} ms, migration ${s.db.migration}${s.db.migrated ? '' : ` of ${s.db.expectedMigration}: NOT MIGRATED`})` : `DOWN: ${s.db.error}`}${s.db.embedded ? ` · ${s.db.embedded.text}` : ''}`);
   lines.push('');
   // The machine state is the last column and never cut: parallel regions make it long (`ready.trade.flat,loop.waiting`).
-  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('thread', 6)} ${pad('uptime', 7)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)} ${pad('in/s', 7)} ${pad('out/s', 7)} state`);
+  lines.push(`${pad('actor', 12)} ${pad('lifecycle', 10)} ${pad('thread', 6)} ${pad('uptime', 7)} ${pad('restarts', 8)} ${pad('heartbeat', 9)} ${pad('in', 8)} ${pad('out', 8)} ${pad('in/s', 7)} ${pad('out/s', 7)} ${pad('heap MB', 9)} state`);
   for (const a of s.actors) {
     lines.push(
-      `${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 7)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)} ${pad(a.rates ? String(a.rates.inPerSec) : '-', 7)} ${pad(a.rates ? String(a.rates.outPerSec) : '-', 7)} ${a.machineState ?? '-'}`,
+      `${pad(a.id, 12)} ${pad(a.lifecycle, 10)} ${pad(String(a.threadId ?? '-'), 6)} ${pad(age(a.uptimeMs), 7)} ${pad(String(a.restarts), 8)} ${pad(age(a.heartbeatAgeMs), 9)} ${pad(String(a.messagesIn), 8)} ${pad(String(a.messagesOut), 8)} ${pad(a.rates ? String(a.rates.inPerSec) : '-', 7)} ${pad(a.rates ? String(a.rates.outPerSec) : '-', 7)} ${pad(heapMb(a.heap), 9)} ${a.machineState ?? '-'}`,
     );
   }
   lines.push('');

@@ -29,7 +29,7 @@ export interface StatusExtras {
 export type ActorStatusDoc = ChildStatus & { rates: { inPerSec: number; outPerSec: number } | null };
 
 export interface StatusDoc {
-  daemon: { pid: number; mode: string; environment: string; venue: string; endpoint: string; symbols: string[]; startedAt: number; uptimeMs: number; clock: { speed: number; now: number } };
+  daemon: { pid: number; mode: string; environment: string; venue: string; endpoint: string; symbols: string[]; startedAt: number; uptimeMs: number; clock: { speed: number; now: number }; /** The whole process's resident memory (every thread), bytes. */ rssBytes: number };
   actors: ActorStatusDoc[];
   exchange: {
     venue: string; environment: string; connected: boolean | null; clockOffsetMs: number | null; latencyMs: number | null; source: string;
@@ -186,7 +186,7 @@ export async function buildStatus(sup: Supervisor, pool: Pool, config: Config, c
   return {
     daemon: {
       pid: process.pid, mode: config.mode, environment: config.exchange.environment, venue: config.exchange.venue, endpoint: config.exchange.url ?? `binance ${config.exchange.environment}`, symbols: config.symbols,
-      startedAt, uptimeMs: wall - startedAt, clock: { speed: config.clock.speed, now },
+      startedAt, uptimeMs: wall - startedAt, clock: { speed: config.clock.speed, now }, rssBytes: process.memoryUsage.rss(),
     },
     actors, exchange, db, positions, equity, risk: riskDoc, lastDecision, ai, notifications,
     operator: { lastActions },

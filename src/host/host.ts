@@ -1,6 +1,7 @@
 // The generic worker host: builds an actor's dependencies, runs its machine, bridges bus and machine.
 // Guarantees: inbound messages become machine events, emitted topic events are published, lifecycle and
 // heartbeats reach the supervisor, and any uncaught error crashes the worker (the supervisor restarts it).
+import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import { PortBus } from '../bus/port-bus.js';
@@ -193,7 +194,10 @@ export function runActor(setup: (ctx: HostContext) => Promise<ActorDefinition>):
   let beats = 0;
   heartbeat = setInterval(() => {
     const s = status();
-    report({ kind: 'heartbeat', wallTs: Date.now(), machineState: s.machineState, lifecycle, counters: s.counters, details: s.details, metrics: metrics.snapshot() });
+    const h = getHeapStatistics();
+    metrics.set('heap_bytes', { kind: 'used' }, h.used_heap_size);
+    metrics.set('heap_bytes', { kind: 'total' }, h.total_heap_size);
+    report({ kind: 'heartbeat', wallTs: Date.now(), machineState: s.machineState, lifecycle, counters: s.counters, details: s.details, metrics: metrics.snapshot(), heap: { used: h.used_heap_size, total: h.total_heap_size } });
     if (++beats % 5 === 0) persistState().catch((err) => log.debug({ err: (err as Error).message }, 'actor_state write failed'));
   }, boot.heartbeatMs);
 

@@ -22,6 +22,7 @@ const WORKER_GAUGES: Record<string, { help: string; labels: string[] }> = {
   exchange_request_weight: { help: 'Request weight used this minute, as the exchange last reported it (X-MBX-USED-WEIGHT-1M)', labels: [] },
   exchange_order_count: { help: 'Orders counted by the exchange in its window (X-MBX-ORDER-COUNT-10S / -1M)', labels: ['interval'] },
   exchange_maintenance: { help: '1 while the exchange answers as in maintenance (-1008 / 503 Service Unavailable)', labels: [] },
+  heap_bytes: { help: "The actor thread's V8 heap: bytes in use (kind=used) and held (kind=total)", labels: ['kind'] },
 };
 const WORKER_HISTOGRAMS: Record<string, { help: string; labels: string[]; buckets: number[] }> = {
   order_latency_seconds: { help: 'Exchange order call latency (wall clock)', labels: ['op', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },

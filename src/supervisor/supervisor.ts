@@ -34,6 +34,8 @@ export interface ChildStatus {
   messagesIn: number;
   messagesOut: number;
   lastMessageAgeMs: number | null;
+  /** The worker's V8 heap from its last heartbeat (bytes in use, bytes held); null before one or while down. */
+  heap: { used: number; total: number } | null;
   details: Record<string, unknown>;
 }
 
@@ -154,6 +156,7 @@ export class Supervisor extends EventEmitter {
         messagesIn: hb?.counters.messagesIn ?? 0,
         messagesOut: hb?.counters.messagesOut ?? 0,
         lastMessageAgeMs: hb?.counters.lastInWallAt != null ? Math.max(0, now - hb.counters.lastInWallAt) : null,
+        heap: alive && hb?.heap ? hb.heap : null,
         details: hb?.details ?? {},
       };
     });

@@ -33,6 +33,8 @@ export interface Heartbeat {
   details: Record<string, unknown>;
   /** Metrics since the worker started (observations: since the previous heartbeat). */
   metrics?: WorkerMetricsSnapshot;
+  /** The worker's own V8 heap (each thread is an isolate): bytes in use and bytes the heap holds. */
+  heap?: { used: number; total: number };
 }
 
 export interface LifecycleReport {

@@ -71,6 +71,12 @@ if (!present && process.env.CI) {
     await page.waitForSelector('#overview:not([hidden])');
     await page.waitForSelector('#live:has-text("live")', { timeout: 20_000 });
     await page.waitForSelector('#actors tbody tr >> nth=5');
+    // Each actor's heap (in use / held, MB) from its heartbeats.
+    const heaps = await waitFor('every actor row shows its heap', async () => {
+      const cells = await page.locator('#actors tbody tr td:nth-child(9)').allInnerTexts();
+      return cells.length === 6 && cells.every((c) => /^\d+\/\d+$/.test(c)) ? cells : null;
+    }, 20_000, 250);
+    assert.ok(heaps);
 
     // A position appears in the table while the page stays open (pushed over the WebSocket, the page not reloaded).
     const pos = await waitFor('a position on the page', async () => ((await page.locator('#positions tbody tr.position').count()) > 0 ? true : null), 120_000, 250);

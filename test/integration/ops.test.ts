@@ -77,8 +77,11 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.is(s!.daemon.mode, 'paper');
   assert.is(s!.daemon.environment, 'paper');
   for (const a of s!.actors) {
-    for (const k of ['lifecycle', 'machineState', 'uptimeMs', 'restarts', 'heartbeatAgeMs', 'messagesIn', 'messagesOut', 'rates'] as const) assert.ok(a[k] !== undefined && a[k] !== null, `${a.id}.${k}`);
+    for (const k of ['lifecycle', 'machineState', 'uptimeMs', 'restarts', 'heartbeatAgeMs', 'messagesIn', 'messagesOut', 'rates', 'heap'] as const) assert.ok(a[k] !== undefined && a[k] !== null, `${a.id}.${k}`);
+    // Each actor's own isolate: some MB in use, no more than its heap holds.
+    assert.ok(a.heap!.used > 1_000_000 && a.heap!.used <= a.heap!.total, `${a.id} heap ${JSON.stringify(a.heap)}`);
   }
+  assert.ok(s!.daemon.rssBytes > 50_000_000, `process RSS ${s!.daemon.rssBytes}`);
   assert.equal(Object.keys(s!.exchange).sort(), ['clockOffsetMs', 'connected', 'environment', 'latencyMs', 'maintenance', 'requestWeight', 'source', 'venue']);
   assert.is(s!.exchange.connected, true);
   assert.is(s!.db.ok, true);
@@ -93,7 +96,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   assert.equal(s!.health, { status: 'healthy', reasons: [] });
   const text = await statusCli(d.socket, false);
   assert.is(text.code, ExitCode.ok);
-  for (const w of ['HEALTHY', 'exchange: connected', 'migration', 'equity:', 'risk:', 'last decision:', 'notifications:', 'in/s']) assert.match(text.stdout, w);
+  for (const w of ['HEALTHY', 'exchange: connected', 'migration', 'equity:', 'risk:', 'last decision:', 'notifications:', 'in/s', 'heap MB', 'RSS']) assert.match(text.stdout, w);
 
   // --watch --json: one compact document per refresh (NDJSON), until interrupted.
   const watch = spawn(process.execPath, [BOSUN, 'status', '--watch', '0.3', '--json', '--socket', d.socket], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,7 +133,7 @@ test('systemd notify, full status, exit codes, operator actions, metrics, DB los
   const url = (await d.status()).metrics.url!;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   const body = await (await fetch(url)).text();
-  for (const m of ['bosun_messages_total{actor="market-feed",topic="market.candle",direction="out"}', 'bosun_actor_restarts_total', 'bosun_heartbeat_age_seconds{actor="decision"}', 'bosun_decisions_total{actor="decision",verdict=', 'bosun_order_latency_seconds', 'bosun_reconcile_anomalies_total', 'bosun_equity{actor="reconciler"}', 'bosun_notification_backlog{actor="notifier"} 0']) {
+  for (const m of ['bosun_messages_total{actor="market-feed",topic="market.candle",direction="out"}', 'bosun_actor_restarts_total', 'bosun_heartbeat_age_seconds{actor="decision"}', 'bosun_decisions_total{actor="decision",verdict=', 'bosun_order_latency_seconds', 'bosun_reconcile_anomalies_total', 'bosun_equity{actor="reconciler"}', 'bosun_notification_backlog{actor="notifier"} 0', 'bosun_heap_bytes{actor="analytics",kind="used"}', 'bosun_heap_bytes{actor="execution",kind="total"}']) {
     assert.ok(body.includes(m), `metrics lack ${m}`);
   }
 

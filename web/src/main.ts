@@ -155,7 +155,7 @@ function renderStatus(): void {
   renderPositions(s.positions);
   fill('actors', s.actors.map((a: Json) => el('tr', {},
     td(a.id), td(a.lifecycle, a.lifecycle === 'running' ? 'pos' : 'neg'), td(a.machineState ?? '–'), td(String(a.threadId ?? '–'), 'n'), td(String(a.restarts), 'n'),
-    td(a.heartbeatAgeMs === null ? '–' : `${(a.heartbeatAgeMs / 1000).toFixed(1)} s`, 'n'), td(a.rates ? String(a.rates.inPerSec) : '–', 'n'), td(a.rates ? String(a.rates.outPerSec) : '–', 'n'))));
+    td(a.heartbeatAgeMs === null ? '–' : `${(a.heartbeatAgeMs / 1000).toFixed(1)} s`, 'n'), td(a.rates ? String(a.rates.inPerSec) : '–', 'n'), td(a.rates ? String(a.rates.outPerSec) : '–', 'n'), td(a.heap ? `${(a.heap.used / 1048576).toFixed(0)}/${(a.heap.total / 1048576).toFixed(0)}` : '–', 'n'))));
   const d = s.lastDecision;
   $('last-decision').replaceChildren(d ? el('span', {}, el('span', { class: `verdict ${d.verdict}` }, d.verdict), ` ${d.symbol} · score ${d.score}${d.vetoed ? ' · vetoed' : ''} · ${iso(d.ts)}`) : 'none yet');
   const sel = $<HTMLSelectElement>('fx-symbol');
