@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { AnyActorRef } from 'xstate';
 import { analyticsMachine, type InferenceRequest, type MlSetup } from '../machines/analytics.machine.js';
 import { aiState } from '../src/ai/state.js';
-import { readSecrets } from '../src/config/load.js';
+import { readSecrets } from '../src/config/secrets.js';
 import { dbBudget } from '../src/store/repos/ai.js';
 import type { ManualState } from '../src/analytics/manual-inputs.js';
 import { engineParams } from '../src/analytics/params.js';

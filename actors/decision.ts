@@ -4,7 +4,7 @@ import type { AnyActorRef } from 'xstate';
 import { decisionMachine, type DecisionContext } from '../machines/decision.machine.js';
 import { decisionEffects, restoreDecisionState } from '../src/decision/host-effects.js';
 import { activeBreakers, dayStart, describeBreakers } from '../src/decision/risk.js';
-import { readSecrets } from '../src/config/load.js';
+import { readSecrets } from '../src/config/secrets.js';
 import { runActor } from '../src/host/host.js';
 import { dbBudget } from '../src/store/repos/ai.js';
 import { loadLearning } from '../src/store/repos/learning.js';

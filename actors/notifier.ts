@@ -7,7 +7,7 @@
 // one message (same ref #N<id>; after a lost answer marked as possibly a repeat): at least once, never lost (README).
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { notifierMachine, type Notice, type NotifierContext, type SendOutcome } from '../machines/notifier.machine.js';
-import { readSecrets } from '../src/config/load.js';
+import { readSecrets } from '../src/config/secrets.js';
 import { request } from '../src/control/socket.js';
 import { telegramState } from '../src/daemon/status.js';
 import { scrub, secretValues } from '../src/log/logger.js';

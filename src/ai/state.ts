@@ -1,7 +1,7 @@
 // Whether the AI swarm is on, and the words status uses for it. Guarantees the endpoint is shown without credentials
 // or query, and the API key itself never appears (only whether one is set).
 import type { Config } from '../config/schema.js';
-import { readSecrets } from '../config/load.js';
+import { readSecrets } from '../config/secrets.js';
 
 /** scheme://host[:port]/path of the endpoint: no user info, query or fragment. */
 export function endpointLabel(baseUrl: string): string {

@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { readSecrets } from '../config/load.js';
+import { readSecrets } from '../config/secrets.js';
 import { ConfigError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 

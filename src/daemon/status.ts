@@ -4,7 +4,7 @@
 import type { Pool } from 'mariadb';
 import type { Clock } from '../clock/clock.js';
 import type { Config } from '../config/schema.js';
-import { readSecrets } from '../config/load.js';
+import { readSecrets } from '../config/secrets.js';
 import { aiState } from '../ai/state.js';
 import { records, trading, type PositionView } from '../ops/queries/index.js';
 import { readMigrations } from '../store/migrate.js';

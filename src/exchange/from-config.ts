@@ -1,7 +1,7 @@
 // Builds the daemon's ExchangeGateway from its config: CcxtGateway on Binance (demo/testnet/mainnet) or on the
 // loopback venue (paper). Guarantees keys come only from the environment and a live mode without keys is refused.
 import type { Config } from '../config/schema.js';
-import { readSecrets } from '../config/load.js';
+import { readSecrets } from '../config/secrets.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { CcxtGateway } from './ccxt-gateway.js';
