@@ -182,4 +182,18 @@ test('venue restart: state restored from MariaDB; an order sent while it is down
   await sub.close();
 });
 
+test('venue restart: work that reaches the old venue once its stop began is refused (-1007, not carried out): one venue writes the store', async () => {
+  const old = v.server.venue;
+  const clientId = clientOrderId(`fault-split-${++n}`, 'entry', 0);
+  const restarting = v.server.restart(200);
+  // A request read before the restart, handled after it began: the old instance must not place it (the new one, loaded
+  // from the store, would never know the order, and both would hand out the same ids).
+  const late = await old.run((core) => core.placeOrder({ symbol: BTC, clientId, side: 'buy', type: 'market', qty: '0.01' }, core.now)).then(() => null, (e: unknown) => e);
+  assert.ok(late instanceof ExchangeError && late.kind === 'ambiguous', `refused as unknown outcome: ${String(late)}`);
+  await restarting;
+  assert.is(onVenue(clientId).length, 0, 'nothing placed');
+  const [row] = await v.db.pool.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM venue_orders WHERE client_id = ?', [clientId]);
+  assert.is(Number(row!.n), 0, 'nothing written by the stopped instance');
+});
+
 test.run();

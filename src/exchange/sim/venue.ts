@@ -70,6 +70,8 @@ export class Venue {
   private unsaved: ChangeSet | null = null;
   private clockDirty = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Set by stop(): no more work on this instance (a restarted venue is a new one, loaded from the store). */
+  private stopped = false;
   private looping = false;
   private replayEnded = false;
   /** Lockstep: bars closing by this time may trade; market frames held until released. */
@@ -231,13 +233,23 @@ export class Venue {
   }
 
   async stop(): Promise<void> {
+    // From here on this instance takes no more work: a request still being read when a restart began must not be
+    // carried out by the old instance after the new one has loaded the saved state (two venues writing one store:
+    // orders the live venue does not know, ids handed out twice). What was queued before still runs and is saved.
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.serial.idle();
   }
 
+  /** Work reaching a stopped venue: not carried out, and the client cannot know (as a backend timeout, -1007). */
+  private refused(): Promise<never> {
+    return Promise.reject(new ExchangeError('the venue is restarting: request not processed', 'ambiguous'));
+  }
+
   /** Brings the market up to now, runs `fn` on the core, saves, then publishes; one at a time. */
   run<T>(fn: (core: SimVenue) => T): Promise<T> {
+    if (this.stopped) return this.refused();
     return this.serial.run(async () => {
       this.catchUp(this.dueUntil());
       let out: T | undefined;
@@ -256,6 +268,7 @@ export class Venue {
 
   /** Brings the market up to now and saves, then runs a read (e.g. of stored candles); one at a time. */
   query<T>(fn: (core: SimVenue) => T | Promise<T>): Promise<T> {
+    if (this.stopped) return this.refused();
     return this.serial.run(async () => {
       this.catchUp(this.dueUntil());
       await this.flush();
