@@ -109,7 +109,9 @@ async function run(gw: ExchangeGateway, ledger: Ledger, orders: OrderManager | n
     const landed = await resolveDeferred(c, deferred); // 6
     anomalies.push(...c.anomalies);
     fillsApplied += c.fillsApplied;
-    if (landed && pass === 1) continue;
+    // A deferred request that landed, or a position the exchange closed while this pass acted: once more (at most two
+    // passes more; each reads the exchange afresh).
+    if ((landed && pass === 1) || (c.again && pass < 3)) continue;
     // 7. Funding payments (PnL), then the point up to which the DB's fills are known complete.
     if (gw.fetchFunding) {
       check();

@@ -268,6 +268,32 @@ test('no stop on the exchange and the mark already beyond the stop level: closed
   assert.equal((await run(w)).anomalies, []);
 });
 
+test('the mark crossed the stop and the exchange closes the position just before our exit: the exit is refused (-2022), the next pass books the close; reconciliation does not fail', async () => {
+  const w = await open('recraced');
+  await w.ours({ decision: 'x-2', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 500) }, 'entry');
+  const p = (await w.ledger.openPosition(BTC))!;
+  await w.ledger.setProtection(p.id, dec(p.entry_price).mul('1.05').toFixed(1), dec(p.entry_price).mul('1.10').toFixed(1));
+  // As the exchange's own stop would, at the very moment our reduce-only exit leaves: the position is closed first.
+  let raced = false;
+  const send = w.gw.createOrder.bind(w.gw);
+  // The order manager sends through this gateway object: its exit is the first reduce-only market order.
+  w.gw.createOrder = async (req) => {
+    if (!raced && req.reduceOnly && req.type === 'market') {
+      raced = true;
+      await send({ symbol: BTC, clientId: 'venue-side-close', side: 'sell', type: 'market', qty: p.qty, reduceOnly: true });
+    }
+    return send(req);
+  };
+  const r = await run(w);
+  assert.ok(raced, 'the exchange closed the position as the exit left');
+  assert.ok(codes(r).includes('reconcile.exit_raced'), JSON.stringify(r.anomalies));
+  assert.is(await exPos(w), null, 'flat on the venue');
+  const row = (await v!.db.pool.query<Array<{ status: string }>>('SELECT status FROM positions WHERE id = ?', [p.id]))[0]!;
+  assert.is(row.status, 'closed', 'the close is booked');
+  assert.equal(venueStops(v!, BTC), [], 'no stop left behind');
+  assert.equal((await run(w)).anomalies, [], 'a second run finds nothing');
+});
+
 test('funding payments from the income endpoint (ccxt): stored once, added to the position that paid them, in its net PnL', async () => {
   const w = await open('recfunding');
   await w.ours({ decision: 'f-1', symbol: BTC, side: 'buy', type: 'market', qty: await w.qty(BTC, 800) }, 'entry');

@@ -23,10 +23,12 @@ export interface Ctx {
   fillsApplied: number;
   /** Per symbol, the time up to which the DB's fills are known complete once the run ends. */
   watermarks: Map<string, number>;
+  /** The exchange changed under this pass (a position closed by its own stop while we acted): compare once more. */
+  again: boolean;
 }
 
-export function newCtx(base: Omit<Ctx, 'anomalies' | 'fillsApplied' | 'watermarks' | 'pool'>): Ctx {
-  return { ...base, pool: base.ledger.db, anomalies: [], fillsApplied: 0, watermarks: new Map() };
+export function newCtx(base: Omit<Ctx, 'anomalies' | 'fillsApplied' | 'watermarks' | 'pool' | 'again'>): Ctx {
+  return { ...base, pool: base.ledger.db, anomalies: [], fillsApplied: 0, watermarks: new Map(), again: false };
 }
 
 export function note(c: Ctx, kind: string, severity: Anomaly['severity'], text: string, symbol?: string, data?: Record<string, unknown>): void {

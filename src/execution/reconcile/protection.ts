@@ -1,10 +1,14 @@
 // Step 5: protection. Guarantees every open position ends the step with a stop that closes all of it and its target legs
 // on the exchange — or closed at market when the mark is already beyond a level it had no order for — and that a flat
 // symbol keeps no protective order, except while an entry of ours may still fill there (its stop was placed first).
+import { ExchangeError } from '../../exchange/errors.js';
 import { hasStop } from '../reconcile-compare.js';
 import { crossedLevel, defaultProtection, exitNow } from '../reconcile-exit.js';
 import type { OrderManager } from '../order-manager.js';
 import { note, type Ctx } from './context.js';
+
+/** Binance: a reduce-only order that would not reduce the position (there is none left). */
+const REDUCE_ONLY_REJECTED = -2022;
 
 export async function protectPositions(c: Ctx, orders: OrderManager): Promise<void> {
   for (const p of (await c.ledger.openPositions()).filter((x) => c.symbols.includes(x.symbol))) {
@@ -15,7 +19,17 @@ export async function protectPositions(c: Ctx, orders: OrderManager): Promise<vo
       // trigger at once or be refused), so the position is closed at market now, as the stop would have.
       const crossed = await crossedLevel(c.gw, p);
       if (crossed) {
-        const fills = await exitNow(c.gw, c.ledger, orders, p, crossed.leg, c.now);
+        let fills: string[];
+        try {
+          fills = await exitNow(c.gw, c.ledger, orders, p, crossed.leg, c.now);
+        } catch (err) {
+          // -2022: the exchange holds nothing for the reduce-only exit to reduce — the mark that crossed the level fired
+          // the exchange's own stop (or target) first. Not a failure: the next pass applies that fill and closes the row.
+          if (!(err instanceof ExchangeError) || Number(err.code) !== REDUCE_ONLY_REJECTED) throw err;
+          note(c, 'exit_raced', 'warning', `position ${p.id} ${p.symbol}: the exchange closed it before our exit at market (reduce-only refused): compared again`, p.symbol, { positionId: p.id });
+          c.again = true;
+          continue;
+        }
         note(c, 'stop_crossed', 'critical', `position ${p.id} ${p.symbol} had no stop on the exchange and the mark ${crossed.mark} is beyond its ${crossed.leg === 'sl' ? 'stop-loss' : 'take-profit'} ${crossed.level}: closed at market`, p.symbol, { positionId: p.id, fills });
         if (!(await c.ledger.openPosition(p.symbol))) continue;
       }
