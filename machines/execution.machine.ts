@@ -1,6 +1,6 @@
 // execution machine (the account): booting → reconciling → ready { book: trading / flattening, loop, health: ok /
 // degraded } / halted, with one position machine per symbol (machines/position.machine.ts). Pure: exchange and DB work
-// are invoked actors the host provides (boot, reconcile, tick, flatten); time from input.now, deadlines in context.
+// are invoked actors the host provides (boot, reconcile, tick, flatten, enter); time from input.now, deadlines in context.
 // Guarantees: nothing is placed before reconciliation is done (or after it timed out: halted, never guessing); an entry
 // is taken only when entryRefusal finds nothing across all positions at that moment (paused, halts, degraded, drift,
 // max positions, sector cap, notional against equity × leverage); a loop tick every loopMs and at once after any fill.
@@ -173,6 +173,8 @@ export const executionMachine = setup({
     boot: fromPromise<void>(async () => {}),
     reconcile: fromPromise<ReconcileOutput>(async () => ({ positions: [], anomalies: [] })),
     tick: fromPromise<TickOutput, TickInput>(async () => ({ entries: {}, exiting: [], alerts: [] })),
+    /** Works a just-taken entry at once (its outcome reaches the machine through the next tick); never fails. */
+    enter: fromPromise<void, Intent>(async () => {}),
     flatten: fromPromise<void, { reason: string }>(async () => {}),
   },
   delays: {
@@ -315,8 +317,10 @@ export const executionMachine = setup({
                       if (!working) enqueue.emit(entryEnded(i, false));
                       return;
                     }
-                    // The position machine kicks the loop once it is entering (the tick sees it so).
+                    // The position machine kicks the loop once it is entering (the tick sees it so); the entry is also
+                    // worked at once, not after a tick already in flight (the tick works it again: it reads its attempts back).
                     enqueue.sendTo(context.slots[i.symbol]!, { type: 'position.enter', intent: i });
+                    enqueue.spawnChild('enter', { input: i });
                   }),
                 },
               },

@@ -118,6 +118,8 @@ export class SimExecution {
       reconcile: fromPromise<ReconcileOutput>(() => t(Promise.resolve({ positions: [], anomalies: [] }))),
       // The venue trades bar by bar in process: the tick's work is done when it returns (nothing to track).
       tick: syncLogic<TickOutput, TickInput>((input) => this.tick(input)),
+      // The worker works a just-taken entry at once, ahead of a tick in flight; here the tick it kicks runs at once.
+      enter: syncLogic<void, Intent>(() => undefined),
       flatten: fromPromise<void, { reason: string }>(() => t((async () => this.flatten())())),
     };
   }

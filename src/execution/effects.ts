@@ -55,6 +55,9 @@ export class ExecutionEffects {
   private booted = false;
   /** Intents worked by this process (their stop and target protect the position they open). */
   private readonly intents = new Map<string, Intent>();
+  /** Per symbol, the sequence number of the last entry worked at its decision (a tick begun before it skips the symbol's leftovers). */
+  private readonly intentAt = new Map<string, number>();
+  private intentSeq = 0;
   private protector: Protector | undefined;
   private entries: EntryWorker | undefined;
   /** Positions whose last opening/increasing fill is not yet known covered by a stop: wall time of that fill. */
@@ -303,9 +306,14 @@ export class ExecutionEffects {
     return this.cfg.execution.reconcileTimeoutMs;
   }
 
-  /** One loop: kept writes first, then each entry being worked, then every open position's protection, then flat symbols' leftovers. */
-  tick(input: TickInput): Promise<TickOutput> {
-    return this.serial.run(async () => {
+  /**
+   * One loop: kept writes first, then each entry being worked, then every open position's protection, then flat symbols'
+   * leftovers. Each symbol's step is its own turn of the serial queue (still one piece of work at a time): an entry just
+   * decided (enterNow) or a fill waits for one symbol's step, not for the whole tick; each step reads its state afresh.
+   */
+  async tick(input: TickInput): Promise<TickOutput> {
+    const since = this.intentSeq;
+    const now = await this.serial.run(async () => {
       await this.ensureBooted();
       this.stats.ticks++;
       await this.rewriteKept();
@@ -313,54 +321,84 @@ export class ExecutionEffects {
       // exchange); the first tick after it ends does all its work, protection re-checked.
       if ((this.gw as { maintenance?: unknown }).maintenance) await this.gw!.fetchServerTime();
       await this.resolveStalePending();
-      const now = this.o.now();
-      const alerts: AlertPayload[] = [];
-      const entries: TickOutput['entries'] = {};
-      for (const s of input.slots) {
-        if (s.phase !== 'entering' || !s.intent) continue;
-        this.intents.set(s.intent.decisionId, s.intent);
-        const r = await this.entries!.work(s.intent, this.marks.get(s.symbol), now);
-        if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
-        entries[s.symbol] = r.state;
-      }
-      const exiting: string[] = [];
-      const open = await this.ledger.openPositions();
-      // Positions closed without a fill through here (by reconciliation) are not waited on.
-      for (const id of this.unprotectedSince.keys()) if (!open.some((p) => p.id === id)) this.unprotectedSince.delete(id);
-      for (const p of open) {
-        if (!this.cfg.symbols.includes(p.symbol)) continue;
-        const r = await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now);
-        if (r.exiting) exiting.push(p.symbol);
-        else this.protectedNow(p); // manage ensured its stop (an exiting position's loop returns before that)
-        for (const a of r.actions) {
-          if (a.startsWith('moved:')) this.stats.stopMoves++;
-          if (a.startsWith('exit:')) {
-            this.stats.exits++;
-            alerts.push({ severity: 'warning', code: `execution.${a.replace(':', '_')}`, symbol: p.symbol, text: `${p.symbol} ${p.side} ${dec(p.qty).toFixed()} closed at market (${a.slice(5)})` });
-          }
-          if (a === 'replaced:sl') {
-            alerts.push({ severity: 'critical', code: 'execution.stop_replaced', symbol: p.symbol, text: `${p.symbol} position ${p.id} had no stop-loss on the exchange: placed again` });
-          }
+      return this.o.now();
+    });
+    const alerts: AlertPayload[] = [];
+    const entries: TickOutput['entries'] = {};
+    for (const s of input.slots) {
+      const intent = s.intent;
+      if (s.phase !== 'entering' || !intent) continue;
+      this.intents.set(intent.decisionId, intent);
+      const r = await this.serial.run(() => this.entries!.work(intent, this.marks.get(s.symbol), now));
+      if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
+      entries[s.symbol] = r.state;
+    }
+    const exiting: string[] = [];
+    const open = await this.serial.run(() => this.ledger.openPositions());
+    // Positions closed without a fill through here (by reconciliation) are not waited on.
+    for (const id of this.unprotectedSince.keys()) if (!open.some((p) => p.id === id)) this.unprotectedSince.delete(id);
+    for (const listed of open) {
+      if (!this.cfg.symbols.includes(listed.symbol)) continue;
+      const step = await this.serial.run(async () => {
+        // Read again in this turn: a fill since the list may have closed or changed it.
+        const p = await this.ledger.openPosition(listed.symbol);
+        if (!p || p.id !== listed.id) return null;
+        return { p, r: await this.protector!.manage(p, this.marks.get(p.symbol), this.atr.get(p.symbol)?.value ?? null, now) };
+      });
+      if (!step) continue;
+      const { p, r } = step;
+      if (r.exiting) exiting.push(p.symbol);
+      else this.protectedNow(p); // manage ensured its stop (an exiting position's loop returns before that)
+      for (const a of r.actions) {
+        if (a.startsWith('moved:')) this.stats.stopMoves++;
+        if (a.startsWith('exit:')) {
+          this.stats.exits++;
+          alerts.push({ severity: 'warning', code: `execution.${a.replace(':', '_')}`, symbol: p.symbol, text: `${p.symbol} ${p.side} ${dec(p.qty).toFixed()} closed at market (${a.slice(5)})` });
+        }
+        if (a === 'replaced:sl') {
+          alerts.push({ severity: 'critical', code: 'execution.stop_replaced', symbol: p.symbol, text: `${p.symbol} position ${p.id} had no stop-loss on the exchange: placed again` });
         }
       }
-      for (const s of input.slots) {
-        if (s.phase !== 'flat' || !this.cfg.symbols.includes(s.symbol) || open.some((p) => p.symbol === s.symbol)) continue;
+    }
+    for (const s of input.slots) {
+      if (s.phase !== 'flat' || !this.cfg.symbols.includes(s.symbol)) continue;
+      // Flat when this tick began, but an entry taken since is being worked (enterNow): its orders are not leftovers.
+      if ((this.intentAt.get(s.symbol) ?? -1) > since) continue;
+      await this.serial.run(async () => {
+        if (await this.ledger.openPosition(s.symbol)) return;
         // An entry cancelled just now may have filled before the cancel: its stop (placed before it) stays this tick, and
         // stops are cancelled only once the exchange itself shows the symbol flat.
-        if (await this.entries!.cancelStray(s.symbol)) continue;
+        if (await this.entries!.cancelStray(s.symbol)) return;
         // The exchange is asked only when the ledger holds a protective order of ours as working (the stream keeps it
         // current; foreign and unknown orders are the reconciler's): a flat symbol costs no request per tick.
         const rows = await this.ledger.openOrders(s.symbol);
         // An entry row still open (a request whose outcome is unknown) may yet fill: its stop stays.
-        if (rows.some((o) => o.leg === 'entry') || !rows.some((o) => o.leg !== 'entry')) continue;
+        if (rows.some((o) => o.leg === 'entry') || !rows.some((o) => o.leg !== 'entry')) return;
         const held = await this.gw!.fetchOpenOrders(s.symbol);
-        if (!held.some((o) => o.reduceOnly || o.closePosition)) continue;
-        if ((await this.gw!.fetchPositions([s.symbol])).length) continue;
+        if (!held.some((o) => o.reduceOnly || o.closePosition)) return;
+        if ((await this.gw!.fetchPositions([s.symbol])).length) return;
         await this.orders!.cancelLeftovers(s.symbol, held);
-      }
-      alerts.unshift(...this.lateAlerts.splice(0));
-      return { entries, exiting, alerts };
-    });
+      });
+    }
+    alerts.unshift(...this.lateAlerts.splice(0));
+    return { entries, exiting, alerts };
+  }
+
+  /**
+   * An entry the machine has just taken, worked in the next turn of the serial queue rather than after a tick already in
+   * flight. Its outcome reaches the machine through the loop tick that follows (which works it again: the entry reads
+   * its attempts back, so nothing is sent twice); a failure here is only logged, the tick retries.
+   */
+  async enterNow(intent: Intent): Promise<void> {
+    this.intentAt.set(intent.symbol, ++this.intentSeq);
+    this.intents.set(intent.decisionId, intent);
+    await this.serial
+      .run(async () => {
+        if (!this.booted) return;
+        const r = await this.entries!.work(intent, this.marks.get(intent.symbol), this.o.now());
+        if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
+      })
+      .catch((err: unknown) => this.o.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: (err as Error).message }, 'entry at the decision failed; the loop tick retries'));
   }
 
   /**
@@ -388,6 +426,7 @@ export class ExecutionEffects {
       boot: fromPromise(() => this.ensureBooted()),
       reconcile: fromPromise<ReconcileOutput>(() => this.reconcile()),
       tick: fromPromise<TickOutput, TickInput>(({ input }) => this.tick(input)),
+      enter: fromPromise<void, Intent>(({ input }) => this.enterNow(input)),
       flatten: fromPromise<void, { reason: string }>(async ({ input }) => {
         const r = await this.flatten();
         this.o.log.warn({ reason: input.reason, ...r }, 'flattened');

@@ -179,4 +179,39 @@ test('a partial fill is the position: the rest is cancelled at expiry and the po
   assert.ok(stop.closePosition || Number(stop.qty) >= Number(pos.qty), 'the stop covers the filled size');
 });
 
+
+test('an entry worked at its decision while a tick that began flat is in flight: that tick leaves its orders alone', async () => {
+  // The loop only ticks when told to here: this test drives one tick and one entry by hand, interleaved.
+  rig = await startExec('ent-now', { loopMs: 10_000, idleLoopMs: 3_600_000, entry: { chaseAfterMs: 60_000, maxReplacements: 0, maxChasePct: 0.002, marketFallback: false } });
+  const r = rig;
+  await sleep(300);
+  const intent = {
+    decisionId: 'it-ent-now-1', symbol: BTC, side: 'long' as const, entry: { reference: '30000', low: '29850', high: '30150' }, stopLoss: '29400',
+    takeProfits: [{ price: '31200', fraction: 1 }], qty: '0.01', notional: '300', maxSlippage: 0.003, expiresAt: r.now() + 60_000, confidence: 1, allowMarket: false,
+  };
+  // The tick begins with every symbol flat, then is held in one of its turns while the entry is taken.
+  const ledger = r.fx.ledger as unknown as { openPositions: (...a: unknown[]) => Promise<unknown[]> };
+  const list = ledger.openPositions.bind(r.fx.ledger);
+  let reached!: () => void;
+  const listing = new Promise<void>((res) => (reached = res));
+  ledger.openPositions = async (...a) => {
+    reached();
+    await sleep(300);
+    return list(...a);
+  };
+  const tick = r.fx.tick({ slots: r.config.symbols.map((symbol) => ({ symbol, phase: 'flat' as const, intent: null })) });
+  await listing;
+  const entered = r.fx.enterNow(intent);
+  await Promise.all([tick, entered]);
+  ledger.openPositions = list;
+  const orders = venueOrders(r);
+  const entry = orders.find((o) => o.book === 'regular' && o.type === 'limit');
+  const stop = orders.find((o) => o.book === 'algo' && o.type === 'stop_market');
+  assert.ok(stop && stop.status === 'new', `the entry's stop is live: ${JSON.stringify(stop)}`);
+  assert.ok(entry, 'the entry order was placed at its decision');
+  assert.is(entry!.status, 'new', 'and the tick that began while flat did not cancel it as a stray');
+  assert.ok(stop!.createdAt <= entry!.createdAt, 'stop first');
+  assert.equal((await dbRows(r, intent.decisionId)).map((x) => x.status), ['new']);
+});
+
 test.run();

@@ -376,6 +376,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await db?.drop().catch(() => undefined);
     }
   }
+  // CHAOS_DUMP: the venue's final records (orders, fills, positions) as JSON, to trace a bare episode afterwards.
+  if (process.env.CHAOS_DUMP && end) writeFileSync(process.env.CHAOS_DUMP, JSON.stringify(end));
   const episodes = end ? positionEpisodes(end) : [];
   const wallMs = (venueMs: number) => venueMs / speed;
   const maxBareSec = Math.round(Math.max(0, ...episodes.map((e) => wallMs(e.bareMs))) / 10) / 100;

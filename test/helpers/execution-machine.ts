@@ -54,6 +54,8 @@ export function execHarness(script: Script = {}, clock = new SimClock(T0), symbo
   const flattens: string[] = [];
   const alerts: string[] = [];
   const emitted: string[] = [];
+  /** Intents handed to the `enter` actor (worked at once, ahead of a tick in flight), by decision id. */
+  const enters: string[] = [];
   let nextTick: Answer = { entry: 'working', exiting: false, alerts: [] };
   const m = executionMachine.provide({
     actors: {
@@ -62,6 +64,9 @@ export function execHarness(script: Script = {}, clock = new SimClock(T0), symbo
       tick: fromPromise<TickOutput, TickInput>(async ({ input }) => {
         ticks.push(input);
         return script.tick ? script.tick(input) : answerFor(input, nextTick);
+      }),
+      enter: fromPromise<void, Intent>(async ({ input }) => {
+        enters.push(input.decisionId);
       }),
       flatten: fromPromise<void, { reason: string }>(async ({ input }) => {
         flattens.push(input.reason);
@@ -84,7 +89,7 @@ export function execHarness(script: Script = {}, clock = new SimClock(T0), symbo
   const intentOf = (symbol = SYM) => slotStates(actor.getSnapshot().context).find((s) => s.symbol === symbol)!.intent;
   const entered = () => [...new Set(ticks.flatMap((t) => t.slots.filter((s) => s.phase === 'entering').map((s) => s.intent!.decisionId)))];
   return {
-    actor, clock, ticks, flattens, alerts, emitted, state, trade, entered, intentOf,
+    actor, clock, ticks, flattens, alerts, emitted, enters, state, trade, entered, intentOf,
     setTick: (o: Partial<Answer>) => (nextTick = { entry: 'working', exiting: false, alerts: [], ...o }),
   };
 }

@@ -64,6 +64,34 @@ test('an entry that ends without a fill returns to flat; one that filled goes in
   assert.equal(ended, [{ decisionId: 'd2', filled: false }, { decisionId: 'd1', filled: false }, { decisionId: 'd3', filled: true }]);
 });
 
+test('a taken entry is worked at once, while a tick is still in flight; a refused one is not', async () => {
+  let release!: () => void;
+  let hold = false;
+  const h = execHarness({
+    tick: async (i) => {
+      if (hold) await new Promise<void>((r) => (release = r));
+      return answerFor(i, { entry: 'working', exiting: false, alerts: [] });
+    },
+  });
+  await flush();
+  hold = true;
+  h.clock.advance(LOOP_MS);
+  await flush();
+  const inFlight = h.ticks.length;
+  h.actor.send({ type: 'execution.decision', decision: decision('d1', T0 + 60_000) });
+  await flush();
+  assert.equal(h.enters, ['d1'], 'handed to the effects at once');
+  assert.is(h.ticks.length, inFlight, 'the tick in flight has not ended');
+  h.actor.send({ type: 'execution.decision', decision: decision('d2', T0 + 60_000) });
+  await flush();
+  assert.equal(h.enters, ['d1'], 'd2 refused (d1 is being entered): nothing worked');
+  hold = false;
+  release();
+  await flush();
+  assert.ok(h.ticks.length > inFlight, 'the kick runs a tick once the one in flight ended');
+  assert.equal(h.ticks.at(-1)!.slots.find((s) => s.symbol === 'BTC/USDT:USDT')!.intent?.decisionId, 'd1', 'and the tick works the same entry');
+});
+
 test('a market exit (max hold, trail crossed) moves to exiting; its fill makes the machine flat', async () => {
   const h = execHarness({ reconcile: async () => ({ positions: [view('long')], anomalies: [] }) });
   await flush();
