@@ -5,7 +5,7 @@
 import type * as ccxt from 'ccxt';
 import type { Logger } from '../log/logger.js';
 import { TIMEFRAME_MS } from '../domain/timeframes.js';
-import { classify, toExchangeError } from './binance/classify.js';
+import { classify, NOT_SENT, toExchangeError } from './binance/classify.js';
 import { createClient, wsBaseUrl, type BosunBinanceUsdm, type Environment } from './binance/client.js';
 import * as parse from './binance/parse.js';
 import { mergeMetrics, parseFunding, parseOpenInterest } from './binance/derivatives.js';
@@ -81,6 +81,17 @@ export function outcomeOf(err: unknown): Exclude<OrderOutcome, { status: 'placed
 const WEEK = 7 * 86_400_000;
 /** How far back fills are looked for (Binance keeps a limited trade history). */
 const FILL_LOOKBACK_MS = 4 * WEEK;
+
+/**
+ * The request's params with the recvWindow left before its `notAfter` (at signing: after any wait for rate limits), or
+ * a refusal to send when none is left. Without `notAfter`, the params as they are (the client's default window).
+ */
+function windowed(req: OrderRequest, params: Record<string, unknown>): Record<string, unknown> {
+  if (req.notAfter === undefined) return params;
+  const left = Math.floor(req.notAfter - Date.now());
+  if (left < 1) throw new ExchangeError(`order ${req.clientId} not sent: its window passed before it could leave`, 'retryable', NOT_SENT);
+  return { ...params, recvWindow: Math.min(60_000, left) };
+}
 
 export class CcxtGateway implements ExchangeGateway {
   readonly name: string;
@@ -167,7 +178,7 @@ export class CcxtGateway implements ExchangeGateway {
    * Runs one ccxt call. Retries when the venue surely did not act (rate limit, -1021, refused connection) or, for
    * reads, on any non-definitive error; a mutating call that may have executed throws ambiguous at once.
    */
-  private async call<T>(what: string, fn: () => Promise<T>, mutating: boolean, needsTime = true): Promise<T> {
+  private async call<T>(what: string, fn: () => Promise<T>, mutating: boolean, needsTime = true, once = false): Promise<T> {
     if (needsTime && !this.timeSynced) await this.syncTime();
     const { maxAttempts, baseMs, maxMs } = this.o.retry;
     for (let attempt = 1; ; attempt++) {
@@ -198,7 +209,11 @@ export class CcxtGateway implements ExchangeGateway {
           this.o.log.warn({ what, code: c.code, retryAfterMs: ra }, 'rate limited by the exchange; backing off every request');
         }
         const repeatable = c.kind !== 'definitive' && (!mutating || c.executed === 'no');
-        if (!repeatable || attempt >= maxAttempts) throw toExchangeError(err, c, what, mutating);
+        if (!repeatable || attempt >= maxAttempts || once) {
+          // Not resent (a windowed order's sender re-checks first), but the clock is measured again for what follows.
+          if (once && c.resync) await this.ex.loadTimeDifference().catch(() => undefined);
+          throw toExchangeError(err, c, what, mutating);
+        }
         if (c.resync) {
           this.stats.resyncs++;
           await this.ex.loadTimeDifference().catch(() => undefined);
@@ -287,10 +302,10 @@ export class CcxtGateway implements ExchangeGateway {
     let r: CcxtOrder;
     switch (req.type) {
       case 'market':
-        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'market', req.side, qty!, undefined, params), true);
+        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'market', req.side, qty!, undefined, windowed(req, params)), true, true, req.notAfter !== undefined);
         return this.remember(placedAnswer(() => parse.regularOrder(r.info, req.symbol), req));
       case 'limit':
-        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'limit', req.side, qty!, Number(req.price), params), true);
+        r = await this.call('createOrder', () => this.ex.createOrder(req.symbol, 'limit', req.side, qty!, Number(req.price), windowed(req, params)), true, true, req.notAfter !== undefined);
         return this.remember(placedAnswer(() => parse.regularOrder(r.info, req.symbol), req));
       case 'stop_market':
       case 'take_profit_market': {

@@ -73,6 +73,12 @@ export interface OrderRequest {
   closePosition?: boolean;
   timeInForce?: 'GTC' | 'IOC' | 'GTX';
   workingType?: 'MARK_PRICE' | 'CONTRACT_PRICE';
+  /**
+   * Our wall time by which the exchange must have taken the order (an entry whose stop was just confirmed live): sent
+   * with the recvWindow left, so the exchange refuses it if it arrives later (-1021 at the gate, -5028 at the matching
+   * engine); never resent by the gateway, and not sent at all once passed. Not stored.
+   */
+  notAfter?: number;
 }
 
 export interface ExOrder {

@@ -10,10 +10,14 @@ import type { ExOrder } from '../exchange/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Intent } from '../protocol/index.js';
 import { ExchangeError } from '../exchange/errors.js';
+import { LATE_CODES } from '../exchange/binance/classify.js';
 import { entryOrder, entryStep, guardEntry, POST_ONLY_REJECTED, type EntryConfig, type EntryStep, type EntryStopState, type LiveEntry } from './policy/entry.js';
 import { entryStop } from './policy/protection.js';
 import type { Ledger, OrderRow } from './ledger.js';
 import type { OrderManager } from './order-manager.js';
+
+/** execution.entry.sendWithinMs when a config predates it. */
+const DEFAULT_SEND_WITHIN_MS = 1000;
 
 export type EntryResult = { state: 'working' | 'done'; step: EntryStep; filled: string };
 
@@ -124,11 +128,18 @@ export class EntryWorker {
         case 'replace':
         case 'market': {
           if (!(await cancelLive())) return { state: 'working', step, filled: str(filled) };
-          const req = entryOrder(intent, step, clientOrderId(intent.decisionId, 'entry', step.attempt));
+          // The stop was confirmed live just now (placed, or read from the exchange): the entry must be taken by the
+          // exchange within sendWithinMs of that, or not at all (one held up in flight could meet a stop gone meanwhile).
+          const req = { ...entryOrder(intent, step, clientOrderId(intent.decisionId, 'entry', step.attempt)), notAfter: Date.now() + (this.cfg.sendWithinMs ?? DEFAULT_SEND_WITHIN_MS) };
           this.log.info({ symbol: intent.symbol, decisionId: intent.decisionId, step: step.kind, attempt: step.attempt, qty: step.qty, price: req.type === 'limit' ? req.price : 'market', mark }, 'entry order');
           try {
             await this.orders.submit(req, meta(step.attempt));
           } catch (err) {
+            if (err instanceof ExchangeError && err.code !== undefined && LATE_CODES.includes(err.code)) {
+              // Not placed (the row says never placed): the stop is read again before the next attempt.
+              this.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: err.message }, 'entry order not taken within sendWithinMs of its stop check: not placed');
+              return { state: 'working', step: { kind: 'wait', why: 'entry not taken in time; stop re-checked first' }, filled: str(filled) };
+            }
             if (!(err instanceof ExchangeError) || err.code !== POST_ONLY_REJECTED) throw err;
             // The price moved through the limit before it arrived: nothing was placed (the row says rejected); re-priced next tick.
             return { state: 'working', step: { kind: 'wait', why: 'post-only limit would have taken; re-pricing' }, filled: str(filled) };

@@ -196,4 +196,25 @@ test('venue restart: work that reaches the old venue once its stop began is refu
   assert.is(Number(row!.n), 0, 'nothing written by the stopped instance');
 });
 
+test('an order held in the venue past its recvWindow is refused at the matching engine (-5028): not placed, not resent', async () => {
+  const { gw, om } = await manager();
+  const e = entry('late');
+  // The venue's queue is busy for 600 ms when the order arrives (a save, a restart's reload, a starved process).
+  const busy = v.server.venue.query(() => new Promise((r) => setTimeout(r, 600)));
+  const sent = om.submit({ ...e.req, type: 'limit', price: '1000', qty: '0.2', timeInForce: 'GTC', notAfter: Date.now() + 300 }, e.meta).then(() => null, (x: unknown) => x);
+  await busy;
+  const err = await sent;
+  assert.ok(err instanceof ExchangeError && err.code === -5028 && err.kind === 'retryable', `refused there: ${String(err)}`);
+  assert.is(onVenue(e.req.clientId).length, 0, 'nothing placed');
+  assert.is((await row(e.req.clientId)).status, 'never_placed', 'the row says so');
+  // Its window already gone when it would leave: not sent at all.
+  const e2 = entry('gone');
+  const before = v.server.counts.get('POST /fapi/v1/order') ?? 0;
+  const err2 = await om.submit({ ...e2.req, notAfter: Date.now() - 1 }, e2.meta).then(() => null, (x: unknown) => x);
+  assert.ok(err2 instanceof ExchangeError && err2.kind === 'retryable', String(err2));
+  assert.is(v.server.counts.get('POST /fapi/v1/order') ?? 0, before, 'no request left');
+  assert.is(onVenue(e2.req.clientId).length, 0);
+  void gw;
+});
+
 test.run();

@@ -214,4 +214,29 @@ test('an entry worked at its decision while a tick that began flat is in flight:
   assert.equal((await dbRows(r, intent.decisionId)).map((x) => x.status), ['new']);
 });
 
+test('an entry order held up past sendWithinMs of its stop check is refused by the exchange, not placed; the next attempt re-checks the stop first', async () => {
+  rig = await startExec('ent-late', { entry: { chaseAfterMs: 60_000, maxReplacements: 2, maxChasePct: 0.002, marketFallback: false, sendWithinMs: 300 } });
+  const r = rig;
+  const gw = r.fx.gw!;
+  const create = gw.createOrder.bind(gw);
+  let held = 0;
+  gw.createOrder = async (req) => {
+    // The first entry order meets a venue whose queue is busy for 800 ms (its stop went out just before).
+    if (req.clientId.endsWith('-e0')) {
+      held++;
+      void r.tv.server.venue.query(() => sleep(800));
+    }
+    return create(req);
+  };
+  const i = r.decide({ side: 'long', reference: 30_000 });
+  const entry = await waitFor('an entry limit resting', () => venueOrders(r).find((o) => o.type === 'limit' && o.status === 'new'), 15_000);
+  assert.is(held, 1);
+  const rows = await dbRows(r, i.decisionId);
+  assert.equal(rows.map((x) => x.status), ['never_placed', 'new'], 'the late one never placed, the next one live');
+  assert.is(entry.clientId, rows[1]!.client_id);
+  assert.ok(!venueOrders(r).some((o) => o.clientId === rows[0]!.client_id), 'the late order is not on the exchange');
+  const stop = venueOrders(r).find((o) => o.book === 'algo' && o.type === 'stop_market' && o.status === 'new');
+  assert.ok(stop && stop.createdAt <= entry.createdAt, 'its stop is live, placed before it');
+});
+
 test.run();

@@ -30,6 +30,12 @@ export const executionSchema = z.strictObject({
     maxChasePct: fraction,
     /** After the last replacement, the rest is taken at market when the intent allows it and slippage is within limits. */
     marketFallback: z.boolean(),
+    /**
+     * An entry order goes out only with its stop confirmed live on the exchange, and must be taken there within this long
+     * (wall ms) of that check: it is sent with the recvWindow left, so one held up in flight past it is refused by the
+     * exchange (not placed; the stop is read again before the next attempt). Binance's recvWindow is at most 60 s.
+     */
+    sendWithinMs: z.number().int().min(50).max(60_000),
   }),
   protection: z.strictObject({
     /** Trailing stop (seeds 000/001): once the best price is activationPct in profit, the stop gives back givebackPct of that profit. */

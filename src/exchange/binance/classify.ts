@@ -27,13 +27,24 @@ export const binanceCode = (message: string): number | undefined => {
 const NOT_EXECUTED_NETWORK = /ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|FailedToOpenSocket|UND_ERR_CONNECT_TIMEOUT/;
 const HTTP_STATUS = /\b(5\d\d)\b/;
 
+/** The code of our own refusal to send an order whose `notAfter` had passed (nothing left the process). */
+export const NOT_SENT = 'not_sent_window';
+
+/** Codes that mean an order arrived (or would have) after its window: not placed, and not to be resent as is. */
+export const LATE_CODES: ReadonlyArray<number | string> = [-1021, -5028, -4188, NOT_SENT];
+
 export function classify(err: unknown): Classified {
-  if (err instanceof ExchangeError) return { kind: err.kind, executed: err.kind === 'definitive' ? 'no' : 'maybe', code: err.code, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+  if (err instanceof ExchangeError) {
+    const executed = err.kind === 'definitive' || err.code === NOT_SENT ? 'no' : 'maybe';
+    return { kind: err.kind, executed, code: err.code, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+  }
   const msg = err instanceof Error ? err.message : String(err);
   const code = binanceCode(msg);
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
   if (code === -2013 || code === -2011 || code === -20124) return { kind: 'definitive', executed: 'no', code, notFound: true };
   if (code === -1021 || err instanceof ccxt.InvalidNonce) return { kind: 'retryable', executed: 'no', code: code ?? -1021, resync: true };
+  // -5028 / -4188: the request reached the matching engine after its recvWindow and was refused there (not executed).
+  if (code === -5028 || code === -4188) return { kind: 'retryable', executed: 'no', code };
   if (code === -1007) return { kind: 'ambiguous', executed: 'maybe', code };
   // -1008 "Server is currently overloaded": refused before acting (Binance's docs: a failure, retry later); also what the
   // exchange answers during maintenance (with 503 "Service Unavailable.").

@@ -11,6 +11,8 @@ export interface EntryConfig {
   maxReplacements: number;
   maxChasePct: number;
   marketFallback: boolean;
+  /** An entry order must be taken by the exchange within this long (wall ms) of its stop being confirmed live (live only). */
+  sendWithinMs?: number;
 }
 
 export interface LiveEntry {

@@ -20,6 +20,11 @@ export interface RouteContext {
   markets: SimMarket[];
   /** Server wall time (with any injected skew), as Binance reports it. */
   wallNow: number;
+  /**
+   * A signed request's order reaching the matching engine after its recvWindow (timestamp + recvWindow, server time):
+   * refused with -5028 there, not placed, as Binance does when a request waited in its queues past its window.
+   */
+  checkWindow(): void;
   /** The account's user-data stream key (one account per venue, as one API key on Binance). */
   listenKeys: { create(): string; keepAlive(key: string | null): string | null; close(key: string | null): void };
 }
@@ -335,7 +340,10 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
     handle: async (c) => {
       const m = marketOf(c)!;
       const req = orderRequest(c, m, false);
-      const o = await c.venue.run((core) => core.placeOrder(req, core.now));
+      const o = await c.venue.run((core) => {
+        c.checkWindow();
+        return core.placeOrder(req, core.now);
+      });
       return fmt.order(c.venue.core.findOrder(m.symbol, 'regular', { id: o.id }) ?? o, m);
     },
   },
@@ -369,16 +377,17 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
           return asError(err);
         }
       });
-      const placed = await c.venue.run((core) =>
-        parsed.map((p) => {
+      const placed = await c.venue.run((core) => {
+        c.checkWindow();
+        return parsed.map((p) => {
           if (!('req' in p)) return p;
           try {
             return { m: p.m, id: core.placeOrder(p.req, core.now).id };
           } catch (err) {
             return asError(err);
           }
-        }),
-      );
+        });
+      });
       return placed.map((p) => ('id' in p ? fmt.order(c.venue.core.findOrder(p.m.symbol, 'regular', { id: p.id })!, p.m) : p));
     },
   },
@@ -419,7 +428,10 @@ export const ROUTES: Record<string, { auth: Auth; handle: Handler }> = {
     handle: async (c) => {
       const m = marketOf(c)!;
       const req = orderRequest(c, m, true);
-      const o = await c.venue.run((core) => core.placeOrder(req, core.now));
+      const o = await c.venue.run((core) => {
+        c.checkWindow();
+        return core.placeOrder(req, core.now);
+      });
       return fmt.algoOrder(o, m, null);
     },
   },

@@ -273,7 +273,13 @@ export class VenueServer {
     for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
     const authErr = route.auth === 'none' ? null : this.authenticate(req, url.search.slice(1), body, params, route.auth === 'signed');
     if (authErr) return json(res, authErr.status, { code: authErr.code, msg: authErr.msg });
-    const ctx: RouteContext = { venue: this.venue, params, markets: this.markets, wallNow: this.wallNow(), listenKeys: this.listenKeyApi() };
+    // The matching engine's own recvWindow check (Binance -5028): a signed order that waited in the venue's queue past
+    // timestamp + recvWindow is refused there, not placed.
+    const deadline = route.auth === 'signed' ? Number(params.get('timestamp')) + Number(params.get('recvWindow') ?? 5000) : Infinity;
+    const checkWindow = () => {
+      if (this.wallNow() > deadline) throw new ExchangeError('Timestamp for this request is outside of the ME recvWindow.', 'definitive', -5028);
+    };
+    const ctx: RouteContext = { venue: this.venue, params, markets: this.markets, wallNow: this.wallNow(), checkWindow, listenKeys: this.listenKeyApi() };
     const orders = ORDER_ROUTES.has(key) ? (key === 'POST /fapi/v1/batchOrders' ? Math.max(1, (params.get('batchOrders') ?? '').split('"symbol"').length - 1) : 1) : 0;
     const used = this.usage.count(this.usageNow(), WEIGHT[key] ?? 1, orders);
     let result: unknown;
