@@ -6,6 +6,8 @@
 import { str } from '../domain/decimal.js';
 import { isOpen } from '../domain/order-status.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
+import { REDUCE_ONLY_REJECTED } from '../exchange/binance/classify.js';
+import { ExchangeError } from '../exchange/errors.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { Logger } from '../log/logger.js';
 import { planPosition, type Ledger, type PositionRow } from './ledger.js';
@@ -49,8 +51,9 @@ export class Protector {
     });
     if (plan.peak !== null && (p.peak_price === null || plan.peak !== Number(p.peak_price))) await this.ledger.setPeak(p.id, str(plan.peak), p.stop_loss);
     if (plan.kind === 'exit') {
-      await this.exitAtMarket(p, plan.leg);
-      actions.push(`exit:${plan.rule}`);
+      // Refused as reduce-only with nothing to reduce: the exchange closed it first (its stop or target fired); that fill
+      // is on its way and closes the position here, so the loop treats it as exiting, without an alert of ours.
+      actions.push(`${(await this.exitAtMarket(p, plan.leg)) ? 'exit' : 'exit_raced'}:${plan.rule}`);
       return { exiting: true, actions };
     }
     if (plan.kind === 'move') {
@@ -73,12 +76,22 @@ export class Protector {
     }
   }
 
-  /** One reduce-only market close for the position's quantity; the stops stay until it is flat. */
-  async exitAtMarket(p: PositionRow, leg: Leg): Promise<void> {
+  /**
+   * One reduce-only market close for the position's quantity; the stops stay until it is flat. False when the exchange
+   * refused it with nothing left to reduce (-2022: it closed the position first); any other failure throws.
+   */
+  async exitAtMarket(p: PositionRow, leg: Leg): Promise<boolean> {
     const key = decisionKey(p);
     const attempt = await this.orders.nextAttempt(key, leg);
     const o = marketClose({ symbol: p.symbol, side: p.side, qty: str(p.qty) }, leg);
-    await this.orders.submit({ ...o.req, clientId: clientOrderId(key, leg, attempt) }, { decisionId: p.decision_id, positionId: p.id, leg, attempt });
+    try {
+      await this.orders.submit({ ...o.req, clientId: clientOrderId(key, leg, attempt) }, { decisionId: p.decision_id, positionId: p.id, leg, attempt });
+    } catch (err) {
+      if (!(err instanceof ExchangeError) || Number(err.code) !== REDUCE_ONLY_REJECTED) throw err;
+      this.log.warn({ symbol: p.symbol, positionId: p.id, leg }, 'exit at market refused as reduce-only: the exchange closed the position first');
+      return false;
+    }
     this.log.warn({ symbol: p.symbol, qty: p.qty, leg }, 'position closed at market');
+    return true;
   }
 }

@@ -141,6 +141,34 @@ test('max holding time: the position is closed at market, the stop kept until fl
   assert.ok(codes.includes('execution.exit_time'));
 });
 
+test('a market exit refused as reduce-only (-2022: the exchange closed the position first) is not a failed loop: no degraded mode, the close is booked', async () => {
+  rig = await startExec('prot-raced', {
+    protection: { trailing: { enabled: false, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: false, triggerR: 1, offsetPct: 0 }, chandelier: { enabled: false, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 4000 },
+  });
+  const r = rig;
+  const codes = alerts(r);
+  await enterLong(r);
+  const gw = r.fx.gw!;
+  const send = gw.createOrder.bind(gw);
+  let raced = false;
+  gw.createOrder = async (req) => {
+    // As the exchange's own stop would, at the very moment the max-hold exit leaves: the position is closed first.
+    if (!raced && req.reduceOnly && req.type === 'market') {
+      raced = true;
+      await send({ symbol: BTC, clientId: 'venue-side-close', side: 'sell', type: 'market', qty: position(r)!.qty, reduceOnly: true });
+    }
+    return send(req);
+  };
+  await waitFor('the exit raced', () => raced, 15_000);
+  await waitFor('flat, booked', async () => {
+    const [row] = await r.tv.db.pool.query<Array<{ status: string }>>('SELECT status FROM positions');
+    return !position(r) && r.trade() === 'flat' && row?.status === 'closed';
+  }, 15_000);
+  assert.not.ok(codes.includes('execution.degraded'), `no failed loop: ${codes.join(', ')}`);
+  const [rej] = await r.tv.db.pool.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM orders WHERE leg = 'time' AND status = 'rejected'");
+  assert.ok(Number(rej!.n) >= 1, 'the refused exit is on record');
+});
+
 test('kill switch: halted, closed at market, stops kept until flat then cancelled; no entry until resume', async () => {
   rig = await startExec('prot-kill');
   const r = rig;

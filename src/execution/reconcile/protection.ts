@@ -1,14 +1,12 @@
 // Step 5: protection. Guarantees every open position ends the step with a stop that closes all of it and its target legs
 // on the exchange — or closed at market when the mark is already beyond a level it had no order for — and that a flat
 // symbol keeps no protective order, except while an entry of ours may still fill there (its stop was placed first).
+import { REDUCE_ONLY_REJECTED } from '../../exchange/binance/classify.js';
 import { ExchangeError } from '../../exchange/errors.js';
 import { hasStop } from '../reconcile-compare.js';
 import { crossedLevel, defaultProtection, exitNow } from '../reconcile-exit.js';
 import type { OrderManager } from '../order-manager.js';
 import { note, type Ctx } from './context.js';
-
-/** Binance: a reduce-only order that would not reduce the position (there is none left). */
-const REDUCE_ONLY_REJECTED = -2022;
 
 export async function protectPositions(c: Ctx, orders: OrderManager): Promise<void> {
   for (const p of (await c.ledger.openPositions()).filter((x) => c.symbols.includes(x.symbol))) {
