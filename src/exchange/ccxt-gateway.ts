@@ -144,19 +144,27 @@ export class CcxtGateway implements ExchangeGateway {
 
   /**
    * How long to hold a request back so the account stays under its limits: nothing below `slowAtFraction` of a limit; above
-   * it, a growing share of what is left of the window (the whole rest of it at the limit), so usage is spread, never exceeded.
+   * it, the rest of the window spread over the budget left in it, ramped in (the whole rest of the window at the limit), so
+   * usage is spread, never exceeded.
    * The reported counts are taken as of when they were reported (a window that has turned over since counts as fresh).
    */
   paceMs(mutating: boolean, now = Date.now()): number {
     const rl = this.o.rateLimit;
     const u = this.usage;
     if (!rl || u.at === null) return 0;
+    // What is left of the window's budget spread over what is left of the window (a unit per request), ramped in from
+    // slowAtFraction: a few ms just past it, the whole rest of the window at the limit. (It was that share of the whole
+    // rest of the window per request: 0.7 s each just past 80 %, which stretched a restart's reconciliation past its
+    // timeout while most of the budget was still unused.)
     const ramp = (used: number | null, limit: number, windowMs: number) => {
       if (used === null || Math.floor(u.at! / windowMs) !== Math.floor(now / windowMs)) return 0;
       const from = rl.slowAtFraction * limit;
       if (used < from) return 0;
+      const rest = windowMs - (now % windowMs);
+      const left = limit - used;
+      if (left <= 0) return rest;
       const share = Math.min(1, (used - from + 1) / Math.max(1, limit - from));
-      return Math.ceil(share * (windowMs - (now % windowMs)));
+      return Math.min(rest, Math.ceil((share * rest) / left));
     };
     const w = ramp(u.usedWeight1m, rl.weightPerMinute, 60_000);
     const o = mutating ? Math.max(ramp(u.orderCount10s, rl.ordersPer10s, 10_000), ramp(u.orderCount1m, rl.ordersPerMinute, 60_000)) : 0;

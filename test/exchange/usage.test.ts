@@ -46,6 +46,13 @@ test('the pace: nothing below slowAtFraction of a limit, then a growing share of
   const more = gw.paceMs(false, t);
   at(2400, 0);
   assert.ok(some > 0 && more > some && gw.paceMs(false, t) === 25_000, `${some} < ${more} < 25000 (the rest of the minute)`);
+  // Just past the threshold with most of the budget left, a request waits milliseconds, not a share of the minute: the
+  // rest of the window spread over the budget left (a 40-request reconciliation must not take the minute).
+  at(1930, 0);
+  assert.ok(gw.paceMs(false, t) <= 5, `just past 80 %: ${gw.paceMs(false, t)} ms`);
+  assert.ok(some <= Math.ceil(25_000 / 400), `at 2000 of 2400, at most the even spread of the rest: ${some} ms`);
+  at(2399, 0);
+  assert.ok(gw.paceMs(false, t) >= 20_000, 'one unit left: about the rest of the window');
   at(100, 290);
   assert.is(gw.paceMs(false, t), 0, 'order counts do not slow reads');
   assert.ok(gw.paceMs(true, t) > 0, 'near the order limit, orders are slowed');
