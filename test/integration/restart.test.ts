@@ -39,7 +39,8 @@ test('kill -9 with an open, protected paper position: after restart it is still 
   // Startup reconciliation now talks to the venue over HTTP: wait until execution has finished it.
   const exec = await waitFor('execution done reconciling', async () => {
     const a = (await d!.status()).actors.find((x) => x.id === 'execution')!;
-    return /booting|reconciling/.test(String(a.machineState)) ? null : a;
+    // Ready (or halted: the assertion below says why); before its first heartbeat a child reports no machine state yet.
+    return /^(ready|halted)/.test(String(a?.machineState ?? '')) ? a : null;
   }, 30_000, 100);
   assert.is((exec.details.slots as Record<string, string>)['BTC/USDT:USDT'], 'in_position', `execution is ${exec.machineState} ${JSON.stringify(exec.details.slots)}: ${d.output().split("\n").filter((l) => /warn|error|reconcil/.test(l)).slice(-15).join("\n")}`);
   const rows = await db.pool.query<Array<{ id: number; qty: string }>>("SELECT id, qty FROM positions WHERE status = 'open'");
