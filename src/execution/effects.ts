@@ -14,7 +14,7 @@ import type { AlertPayload, Candle, Intent } from '../protocol/index.js';
 import { lockstepWork } from '../clock/lockstep.js';
 import { Serial } from '../util/serial.js';
 import { chaosPoint } from '../ops/chaos-point.js';
-import { EntryWorker } from './entry.js';
+import { EntryWorker, type EntryResult } from './entry.js';
 import { fillProblem, recordStray, strayFill } from './fill-attribution.js';
 import { cancelProtectionWhereFlat, submitFlatten, type FlattenSubmitted } from './flatten.js';
 import { Ledger, levelsOf, positionEvent, positionView, type OpenLevels } from './ledger.js';
@@ -329,9 +329,7 @@ export class ExecutionEffects {
       const intent = s.intent;
       if (s.phase !== 'entering' || !intent) continue;
       this.intents.set(intent.decisionId, intent);
-      const r = await this.serial.run(() => this.entries!.work(intent, this.marks.get(s.symbol), now));
-      if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
-      entries[s.symbol] = r.state;
+      entries[s.symbol] = (await this.serial.run(() => this.workEntry(intent, now))).state;
     }
     const exiting: string[] = [];
     const open = await this.serial.run(() => this.ledger.openPositions());
@@ -384,6 +382,13 @@ export class ExecutionEffects {
     return { entries, exiting, alerts };
   }
 
+  /** One turn of an intent's entry (inside the serial queue), counted when it sent or cancelled an order. */
+  private async workEntry(intent: Intent, now: number): Promise<EntryResult> {
+    const r = await this.entries!.work(intent, this.marks.get(intent.symbol), now);
+    if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
+    return r;
+  }
+
   /**
    * An entry the machine has just taken, worked in the next turn of the serial queue rather than after a tick already in
    * flight. Its outcome reaches the machine through the loop tick that follows (which works it again: the entry reads
@@ -394,9 +399,7 @@ export class ExecutionEffects {
     this.intents.set(intent.decisionId, intent);
     await this.serial
       .run(async () => {
-        if (!this.booted) return;
-        const r = await this.entries!.work(intent, this.marks.get(intent.symbol), this.o.now());
-        if (r.step.kind !== 'wait' && r.step.kind !== 'done') this.stats.entryOrders++;
+        if (this.booted) await this.workEntry(intent, this.o.now());
       })
       .catch((err: unknown) => this.o.log.warn({ symbol: intent.symbol, decisionId: intent.decisionId, err: (err as Error).message }, 'entry at the decision failed; the loop tick retries'));
   }

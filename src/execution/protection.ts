@@ -6,8 +6,7 @@
 import { str } from '../domain/decimal.js';
 import { isOpen } from '../domain/order-status.js';
 import { clientOrderId, type Leg } from '../domain/ids.js';
-import { REDUCE_ONLY_REJECTED } from '../exchange/binance/classify.js';
-import { ExchangeError } from '../exchange/errors.js';
+import { isReduceOnlyRejected } from '../exchange/binance/classify.js';
 import type { ExchangeGateway } from '../exchange/gateway.js';
 import type { Logger } from '../log/logger.js';
 import { planPosition, type Ledger, type PositionRow } from './ledger.js';
@@ -87,7 +86,7 @@ export class Protector {
     try {
       await this.orders.submit({ ...o.req, clientId: clientOrderId(key, leg, attempt) }, { decisionId: p.decision_id, positionId: p.id, leg, attempt });
     } catch (err) {
-      if (!(err instanceof ExchangeError) || Number(err.code) !== REDUCE_ONLY_REJECTED) throw err;
+      if (!isReduceOnlyRejected(err)) throw err;
       this.log.warn({ symbol: p.symbol, positionId: p.id, leg }, 'exit at market refused as reduce-only: the exchange closed the position first');
       return false;
     }

@@ -123,10 +123,13 @@ test('trailing and breakeven move the stop up, new stop first, never leaving the
   await waitFor('leftovers cancelled', () => venueOrders(r).every((o) => o.status !== 'new'));
 });
 
+/** No stop moves; positions closed at market after 4 s. */
+const MAX_HOLD_4S = {
+  protection: { trailing: { enabled: false, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: false, triggerR: 1, offsetPct: 0 }, chandelier: { enabled: false, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 4000 },
+};
+
 test('max holding time: the position is closed at market, the stop kept until flat, then leftovers cancelled', async () => {
-  rig = await startExec('prot-maxhold', {
-    protection: { trailing: { enabled: false, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: false, triggerR: 1, offsetPct: 0 }, chandelier: { enabled: false, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 4000 },
-  });
+  rig = await startExec('prot-maxhold', MAX_HOLD_4S);
   const r = rig;
   const codes = alerts(r);
   await enterLong(r);
@@ -142,9 +145,7 @@ test('max holding time: the position is closed at market, the stop kept until fl
 });
 
 test('a market exit refused as reduce-only (-2022: the exchange closed the position first) is not a failed loop: no degraded mode, the close is booked', async () => {
-  rig = await startExec('prot-raced', {
-    protection: { trailing: { enabled: false, activationPct: 0.01, givebackPct: 0.25 }, breakeven: { enabled: false, triggerR: 1, offsetPct: 0 }, chandelier: { enabled: false, atrPeriod: 14, atrMult: 3 }, minMovePct: 0.001, maxHoldMs: 4000 },
-  });
+  rig = await startExec('prot-raced', MAX_HOLD_4S);
   const r = rig;
   const codes = alerts(r);
   await enterLong(r);

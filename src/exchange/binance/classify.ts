@@ -27,8 +27,8 @@ export const binanceCode = (message: string): number | undefined => {
 const NOT_EXECUTED_NETWORK = /ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|FailedToOpenSocket|UND_ERR_CONNECT_TIMEOUT/;
 const HTTP_STATUS = /\b(5\d\d)\b/;
 
-/** Binance: a reduce-only order that would not reduce the position (there is none left to reduce). */
-export const REDUCE_ONLY_REJECTED = -2022;
+/** Binance -2022: a reduce-only order refused because there is nothing left to reduce (the position is gone). */
+export const isReduceOnlyRejected = (err: unknown): boolean => err instanceof ExchangeError && Number(err.code) === -2022;
 
 /** The code of our own refusal to send an order whose `notAfter` had passed (nothing left the process). */
 export const NOT_SENT = 'not_sent_window';

@@ -1,8 +1,7 @@
 // Step 5: protection. Guarantees every open position ends the step with a stop that closes all of it and its target legs
 // on the exchange — or closed at market when the mark is already beyond a level it had no order for — and that a flat
 // symbol keeps no protective order, except while an entry of ours may still fill there (its stop was placed first).
-import { REDUCE_ONLY_REJECTED } from '../../exchange/binance/classify.js';
-import { ExchangeError } from '../../exchange/errors.js';
+import { isReduceOnlyRejected } from '../../exchange/binance/classify.js';
 import { hasStop } from '../reconcile-compare.js';
 import { crossedLevel, defaultProtection, exitNow } from '../reconcile-exit.js';
 import type { OrderManager } from '../order-manager.js';
@@ -23,7 +22,7 @@ export async function protectPositions(c: Ctx, orders: OrderManager): Promise<vo
         } catch (err) {
           // -2022: the exchange holds nothing for the reduce-only exit to reduce — the mark that crossed the level fired
           // the exchange's own stop (or target) first. Not a failure: the next pass applies that fill and closes the row.
-          if (!(err instanceof ExchangeError) || Number(err.code) !== REDUCE_ONLY_REJECTED) throw err;
+          if (!isReduceOnlyRejected(err)) throw err;
           note(c, 'exit_raced', 'warning', `position ${p.id} ${p.symbol}: the exchange closed it before our exit at market (reduce-only refused): compared again`, p.symbol, { positionId: p.id });
           c.again = true;
           continue;
